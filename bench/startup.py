@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Startup cost: `kata-cli --version` against bare `python3 -c pass` (goal: ratio <= 2.5)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import BASELINE, kata_cli, median, report
+
+
+def main() -> None:
+    baseline = median(BASELINE)
+    report("kata-cli --version (python -m kata_cli)", median(kata_cli("--version")), baseline, 2.5)
+    entry = shutil.which("kata-cli")
+    if entry:
+        report("kata-cli --version (console script)", median([entry, "--version"]), baseline, 2.5)
+    report("kata-cli --help", median(kata_cli("--help")), baseline)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from kata_cli.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""One thin module per subcommand; `kata_cli.cli.COMMANDS` lists them."""

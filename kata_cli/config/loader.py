@@ -1,0 +1,472 @@
+"""Read, merge and validate a configuration into one `Config` object.
+
+Steps, each usable on its own (the linter uses the early ones and reports instead of
+raising): `read_files` (main file + `config.d` drop-ins, TOML parsed with tomllib) ->
+`merge` (tables key by key, arrays and scalars replaced, with the file that set each key)
+-> `detect_flavour` -> `select_tables` (deterministic) -> `check_types` -> `effective`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kata_cli.config import discovery, locate, schema
+from kata_cli.config.discovery import Located
+from kata_cli.errors import ConfigError
+from kata_cli.host import Host
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class ConfigFile:
+    """One file that contributed to the configuration."""
+
+    path: str  # as reported (resolved host path, or local path)
+    text: str
+    data: dict[str, Any]
+    role: str  # "main" | "drop-in" | "embedded"
+
+
+@dataclass
+class Adjustment:
+    """A value the runtime would silently change (clamp, reset or force)."""
+
+    table: str
+    key: str
+    configured: Any
+    effective: Any
+    reason: str
+
+
+@dataclass
+class Config:
+    """The loaded configuration: where it came from and the effective values."""
+
+    path: str
+    requested: str
+    source: str
+    flavour: str
+    hypervisor_name: str
+    hypervisor_type: str
+    agent_name: str
+    hypervisor: schema.HypervisorConfig
+    agent: schema.AgentConfig
+    runtime: schema.RuntimeConfig
+    factory: schema.FactoryConfig
+    raw: dict[str, Any]
+    origins: dict[tuple[str, ...], str]
+    files: list[ConfigFile]
+    adjustments: list[Adjustment] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> bool:
+        return self.source == "embedded"
+
+    @property
+    def dropins(self) -> list[str]:
+        return [f.path for f in self.files if f.role == "drop-in"]
+
+    def origin(self, *path: str) -> str:
+        """The file that set a key (`"default"` when no file did)."""
+        return self.origins.get(tuple(path), "default")
+
+    def hypervisor_origin(self, key: str) -> str:
+        return self.origin("hypervisor", self.hypervisor_name, key)
+
+    def agent_origin(self, key: str) -> str:
+        return self.origin("agent", self.agent_name, key)
+
+    def kernel_parameters(self) -> str:
+        from kata_cli.config.kernel_params import kernel_parameters_string
+
+        return kernel_parameters_string(self)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def parse_text(text: str, path: str) -> dict[str, Any]:
+    """Parse TOML; a syntax error becomes `path:line:col: message`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if match:
+            message = message[: match.start()].strip()
+            raise ConfigError(
+                f"{path}:{match.group(1)}:{match.group(2)}: invalid TOML: {message}",
+                "fix the syntax of that line",
+            ) from None
+        if "end of document" in message:
+            line = text.count("\n") + 1
+            raise ConfigError(f"{path}:{line}:1: invalid TOML: {message}") from None
+        raise ConfigError(f"{path}: invalid TOML: {message}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+def decode_bytes(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            "TOML files must be UTF-8 encoded",
+        ) from None
+
+
+def read_one(fs: Host, path: str, role: str) -> ConfigFile:
+    try:
+        if fs.is_dir(path):
+            raise ConfigError(f'error reading file "{path}": it is a directory')
+        data = fs.read_bytes(path, limit=MAX_CONFIG_BYTES + 1)
+    except PermissionError:
+        raise ConfigError(
+            f'error reading file "{path}": permission denied', "run as root or fix its mode"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f'error reading file "{path}": {exc.strerror or exc}') from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
+    text = decode_bytes(data, path)
+    return ConfigFile(path, text, parse_text(text, path), role)
+
+
+def dropin_paths(fs: Host, main_path: str) -> list[str]:
+    """`config.d/` entries next to the resolved main file, in file-name order."""
+    directory = os.path.join(os.path.dirname(main_path), "config.d")
+    if not fs.is_dir(directory):
+        return []
+    try:
+        names = fs.listdir(directory)
+    except OSError as exc:
+        raise ConfigError(f'error reading "{directory}" directory: {exc.strerror or exc}') from None
+    return [os.path.join(directory, name) for name in names]
+
+
+def read_files(located: Located) -> list[ConfigFile]:
+    """The main file and its drop-ins, parsed. Raises ConfigError naming the file and line."""
+    if located.embedded:
+        return [read_one(located.fs, located.path, "embedded")]
+    files = [read_one(located.fs, located.path, "main")]
+    for path in dropin_paths(located.fs, located.path):
+        files.append(read_one(located.fs, path, "drop-in"))
+    return files
+
+
+# -- merging ----------------------------------------------------------------------------
+
+
+def merge(files: list[ConfigFile]) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """Deep-merge the files in order; return the tree and the file that set each leaf."""
+    merged: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], str] = {}
+    for item in files:
+        _merge_into(merged, item.data, (), item.path, origins)
+    return merged, origins
+
+
+def _merge_into(
+    target: dict[str, Any],
+    source: Mapping[str, Any],
+    prefix: tuple[str, ...],
+    path: str,
+    origins: dict[tuple[str, ...], str],
+) -> None:
+    for name, value in source.items():
+        here = (*prefix, name)
+        if isinstance(value, dict) and isinstance(target.get(name), dict):
+            _merge_into(target[name], value, here, path, origins)
+        elif isinstance(value, dict):
+            target[name] = {}
+            _merge_into(target[name], value, here, path, origins)
+        else:
+            target[name] = value
+            origins[here] = path
+
+
+# -- flavour and selection -------------------------------------------------------------
+
+_RS_ONLY_HYPERVISOR_KEYS = frozenset(
+    name for name, spec in schema.HYPERVISOR_KEYS.items() if spec.flavour == "rs"
+) - {"log_level"}
+_RS_ONLY_AGENT_KEYS = frozenset(
+    name for name, spec in schema.AGENT_KEYS.items() if spec.flavour == "rs"
+) - {"create_container_timeout", "log_level"}
+
+
+def detect_flavour(path: str, raw: Mapping[str, Any]) -> str:
+    """`rs` for runtime-rs configurations, else `go` (config-schema section 7)."""
+    if "runtime-rs" in path.split(os.sep) or "-runtime-rs" in os.path.basename(path):
+        return "rs"
+    runtime = raw.get("runtime")
+    if isinstance(runtime, dict) and ({"hypervisor_name", "agent_name", "name"} & set(runtime)):
+        return "rs"
+    for name, table in _tables(raw, "hypervisor").items():
+        if name == "openvmm" or _RS_ONLY_HYPERVISOR_KEYS & set(table):
+            return "rs"
+        if isinstance(table.get("factory"), dict):
+            return "rs"
+    for table in _tables(raw, "agent").values():
+        if _RS_ONLY_AGENT_KEYS & set(table) or isinstance(table.get("mem_agent"), dict):
+            return "rs"
+    return "go"
+
+
+def _tables(raw: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    section = raw.get(kind)
+    if not isinstance(section, dict):
+        return {}
+    return {name: value for name, value in section.items() if isinstance(value, dict)}
+
+
+def select_tables(
+    raw: Mapping[str, Any], flavour: str, path: str, files: list[ConfigFile] | None = None
+) -> tuple[str, str]:
+    """The hypervisor and agent table names in use. Deterministic, or a clear error."""
+    runtime = raw.get("runtime") if isinstance(raw.get("runtime"), dict) else {}
+    assert isinstance(runtime, dict)
+    hypervisors = _tables(raw, "hypervisor")
+    agents = _tables(raw, "agent")
+    known = schema.RS_HYPERVISORS if flavour == "rs" else schema.GO_HYPERVISORS
+    for name in hypervisors:
+        if name not in known:
+            where = _where(files, ("hypervisor", name)) or path
+            raise ConfigError(
+                f'{where}: configuration file contains invalid hypervisor section: "{name}"',
+                f"use one of: {', '.join(known)}",
+            )
+    hv_name = _choose("hypervisor", hypervisors, runtime.get("hypervisor_name"), path, files)
+    agent_name = _choose("agent", agents, runtime.get("agent_name"), path, files)
+    return hv_name or "qemu", agent_name or "kata"
+
+
+def _choose(
+    kind: str,
+    tables: Mapping[str, Any],
+    selector: Any,
+    path: str,
+    files: list[ConfigFile] | None,
+) -> str | None:
+    if isinstance(selector, str) and selector:
+        if selector not in tables:
+            where = _where(files, ("runtime", f"{kind}_name")) or path
+            names = ", ".join(f"[{kind}.{n}]" for n in tables) or "none"
+            raise ConfigError(
+                f'{where}: {kind}_name = "{selector}" but there is no [{kind}.{selector}] table '
+                f"(found: {names})"
+            )
+        return selector
+    if len(tables) > 1:
+        names = ", ".join(f"[{kind}.{n}]" for n in tables)
+        raise ConfigError(
+            f"{path}: several {kind} tables ({names}) and no [runtime] {kind}_name to choose one",
+            f"keep one table or set [runtime] {kind}_name",
+        )
+    return next(iter(tables), None)
+
+
+def _where(files: list[ConfigFile] | None, path: tuple[str, ...]) -> str | None:
+    """`file:line:col` of a key or table, searching the files last-to-first."""
+    for item in reversed(files or []):
+        pos = locate.find(item.text, path)
+        if pos is not None and _defines(item.data, path):
+            return f"{item.path}:{pos.line}:{pos.column}"
+    return None
+
+
+def _defines(data: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+# -- types ------------------------------------------------------------------------------
+
+
+def type_problem(kind: str, value: Any) -> str | None:
+    """Why `value` does not fit a key of `kind` (None when it fits)."""
+    if kind == schema.BOOL:
+        return None if isinstance(value, bool) else f"expected a boolean, got {_toml_type(value)}"
+    if kind == schema.STRING:
+        return None if isinstance(value, str) else f"expected a string, got {_toml_type(value)}"
+    if kind == schema.FLOAT:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expected a number, got {_toml_type(value)}"
+        return None
+    if kind in schema.INT_RANGES:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"expected an integer, got {_toml_type(value)}"
+        low, high = schema.INT_RANGES[kind]
+        if not low <= value <= high:
+            return f"{value} is out of range for {kind} ({low}..{high})"
+        return None
+    if kind == schema.STRINGS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"expected an array of strings, got {_toml_type(value)}"
+        return None
+    if kind == "ints":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            return f"expected an array of integers, got {_toml_type(value)}"
+        return None
+    if kind == schema.TABLES:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return f"expected an array of tables, got {_toml_type(value)}"
+        return None
+    return None
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "table"
+    return type(value).__name__
+
+
+def lookup(table: Mapping[str, Any], name: str, flavour: str) -> tuple[str, Any] | None:
+    """A key's (spelling, value): exact, or case-insensitive for the Go runtime."""
+    if name in table:
+        return name, table[name]
+    if flavour == "go":
+        lowered = name.lower()
+        for spelling, value in table.items():
+            if spelling.lower() == lowered:
+                return spelling, value
+    return None
+
+
+def sections(
+    raw: Mapping[str, Any], flavour: str, hv_name: str, agent_name: str
+) -> list[tuple[tuple[str, ...], dict[str, Any], dict[str, schema.KeySpec]]]:
+    """(table path, raw table, catalogue) for every table the loader reads."""
+    hv = _tables(raw, "hypervisor").get(hv_name, {})
+    agent = _tables(raw, "agent").get(agent_name, {})
+    runtime = raw.get("runtime") if isinstance(raw.get("runtime"), dict) else {}
+    result = [
+        (("hypervisor", hv_name), hv, schema.HYPERVISOR_KEYS),
+        (("agent", agent_name), agent, schema.AGENT_KEYS),
+        (("runtime",), runtime, schema.RUNTIME_KEYS),
+    ]
+    if flavour == "rs":
+        factory = hv.get("factory") if isinstance(hv.get("factory"), dict) else {}
+        result.append((("hypervisor", hv_name, "factory"), factory, schema.FACTORY_KEYS))
+    else:
+        factory = raw.get("factory") if isinstance(raw.get("factory"), dict) else {}
+        result.append((("factory",), factory, schema.FACTORY_KEYS))
+    return [(p, t if isinstance(t, dict) else {}, c) for p, t, c in result]
+
+
+def check_types(
+    raw: Mapping[str, Any], flavour: str, hv_name: str, agent_name: str, files: list[ConfigFile]
+) -> None:
+    """Raise on the first key whose TOML type does not fit (file:line named)."""
+    for table_path, table, catalogue in sections(raw, flavour, hv_name, agent_name):
+        for name, spec in catalogue.items():
+            found = lookup(table, name, flavour)
+            if found is None:
+                continue
+            spelling, value = found
+            problem = type_problem(spec.kind, value)
+            if problem:
+                where = _where(files, (*table_path, spelling)) or files[-1].path
+                dotted = ".".join(table_path)
+                raise ConfigError(f"{where}: [{dotted}] {spelling}: {problem}")
+
+
+# -- effective values --------------------------------------------------------------------
+
+
+def fill(
+    cls: type, table: Mapping[str, Any], catalogue: Mapping[str, schema.KeySpec], flavour: str
+) -> Any:
+    """A table dataclass with the configured values over the defaults."""
+    values: dict[str, Any] = {}
+    for name, spec in catalogue.items():
+        found = lookup(table, name, flavour)
+        if found is None:
+            continue
+        value = found[1]
+        if spec.kind == schema.FLOAT and isinstance(value, int):
+            value = float(value)
+        values[name] = value
+    return cls(**values)
+
+
+def load(
+    host: Host,
+    *,
+    explicit: str | None = None,
+    environ: dict[str, str] | None = None,
+    flavour: str | None = None,
+    allow_embedded: bool = True,
+) -> Config:
+    """Locate, read, merge, validate and resolve the effective configuration."""
+    from kata_cli.config.effective import apply_effective
+
+    located = discovery.locate(host, explicit, environ, allow_embedded)
+    if located is None:
+        raise ConfigError(discovery.not_found_message(host), "pass --config or install Kata")
+    files = read_files(located)
+    raw, origins = merge(files)
+    chosen_flavour = flavour or detect_flavour(located.path, raw)
+    if chosen_flavour not in ("go", "rs"):
+        raise ConfigError(f"unknown flavour {chosen_flavour!r}", "use go or rs")
+    hv_name, agent_name = select_tables(raw, chosen_flavour, located.path, files)
+    check_types(raw, chosen_flavour, hv_name, agent_name, files)
+    tables = {path: table for path, table, _ in sections(raw, chosen_flavour, hv_name, agent_name)}
+    hv_table = tables[("hypervisor", hv_name)]
+    factory_path = ("hypervisor", hv_name, "factory") if chosen_flavour == "rs" else ("factory",)
+    config = Config(
+        path=located.path,
+        requested=located.requested,
+        source=located.source,
+        flavour=chosen_flavour,
+        hypervisor_name=hv_name,
+        hypervisor_type=hv_name,
+        agent_name=agent_name,
+        hypervisor=fill(schema.HypervisorConfig, hv_table, schema.HYPERVISOR_KEYS, chosen_flavour),
+        agent=fill(
+            schema.AgentConfig, tables[("agent", agent_name)], schema.AGENT_KEYS, chosen_flavour
+        ),
+        runtime=fill(
+            schema.RuntimeConfig, tables[("runtime",)], schema.RUNTIME_KEYS, chosen_flavour
+        ),
+        factory=fill(
+            schema.FactoryConfig, tables[factory_path], schema.FACTORY_KEYS, chosen_flavour
+        ),
+        raw=raw,
+        origins=origins,
+        files=files,
+    )
+    if located.embedded:
+        config.notices.append(
+            "no Kata configuration file found "
+            f"(searched {', '.join(discovery.default_config_paths())}"
+            + ("" if host.is_native else f" under {host.root}")
+            + "); using the embedded default qemu configuration"
+        )
+    apply_effective(config, host, hv_table)
+    return config

@@ -1,0 +1,109 @@
+"""Find where a key is written in a TOML text (tomllib gives no positions).
+
+A light line scanner: table headers (`[a.b]`, `[[a.b]]`, quoted parts), `key = value`
+lines (bare, quoted and dotted keys), skipping the inside of multi-line strings and
+arrays. Good enough to point a human at the line; the parse itself is tomllib's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
+
+
+@dataclass(frozen=True)
+class KeyPosition:
+    table: tuple[str, ...]
+    key: tuple[str, ...]
+    line: int  # 1-based
+    column: int  # 1-based
+    array_table: bool = False
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.table + self.key
+
+
+def split_dotted(text: str) -> tuple[str, ...]:
+    """Split a dotted TOML key (`a."b.c".d`) into its parts."""
+    parts: list[str] = []
+    current = ""
+    quote: str | None = None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+            else:
+                current += char
+        elif char in "\"'":
+            quote = char
+        elif char == ".":
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return tuple(parts)
+
+
+def scan(text: str) -> list[KeyPosition]:
+    """Every table header and key line, in order (headers have an empty `key`)."""
+    found: list[KeyPosition] = []
+    table: tuple[str, ...] = ()
+    in_multiline: str | None = None
+    bracket_depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_multiline:
+            if line.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        if bracket_depth > 0:
+            bracket_depth += _bracket_delta(line)
+            continue
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            table = split_dotted(header.group(2))
+            found.append(
+                KeyPosition(table, (), number, line.index("[") + 1, header.group(1) == "[[")
+            )
+            continue
+        key = _KEY.match(line)
+        if not key:
+            continue
+        found.append(
+            KeyPosition(
+                table, split_dotted(key.group(1)), number, len(line) - len(line.lstrip()) + 1
+            )
+        )
+        rest = line[key.end() :]
+        for marker in ('"""', "'''"):
+            if rest.count(marker) % 2 == 1:
+                in_multiline = marker
+                break
+        else:
+            bracket_depth = max(0, _bracket_delta(rest))
+    return found
+
+
+def _bracket_delta(text: str) -> int:
+    cleaned = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', "", text.split("#", 1)[0])
+    return cleaned.count("[") - cleaned.count("]")
+
+
+def find(text: str, path: tuple[str, ...]) -> KeyPosition | None:
+    """The position of a key (or a table, when `path` names one) in a TOML text."""
+    positions = scan(text)
+    for pos in positions:
+        if pos.path == path:
+            return pos
+    # dotted keys or headers that only share a prefix: the nearest enclosing table
+    for length in range(len(path) - 1, 0, -1):
+        for pos in positions:
+            if pos.path == path[:length]:
+                return pos
+    return None

@@ -1,0 +1,54 @@
+"""Typed errors. The library raises them; `cli.main()` turns them into one line and a status."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class KataError(Exception):
+    """A failure the user can act on: one line of message, an optional hint."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def one_line(self) -> str:
+        text = self.message
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        return " ".join(text.splitlines())
+
+
+class UsageError(KataError):
+    """Bad command-line input detected after click parsed it."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(KataError):
+    """The configuration could not be found, read, parsed or validated."""
+
+
+class HostError(KataError):
+    """The host (or host root) could not be read as needed."""
+
+
+class ShimError(KataError):
+    """Talking to a shim management socket failed."""
+
+
+class VerdictFailure(KataError):
+    """A command reached a negative verdict that it already rendered (exit 1, no extra line)."""
+
+    def __init__(self, message: str = "", exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -1,0 +1,1 @@
+"""The only code that writes results: one module per format."""

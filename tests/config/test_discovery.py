@@ -1,0 +1,98 @@
+"""Configuration search order (spec 2, issue 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kata_cli.appctx import AppContext
+from kata_cli.config import default_config_paths, load
+from kata_cli.errors import ConfigError
+
+GO = default_config_paths()[:3]
+RS = default_config_paths()[3:]
+
+
+def _cfg(hv: str = "qemu", memory: int = 2048) -> str:
+    return f'[hypervisor.{hv}]\npath = "/usr/bin/qemu"\ndefault_memory = {memory}\n[agent.kata]\n'
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_each_default_path_is_found_in_order(fake_host, index):
+    paths = default_config_paths()
+    # every later path exists too: the earliest existing one must win
+    for later in paths[index:]:
+        fake_host.config(_cfg(memory=1000 + paths.index(later)), path=later)
+    config = load(fake_host.host, environ={})
+    assert config.path == paths[index]
+    assert config.source == "default"
+    assert config.hypervisor.default_memory == 1000 + index
+
+
+def test_rs_default_path_gives_rs_flavour(fake_host):
+    fake_host.config(_cfg(), path=RS[2])
+    config = load(fake_host.host, environ={})
+    assert config.flavour == "rs"
+
+
+def test_option_beats_env_and_defaults(fake_host, tmp_path):
+    fake_host.config(_cfg(memory=1111), path=GO[0])
+    env_file = tmp_path / "env.toml"
+    env_file.write_text(_cfg(memory=2222))
+    opt_file = tmp_path / "opt.toml"
+    opt_file.write_text(_cfg(memory=3333))
+    config = load(fake_host.host, explicit=str(opt_file), environ={"KATA_CONF_FILE": str(env_file)})
+    assert (config.source, config.hypervisor.default_memory) == ("option", 3333)
+    config = load(fake_host.host, environ={"KATA_CONF_FILE": str(env_file)})
+    assert (config.source, config.hypervisor.default_memory) == ("env", 2222)
+    assert config.path == str(env_file)
+    config = load(fake_host.host, environ={})
+    assert (config.source, config.hypervisor.default_memory) == ("default", 1111)
+
+
+def test_missing_option_is_an_error_never_a_fallback(fake_host, tmp_path):
+    fake_host.config(_cfg(), path=GO[0])
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as info:
+        load(fake_host.host, explicit=str(missing), environ={})
+    assert (
+        info.value.one_line() == f"Cannot find usable config file (file {missing} does not exist)"
+    )
+
+
+def test_missing_env_file_is_an_error(fake_host, tmp_path):
+    fake_host.config(_cfg(), path=GO[0])
+    with pytest.raises(ConfigError) as info:
+        load(fake_host.host, environ={"KATA_CONF_FILE": str(tmp_path / "gone.toml")})
+    assert "does not exist" in info.value.message
+    assert "KATA_CONF_FILE" in (info.value.hint or "")
+
+
+def test_relative_option_is_made_absolute(fake_host, tmp_path, monkeypatch):
+    (tmp_path / "rel.toml").write_text(_cfg(memory=4444))
+    monkeypatch.chdir(tmp_path)
+    config = load(fake_host.host, explicit="rel.toml", environ={})
+    assert config.path == str(tmp_path / "rel.toml")
+
+
+def test_embedded_default_when_nothing_found(fake_host):
+    config = load(fake_host.host, environ={})
+    assert config.source == "embedded"
+    assert config.hypervisor_type == "qemu"
+    assert config.notices and "embedded default" in config.notices[0]
+
+
+def test_embedded_default_is_announced_on_stderr(fake_host, capsys, monkeypatch):
+    monkeypatch.delenv("KATA_CONF_FILE", raising=False)
+    app = AppContext.create(host_root=str(fake_host.root))
+    config = app.load_config()
+    assert config.embedded
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "using the embedded default" in err
+
+
+def test_no_embedded_fallback_when_disallowed(fake_host):
+    with pytest.raises(ConfigError) as info:
+        load(fake_host.host, environ={}, allow_embedded=False)
+    assert "Cannot find usable config file" in info.value.message
+    assert f'config file "{GO[0]}" unresolvable' in info.value.message

@@ -1,0 +1,309 @@
+"""Shared fixtures: fake hosts (fixture trees) and the CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kata_cli.host import Host
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+KATA_CONFIGS = SHARED / "kata-configs"
+
+INTEL_FLAGS = (
+    "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov vmx lm sse4_1 sse4_2 popcnt"
+)
+AMD_FLAGS = (
+    "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov svm lm sse4_1 sse4_2 popcnt"
+)
+
+MINIMAL_QEMU_CONFIG = """\
+[hypervisor.qemu]
+path = "/opt/kata/bin/qemu-system-x86_64"
+kernel = "/opt/kata/share/kata-containers/vmlinux.container"
+image = "/opt/kata/share/kata-containers/kata-containers.img"
+machine_type = "q35"
+default_vcpus = 1
+default_memory = 2048
+shared_fs = "virtio-fs"
+virtio_fs_daemon = "/opt/kata/libexec/virtiofsd"
+block_device_driver = "virtio-scsi"
+disable_block_device_use = false
+kernel_params = "cgroup_no_v1=all"
+
+[agent.kata]
+dial_timeout = 45
+
+[runtime]
+internetworking_model = "tcfilter"
+disable_guest_seccomp = true
+"""
+
+
+def kata_config_files(flavour: str | None = None) -> list[Path]:
+    """The shipped Kata 4.1.0 configuration files in ../shared (empty when absent)."""
+    dirs = [flavour] if flavour else ["go", "rs"]
+    files: list[Path] = []
+    for name in dirs:
+        files += sorted((KATA_CONFIGS / name).glob("*.toml"))
+    return files
+
+
+def require_kata_configs() -> None:
+    if not kata_config_files():
+        pytest.skip("../shared/kata-configs is not available")
+
+
+class FakeHost:
+    """Builds a host file system under a temporary root.
+
+    Device nodes are made as real character devices when possible (root), sockets as
+    real Unix sockets, so checks that look at the file type see what a host shows.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._sockets: list[socket.socket] = []
+
+    @property
+    def host(self) -> Host:
+        return Host(self.root)
+
+    def local(self, host_path: str) -> Path:
+        return self.root / host_path.lstrip("/")
+
+    def file(self, host_path: str, text: str | bytes = "", mode: int | None = None) -> Path:
+        path = self.local(host_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        if mode is not None:
+            path.chmod(mode)
+        return path
+
+    def executable(self, host_path: str, script: str = "#!/bin/sh\nexit 0\n") -> Path:
+        return self.file(host_path, script, mode=0o755)
+
+    def dir(self, host_path: str) -> Path:
+        path = self.local(host_path)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def symlink(self, host_path: str, target: str) -> Path:
+        path = self.local(host_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(target)
+        return path
+
+    def char_device(self, host_path: str, major: int = 10, minor: int = 232) -> Path:
+        path = self.local(host_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(major, minor))
+        except PermissionError:
+            pytest.skip("creating device nodes needs root")
+        return path
+
+    def unix_socket(self, host_path: str) -> Path:
+        path = self.local(host_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        self._sockets.append(sock)
+        return path
+
+    def remove(self, host_path: str) -> None:
+        path = self.local(host_path)
+        if path.is_dir() and not path.is_symlink():
+            import shutil
+
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+    # -- presets ------------------------------------------------------------------------
+    def cpuinfo(
+        self,
+        vendor: str = "GenuineIntel",
+        flags: str = INTEL_FLAGS,
+        model: str = "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz",
+        cpus: int = 2,
+    ) -> None:
+        blocks = []
+        for index in range(cpus):
+            blocks.append(
+                f"processor\t: {index}\nvendor_id\t: {vendor}\ncpu family\t: 6\n"
+                f"model\t\t: 106\nmodel name\t: {model}\nflags\t\t: {flags}\n"
+            )
+        self.file("/proc/cpuinfo", "\n".join(blocks) + "\n")
+
+    def modules(self, *names: str) -> None:
+        for name in names:
+            self.dir(f"/sys/module/{name}")
+
+    def module_param(self, module: str, param: str, value: str) -> None:
+        self.file(f"/sys/module/{module}/parameters/{param}", value + "\n")
+
+    def meminfo(
+        self, total_kb: int = 16384000, free_kb: int = 8000000, available_kb: int = 12000000
+    ) -> None:
+        self.file(
+            "/proc/meminfo",
+            f"MemTotal:       {total_kb} kB\nMemFree:        {free_kb} kB\n"
+            f"MemAvailable:   {available_kb} kB\nBuffers:          1000 kB\n",
+        )
+
+    def os_release(self, name: str = "Debian GNU/Linux", version: str = "12") -> None:
+        self.file(
+            "/etc/os-release",
+            f'PRETTY_NAME="{name} {version}"\nNAME="{name}"\nVERSION_ID="{version}"\n',
+        )
+
+    def proc_version(self, release: str = "6.1.0-28-amd64") -> None:
+        self.file(
+            "/proc/version", f"Linux version {release} (debian-kernel@lists.debian.org) #1 SMP\n"
+        )
+
+    def config(
+        self,
+        text: str = MINIMAL_QEMU_CONFIG,
+        path: str = "/etc/kata-containers/configuration.toml",
+    ) -> Path:
+        return self.file(path, textwrap.dedent(text))
+
+    def assets(self, config_text: str = MINIMAL_QEMU_CONFIG) -> None:
+        """Create the hypervisor, kernel, image and virtiofsd the config names."""
+        import tomllib
+
+        data = tomllib.loads(config_text)
+        for table in data.get("hypervisor", {}).values():
+            for key in ("path", "virtio_fs_daemon", "jailer_path"):
+                if table.get(key):
+                    self.executable(table[key])
+            for key in ("kernel", "image", "initrd", "firmware"):
+                if table.get(key):
+                    self.file(table[key], b"\x7fELF" + b"\0" * 64)
+
+    def intel(self) -> FakeHost:
+        """A capable Intel host: flags, modules, meminfo, os-release, kernel, config."""
+        self.cpuinfo()
+        self.modules("kvm", "kvm_intel", "vhost", "vhost_net", "vhost_vsock")
+        self._common()
+        return self
+
+    def amd(self) -> FakeHost:
+        self.cpuinfo(
+            vendor="AuthenticAMD", flags=AMD_FLAGS, model="AMD EPYC 7763 64-Core Processor"
+        )
+        self.modules("kvm", "kvm_amd", "vhost", "vhost_net", "vhost_vsock")
+        self._common()
+        return self
+
+    def no_kvm(self) -> FakeHost:
+        """A host without virtualization: no vmx/svm flag, no kvm modules."""
+        self.cpuinfo(flags="fpu vme de pse tsc msr pae lm sse4_1 hypervisor")
+        self._common()
+        return self
+
+    def _common(self) -> None:
+        self.meminfo()
+        self.os_release()
+        self.proc_version()
+        self.config()
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+
+
+@pytest.fixture
+def fake_host(tmp_path: Path) -> Iterator[FakeHost]:
+    host = FakeHost(tmp_path / "host")
+    yield host
+    host.close()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Cli:
+    """Runs kata-cli in-process through `kata_cli.cli.run` (the real exit-status funnel)."""
+
+    def __init__(self, env: dict[str, str | None]) -> None:
+        self.env = env
+
+    def __call__(
+        self, *args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None
+    ) -> CliResult:
+        from kata_cli.cli import run
+
+        runner = CliRunner()
+        merged = {**self.env, **(env or {})}
+        with runner.isolation(input=input, env=merged) as streams:
+            code = run(list(args))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            out, err = streams[0].getvalue(), streams[1].getvalue()
+        return CliResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+PINNED_ENV: dict[str, str | None] = {
+    "NO_COLOR": "1",
+    "COLUMNS": "120",
+    "KATA_CONF_FILE": None,
+    "KATA_HOST_ROOT": None,
+    "KATA_CHECK_NO_NETWORK": None,
+    "KATA_RELEASE_URL": None,
+    "KATA_CLI_DEBUG": None,
+    "KATA_CLI_LOG": None,
+}
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli(dict(PINNED_ENV))
+
+
+def run_subprocess(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, **kwargs: Any
+) -> Any:
+    """Run `python -m kata_cli ARGS` in a subprocess (for tests that need a real process)."""
+    import subprocess
+
+    full_env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV}
+    full_env["NO_COLOR"] = "1"
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "kata_cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        **kwargs,
+    )

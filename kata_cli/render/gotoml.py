@@ -1,0 +1,100 @@
+"""A TOML emitter with the layout of Go's BurntSushi/toml v1.6 encoder (spec 5.3).
+
+The layout is a contract (kata-collect-data and other scripts grep it): scalar keys
+first, indented two spaces per nesting level; then nested tables in declaration order
+as indented `[Parent.Child]` headers; a blank line before each top-level table but the
+first and before each array-of-tables entry; nil slices (None) omitted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+def _fields(obj: Any) -> list[tuple[str, Any]]:
+    return [
+        (f.name, getattr(obj, f.name))
+        for f in dataclasses.fields(obj)
+        if f.metadata.get("serialise", True)
+    ]
+
+
+def _is_table(value: Any) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(_is_table(v) for v in value)
+
+
+def quote(text: str) -> str:
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\":
+            out.append("\\\\")
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\b":
+            out.append("\\b")
+        elif char == "\f":
+            out.append("\\f")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(scalar(v) for v in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as a TOML value")
+
+
+def dumps(document: Any) -> str:
+    lines: list[str] = []
+    _table(document, (), lines)
+    text = "\n".join(lines)
+    return text.lstrip("\n") + "\n"
+
+
+def _table(obj: Any, path: tuple[str, ...], lines: list[str]) -> None:
+    depth = len(path)
+    indent = "  " * max(depth - 1, 0)
+    key_indent = "  " * depth if depth else ""
+    items = _fields(obj)
+    for name, value in items:
+        if value is None or _is_table(value) or _is_table_array(value):
+            continue
+        lines.append(f"{key_indent}{name} = {scalar(value)}")
+    for name, value in items:
+        if _is_table(value):
+            child = (*path, name)
+            if depth == 0:
+                lines.append("")
+            lines.append(f"{'  ' * depth}[{'.'.join(child)}]")
+            _table(value, child, lines)
+        elif _is_table_array(value):
+            child = (*path, name)
+            for entry in value:
+                lines.append("")
+                lines.append(f"{'  ' * depth}[[{'.'.join(child)}]]")
+                _table(entry, child, lines)
+    del indent

@@ -1,0 +1,84 @@
+"""Hybrid vsock: a hypervisor's Unix socket that forwards to a guest vsock port.
+
+The client sends `CONNECT <port>\\n`; the hypervisor answers one line starting with
+`OK` (usually `OK <host-side port>`), after which the socket is a raw byte pipe.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from kata_cli.errors import KataError
+
+# How long one handshake may wait for the reply line (upstream: 10 s, capped by the deadline).
+HANDSHAKE_TIMEOUT = 10.0
+# Pause between attempts, so a missing socket does not spin the CPU.
+RETRY_PAUSE = 0.05
+_MAX_REPLY = 512
+
+
+class HandshakeRefused(Exception):
+    """The hypervisor answered the CONNECT line with something other than OK."""
+
+
+def connect_hybrid_vsock(
+    uds_path: str, port: int, *, deadline: float, display: str | None = None
+) -> socket.socket:
+    """Connect to guest `port` through the hybrid vsock socket at local path `uds_path`.
+
+    Retries until `deadline` (a `time.monotonic()` value), then raises KataError with
+    upstream's message. `display` is the path named in messages (default `uds_path`).
+    """
+    shown = display or uds_path
+    last_reply = b""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        try:
+            return _attempt(uds_path, port, min(remaining, HANDSHAKE_TIMEOUT))
+        except HandshakeRefused as exc:
+            last_reply = exc.args[0] if exc.args else b""
+        except OSError:
+            pass
+        time.sleep(min(RETRY_PAUSE, max(0.0, deadline - time.monotonic())))
+    hint = None
+    if last_reply:
+        hint = f"the hypervisor answered {last_reply.decode('utf-8', 'replace').strip()!r}"
+    else:
+        hint = "is debug_console_enabled = true in the agent configuration?"
+    raise KataError(
+        "rpc error: code = DeadlineExceeded desc = timed out connecting to hybrid vsocket "
+        f"hvsock:{shown}:{port}",
+        hint=hint,
+    )
+
+
+def _attempt(uds_path: str, port: int, timeout: float) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(uds_path)
+        sock.sendall(f"CONNECT {port}\n".encode())
+        reply = _read_line(sock)
+        if not reply.startswith(b"OK"):
+            raise HandshakeRefused(reply)
+        sock.settimeout(None)
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _read_line(sock: socket.socket) -> bytes:
+    """Read the reply line one byte at a time: nothing after it may be consumed."""
+    line = bytearray()
+    while len(line) < _MAX_REPLY:
+        byte = sock.recv(1)
+        if not byte:
+            break
+        line += byte
+        if byte == b"\n":
+            break
+    return bytes(line)

@@ -1,0 +1,173 @@
+"""The interactive session, driven through a real pty and through pipes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+
+import pytest
+
+from kata_cli.console.session import _EscapeFilter
+
+from .conftest import shell_guest
+
+CLIENT = """
+import sys, time
+from kata_cli.console.hvsock import connect_hybrid_vsock
+from kata_cli.console.session import interactive_session
+sock = connect_hybrid_vsock(sys.argv[1], 1026, deadline=time.monotonic() + 5)
+sys.exit(interactive_session(sock))
+"""
+
+
+class Recorder:
+    """A guest that records what it receives and greets once."""
+
+    def __init__(self) -> None:
+        self.received = bytearray()
+        self.lock = threading.Lock()
+        self.conn: socket.socket | None = None
+
+    def __call__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        conn.sendall(b"guest-hello")
+        while True:
+            try:
+                data = conn.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.received += data
+
+    def wait_for(self, needle: bytes, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if needle in self.received:
+                    return
+            time.sleep(0.01)
+        raise AssertionError(f"{needle!r} never arrived; got {bytes(self.received)!r}")
+
+
+def _read_until(fd: int, needle: bytes, timeout: float = 10) -> bytes:
+    data = b""
+    deadline = time.monotonic() + timeout
+    while needle not in data:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} not seen in {data!r}")
+        import select
+
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                data += os.read(fd, 4096)
+            except OSError:
+                break
+    return data
+
+
+def _set_size(fd: int, rows: int, cols: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+@pytest.fixture
+def pty_client(hybrid_vsock):
+    procs = []
+
+    def start(handler):
+        server = hybrid_vsock(handler)
+        master, slave = pty.openpty()
+        _set_size(slave, 33, 101)
+        before = termios.tcgetattr(slave)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CLIENT, str(server.path)],
+            stdin=slave,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        procs.append((proc, master, slave))
+        return proc, master, slave, before
+
+    yield start
+    for proc, master, slave in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(master)
+        os.close(slave)
+
+
+def test_tty_relays_and_escape_sequence_restores_terminal(pty_client):
+    guest = Recorder()
+    proc, master, slave, before = pty_client(guest)
+    assert b"guest-hello" in _read_until(master, b"guest-hello")
+    guest.wait_for(b" stty rows 33 cols 101 2>/dev/null\n")
+    assert termios.tcgetattr(slave) != before  # raw mode while the session runs
+    os.write(master, b"ls\x1d\x1dx\x03")
+    guest.wait_for(b"ls\x1dx\x03")  # Ctrl-] twice sends one; Ctrl-C goes to the guest
+    os.write(master, b"\x1dq")
+    assert proc.wait(timeout=10) == 0
+    assert termios.tcgetattr(slave) == before
+    assert b"q" not in guest.received.split(b"\x03")[-1]
+
+
+def test_tty_window_size_follows_sigwinch(pty_client):
+    guest = Recorder()
+    proc, master, slave, _ = pty_client(guest)
+    guest.wait_for(b"stty rows 33 cols 101")
+    _set_size(slave, 50, 160)
+    proc.send_signal(signal.SIGWINCH)
+    guest.wait_for(b" stty rows 50 cols 160 2>/dev/null\n")
+    os.write(master, b"\x1d.")
+    assert proc.wait(timeout=10) == 0
+
+
+def test_tty_guest_closing_ends_session_and_restores(pty_client):
+    guest = Recorder()
+    proc, _master, slave, before = pty_client(guest)
+    guest.wait_for(b"stty rows")
+    assert guest.conn is not None
+    guest.conn.shutdown(socket.SHUT_RDWR)
+    assert proc.wait(timeout=10) == 0
+    assert termios.tcgetattr(slave) == before
+
+
+def test_tty_sigterm_restores_terminal(pty_client):
+    guest = Recorder()
+    proc, _master, slave, before = pty_client(guest)
+    guest.wait_for(b"stty rows")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) != 0
+    assert termios.tcgetattr(slave) == before
+
+
+def test_pipes_without_tty_feed_stdin_and_end_on_eof(hybrid_vsock):
+    server = hybrid_vsock(shell_guest)
+    proc = subprocess.run(
+        [sys.executable, "-c", CLIENT, str(server.path)],
+        input=b"echo hello-$((40+2))\n",
+        capture_output=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"hello-42" in proc.stdout
+
+
+def test_escape_filter_state_machine():
+    filt = _EscapeFilter()
+    assert filt.feed(b"a\x1d") == (b"a", False)
+    assert filt.feed(b"b") == (b"\x1db", False)
+    assert filt.feed(b"\x1d\x1d") == (b"\x1d", False)
+    assert filt.feed(b"x\x1dqrest") == (b"x", True)

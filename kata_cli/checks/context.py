@@ -1,0 +1,71 @@
+"""What every check unit is given: the host, the configuration and facts read once."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kata_cli import probe
+from kata_cli.checks.tables import Requirements, VendorTable, requirements
+from kata_cli.host import Host
+
+if TYPE_CHECKING:
+    from kata_cli.config.loader import Config
+
+
+@dataclass
+class CpuFacts:
+    """The parts of /proc/cpuinfo the checks need, or why it could not be read."""
+
+    text: str | None  # the whole file
+    block: str  # first CPU block
+    flags: list[str] | None
+    vendor_id: str | None
+    error: str | None = None
+
+
+@dataclass
+class CheckContext:
+    host: Host
+    config: Config | None
+    strict: bool = False
+    is_root: bool = False
+    load_modules: bool = False
+    actions: list[str] = field(default_factory=list)
+    kvm_error: str = ""  # bare errno text of a failed KVM test (upstream's last line)
+
+    @property
+    def hypervisor_type(self) -> str | None:
+        return None if self.config is None else self.config.hypervisor_type
+
+    @functools.cached_property
+    def tables(self) -> Requirements:
+        return requirements()
+
+    @functools.cached_property
+    def cpu(self) -> CpuFacts:
+        try:
+            text = self.host.read_text(probe.CPUINFO)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            return CpuFacts(None, "", None, None, f"cannot read {probe.CPUINFO}: {reason}")
+        block = probe.first_cpu_block(text)
+        return CpuFacts(text, block, probe.cpu_flags(block), probe.cpu_field(block, "vendor_id"))
+
+    @functools.cached_property
+    def vendor(self) -> VendorTable | None:
+        """The vendor table: the whole cpuinfo is searched, Intel first (upstream's order)."""
+        text = self.cpu.text or ""
+        for table in self.tables.vendors:
+            if table.match in text:
+                return table
+        return None
+
+    @functools.cached_property
+    def on_vmm(self) -> bool:
+        """Is this host itself a virtual machine (the `hypervisor` CPU flag)?"""
+        return "hypervisor" in (self.cpu.flags or [])
+
+    def module_loaded(self, name: str) -> bool:
+        return probe.module_loaded(self.host, name)

@@ -1,0 +1,123 @@
+"""KVM usability: open /dev/kvm, KVM_GET_API_VERSION == 12, KVM_CREATE_VM (spec 4.5).
+
+Runs for root, and for any user who can open /dev/kvm (upstream: root only). A non-root
+user who cannot open it gets a "cannot verify" warning, never a false "missing".
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kata_cli.checks.context import CheckContext
+from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.host import Host
+
+CATEGORY = "kvm"
+KVM_DEVICE = "/dev/kvm"
+KVM_GET_API_VERSION = 0xAE00
+KVM_CREATE_VM = 0xAE01
+KVM_API_VERSION = 12
+
+USABLE = CheckSpec(
+    "kvm.usable",
+    CATEGORY,
+    "/dev/kvm can create a virtual machine",
+    required=True,
+    remedy="load kvm and kvm_intel/kvm_amd (modprobe), then check /dev/kvm exists",
+    needs_root=True,
+)
+KVM_TYPES = ("qemu", "clh", "firecracker", "stratovirt", "dragonball")
+NO_KVM_TYPES = ("remote", "mock")
+
+
+@dataclass
+class KvmProbe:
+    ok: bool
+    errno_text: str = ""  # Go-style bare errno text: "device or resource busy"
+    message: str = ""
+    code: int = 0
+
+
+def errno_text(code: int) -> str:
+    """Go's wording of an errno: strerror in lower case."""
+    text = os.strerror(code)
+    return text[:1].lower() + text[1:]
+
+
+def probe_kvm(host: Host) -> KvmProbe:
+    """Open /dev/kvm and try the two ioctls. Never raises."""
+    import fcntl
+
+    try:
+        fd = host.open_fd(KVM_DEVICE, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as exc:
+        code = exc.errno or errno.EIO
+        return KvmProbe(
+            False, errno_text(code), f"cannot open kvm device: {errno_text(code)}", code
+        )
+    try:
+        try:
+            version = fcntl.ioctl(fd, KVM_GET_API_VERSION, 0)
+        except OSError as exc:
+            code = exc.errno or errno.EIO
+            return KvmProbe(
+                False, errno_text(code), f"KVM_GET_API_VERSION failed: {errno_text(code)}", code
+            )
+        if version != KVM_API_VERSION:
+            return KvmProbe(
+                False,
+                "KVM API version is not correct",
+                f"KVM API version is {version}, expected {KVM_API_VERSION}",
+            )
+        try:
+            vm_fd = fcntl.ioctl(fd, KVM_CREATE_VM, 0)
+        except OSError as exc:
+            code = exc.errno or errno.EIO
+            message = f"cannot create VM: {errno_text(code)}"
+            if code == errno.EBUSY:
+                message = (
+                    f'cannot create VM (reason="another hypervisor running"): {errno_text(code)}'
+                )
+            return KvmProbe(False, errno_text(code), message, code)
+        os.close(vm_fd)
+        return KvmProbe(True, message=f"KVM API version {version}; created and closed a test VM")
+    finally:
+        os.close(fd)
+
+
+def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+    htype = ctx.hypervisor_type
+    if htype in NO_KVM_TYPES:
+        yield USABLE.skipped(f"hypervisor type {htype} does not use KVM on this host")
+        return
+    if htype is not None and htype not in KVM_TYPES:
+        yield USABLE.skipped(f"unknown hypervisor type {htype}")
+        return
+    kind = ctx.host.kind(KVM_DEVICE)
+    if not ctx.is_root and kind != "missing" and not ctx.host.access(KVM_DEVICE, os.R_OK | os.W_OK):
+        yield USABLE.warned(
+            "cannot verify: cannot open /dev/kvm: permission denied",
+            "add the user to the kvm group (usermod -aG kvm $USER, then log in again), "
+            "or run as root",
+        )
+        return
+    result = probe_kvm(ctx.host)
+    if result.ok:
+        yield USABLE.passed(result.message)
+        return
+    detail = result.message
+    remedy = USABLE.remedy
+    if kind == "missing":
+        detail = f"cannot open kvm device: {result.errno_text} ({KVM_DEVICE} does not exist)"
+    elif kind != "char":
+        detail += f" ({KVM_DEVICE} is a {kind}, not a character device)"
+        remedy = f"{KVM_DEVICE} must be the KVM character device (10:232); recreate it"
+    elif result.code == errno.EBUSY:
+        remedy = "stop the other hypervisor (VirtualBox, VMware) that holds VT-x/SVM"
+    elif result.code in (errno.EACCES, errno.EPERM):
+        remedy = "add the user to the kvm group (usermod -aG kvm $USER), or run as root"
+    ctx.kvm_error = result.errno_text
+    yield USABLE.result("fail" if ctx.is_root or kind == "char" else "warn", detail, remedy)

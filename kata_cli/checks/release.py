@@ -1,0 +1,208 @@
+"""The release check (spec 4.4): is a newer Kata Containers release available?
+
+Opt-in (`--check-release`, `--check-version-only`, `--only-list-releases`): a host check
+makes no network request unless asked. requests is imported only here, only when used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kata_cli.checks.context import CheckContext
+from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.semver import Version
+from kata_cli.errors import KataError
+
+CATEGORY = "release"
+KATA_VERSION = "4.1.0"  # the Kata Containers release this kata-cli tracks
+OLD_API = "https://api.github.com/repos/kata-containers/runtime/releases"
+API = "https://api.github.com/repos/kata-containers/kata-containers/releases"
+DOWNLOAD_PREFIXES = (
+    "https://github.com/kata-containers/kata-containers/releases/download",
+    "https://github.com/kata-containers/runtime/releases/download",
+)
+TIMEOUT = (3.05, 10.0)  # connect, read (seconds)
+MAX_PAGES = 20
+RATE_LIMIT_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
+
+RELEASE = CheckSpec(
+    "release.newer",
+    CATEGORY,
+    "no newer Kata Containers release is available (--check-release)",
+    required=False,
+    remedy="see the release notes and upgrade when convenient",
+)
+
+
+class ReleaseError(KataError):
+    """The release API could not be asked or answered nonsense."""
+
+
+@dataclass(frozen=True)
+class Release:
+    version: Version
+    url: str
+    date: str
+
+    def list_line(self) -> str:
+        return f"{self.version};{self.date};{self.url}"
+
+
+def api_url(current: str, environ: dict[str, str]) -> str:
+    """The releases API for a current version; KATA_RELEASE_URL may pick one of the two."""
+    version = current_version(current)
+    if version.major == 0:
+        raise ReleaseError(f"invalid current version: {current}")
+    url = OLD_API if version.major == 1 else API
+    override = environ.get("KATA_RELEASE_URL", "")
+    if override:
+        if override not in (OLD_API, API):
+            raise ReleaseError(f'Release URL "{override}" is not valid')
+        url = override
+    return url
+
+
+def current_version(current: str) -> Version:
+    try:
+        return Version.parse(current)
+    except ValueError as exc:
+        raise ReleaseError(
+            f"BUG: Current version of kata-cli ({current}) has invalid SemVer version: {exc}"
+        ) from None
+
+
+def fetch(url: str, timeout: tuple[float, float] = TIMEOUT) -> list[Any]:
+    """Every release object, following `Link: rel="next"` pagination."""
+    import requests
+
+    items: list[Any] = []
+    next_url: str | None = url
+    pages = 0
+    session = requests.Session()
+    session.headers.update({"Accept": "application/vnd.github+json", "User-Agent": "kata-cli"})
+    while next_url and pages < MAX_PAGES:
+        pages += 1
+        try:
+            response = session.get(next_url, timeout=timeout)
+        except requests.Timeout:
+            raise ReleaseError(
+                f"release API {next_url} did not answer within {timeout[1]:.0f}s",
+                "retry later, or pass -n to skip network checks",
+            ) from None
+        except requests.RequestException as exc:
+            raise ReleaseError(
+                f"cannot reach the release API {next_url}: {_reason(exc)}",
+                "check network access, or pass -n to skip network checks",
+            ) from None
+        if response.status_code in (403, 429) and _rate_limited(response):
+            raise ReleaseError(
+                "GitHub API rate limit exceeded for this address",
+                f"try again later; see {RATE_LIMIT_DOCS}",
+            )
+        try:
+            page = response.json()
+        except ValueError as exc:
+            raise ReleaseError(f"failed to unpack release details: {exc}") from None
+        if not isinstance(page, list):
+            raise ReleaseError(
+                f"failed to unpack release details: expected a JSON array, got "
+                f"{type(page).__name__} (HTTP {response.status_code})"
+            )
+        items += page
+        next_url = response.links.get("next", {}).get("url")
+    return items
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def _rate_limited(response: Any) -> bool:
+    if response.headers.get("X-RateLimit-Remaining") == "0":
+        return True
+    return "limit exceeded" in response.text.lower()
+
+
+def parse_releases(items: list[Any], include_all: bool = False) -> list[Release]:
+    """Valid releases (first asset with a Kata download URL), ascending; pre-releases dropped."""
+    found: dict[Version, Release] = {}
+    for item in items:
+        release = _parse_one(item)
+        if release is None or (release.version.prerelease and not include_all):
+            continue
+        found.setdefault(release.version, release)
+    return sorted(found.values(), key=lambda r: r.version)
+
+
+def _parse_one(item: Any) -> Release | None:
+    if not isinstance(item, dict):
+        return None
+    tag = item.get("tag_name")
+    assets = item.get("assets")
+    if not isinstance(tag, str) or not tag or not isinstance(assets, list) or not assets:
+        return None
+    try:
+        version = Version.parse(tag)
+    except ValueError:
+        return None
+    asset = assets[0]
+    if not isinstance(asset, dict):
+        return None
+    url, name, date = asset.get("browser_download_url"), asset.get("name"), asset.get("created_at")
+    if not (isinstance(url, str) and url.startswith(DOWNLOAD_PREFIXES)):
+        return None
+    if not (isinstance(name, str) and name and isinstance(date, str) and date):
+        return None
+    return Release(version, url, date)
+
+
+def release_type(current: Version, latest: Version) -> str:
+    """Upstream's wording, including its quirk (x.y.z-rc -> x.y.z is "major")."""
+    pre = " pre-release" if latest.prerelease else ""
+    if latest.major > current.major:
+        return "major" + pre
+    if latest.minor > current.minor:
+        return "minor" + pre
+    if latest.patch > current.patch:
+        return "patch" + pre
+    if latest.prerelease:
+        return "pre-release"
+    return "major"
+
+
+def newer_message(current: Version, releases: list[Release]) -> tuple[str, Release | None]:
+    if not releases:
+        return "No releases available", None
+    newer = [r for r in releases if r.version > current]
+    if not newer:
+        return "No newer release available", None
+    latest = newer[-1]
+    kind = release_type(current, latest.version)
+    return (
+        f"Newer {kind} release available: {latest.version} (url: {latest.url}, date: {latest.date})",
+        latest,
+    )
+
+
+def release_unit(
+    environ: dict[str, str], include_all: bool = False, current: str = KATA_VERSION
+) -> Any:
+    """A check unit for `check --check-release`: never decides the host verdict."""
+
+    def release_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+        try:
+            url = api_url(current, environ)
+            releases = parse_releases(fetch(url), include_all)
+        except KataError as exc:
+            yield RELEASE.warned(f"cannot check for releases: {exc.one_line()}")
+            return
+        message, latest = newer_message(current_version(current), releases)
+        if latest is None:
+            yield RELEASE.passed(message)
+        else:
+            yield RELEASE.warned(message, f"upgrade to {latest.version}: {latest.url}")
+
+    return release_checks

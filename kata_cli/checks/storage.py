@@ -1,0 +1,184 @@
+"""Storage: how the container rootfs reaches the guest, and whether the host provides it.
+
+Three ways (see the Kata storage design documents): a shared file system (virtio-fs with a
+virtiofsd daemon on the host, or the slow virtio-9p), or block devices (a block-based
+snapshotter such as devmapper, hot plugged with `block_device_driver`, which needs
+`disable_block_device_use = false`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kata_cli.checks.context import CheckContext
+from kata_cli.checks.model import CheckResult, CheckSpec
+
+CATEGORY = "storage"
+DAEMON_TIMEOUT = 5.0
+CONTAINERD_CONFIG = "/etc/containerd/config.toml"
+DEVMAPPER_PLUGIN = "io.containerd.snapshotter.v1.devmapper"
+CRI_PLUGINS = ("io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime")
+
+ROOTFS = CheckSpec(
+    "storage.rootfs",
+    CATEGORY,
+    "how the container rootfs reaches the guest",
+    required=False,
+    remedy="set shared_fs to virtio-fs, or use a block snapshotter with block devices enabled",
+)
+VIRTIO_FS = CheckSpec(
+    "storage.virtio-fs",
+    CATEGORY,
+    "the configured virtio-fs daemon exists and runs",
+    required=False,
+    remedy="install virtiofsd and point virtio_fs_daemon at it",
+)
+NINE_P = CheckSpec(
+    "storage.virtio-9p",
+    CATEGORY,
+    "shared file system is not virtio-9p",
+    required=False,
+    remedy='set shared_fs = "virtio-fs" (virtio-9p is slow and not POSIX-complete)',
+)
+BLOCK = CheckSpec(
+    "storage.block",
+    CATEGORY,
+    "block devices can be hot plugged (disable_block_device_use = false)",
+    required=False,
+    remedy="set disable_block_device_use = false in the [hypervisor] table",
+)
+DEVMAPPER = CheckSpec(
+    "storage.devmapper",
+    CATEGORY,
+    "the containerd devmapper thin pool exists and dm_thin_pool is loaded",
+    required=False,
+    remedy="create the thin pool named by pool_name (dmsetup) and modprobe dm_thin_pool",
+)
+
+
+def catalogue() -> list[CheckSpec]:
+    return [ROOTFS, VIRTIO_FS, NINE_P, BLOCK, DEVMAPPER]
+
+
+@dataclass
+class Containerd:
+    """What containerd's configuration says about snapshotters."""
+
+    path: str
+    snapshotter: str | None  # the Kata runtime handler's, else the CRI default
+    pool_name: str | None
+    error: str | None = None
+
+
+def read_containerd(ctx: CheckContext) -> Containerd | None:
+    text = ctx.host.read_text_or(CONTAINERD_CONFIG)
+    if text is None:
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return Containerd(CONTAINERD_CONFIG, None, None, f"not valid TOML: {exc}")
+    plugins = _table(data, "plugins")
+    pool = _table(plugins, DEVMAPPER_PLUGIN).get("pool_name")
+    snapshotter: str | None = None
+    for name in CRI_PLUGINS:
+        containerd = _table(_table(plugins, name), "containerd")
+        runtimes = _table(containerd, "runtimes")
+        default = containerd.get("snapshotter")
+        for handler, table in runtimes.items():
+            if "kata" in handler and isinstance(table, dict) and table.get("snapshotter"):
+                snapshotter = str(table["snapshotter"])
+                break
+        if snapshotter is None and isinstance(default, str) and default:
+            snapshotter = default
+        if snapshotter:
+            break
+    return Containerd(CONTAINERD_CONFIG, snapshotter, pool if isinstance(pool, str) else None)
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def storage_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+    config = ctx.config
+    if config is None:
+        yield ROOTFS.skipped("no configuration")
+        return
+    hv = config.hypervisor
+    containerd = read_containerd(ctx)
+    devmapper = containerd is not None and containerd.snapshotter == "devmapper"
+    block_ok = not hv.disable_block_device_use
+    shared = hv.shared_fs or "none"
+    if devmapper and block_ok:
+        yield ROOTFS.passed(
+            f"block devices: containerd's devmapper snapshotter, hot plugged as "
+            f"{hv.block_device_driver}"
+        )
+    elif shared != "none":
+        yield ROOTFS.passed(f"shared file system: {shared} (shared_fs)")
+    elif config.hypervisor_type == "remote":
+        yield ROOTFS.skipped("remote hypervisor: the rootfs is handled by the remote side")
+    else:
+        yield ROOTFS.failed(
+            'shared_fs = "none" and no block device path: the rootfs cannot reach the guest'
+        )
+    if shared.startswith("virtio-fs"):
+        yield _virtio_fs(ctx, hv.virtio_fs_daemon)
+    elif shared == "virtio-9p":
+        yield NINE_P.warned("shared_fs = virtio-9p: slow, and not POSIX-complete")
+    if devmapper:
+        if block_ok:
+            yield BLOCK.passed(f"block devices enabled ({hv.block_device_driver})")
+        else:
+            yield BLOCK.warned(
+                "containerd uses the devmapper snapshotter but disable_block_device_use = true: "
+                "its block devices cannot be hot plugged into the guest"
+            )
+        assert containerd is not None
+        yield _devmapper(ctx, containerd)
+    elif containerd is not None and containerd.error:
+        yield DEVMAPPER.skipped(f"{containerd.path}: {containerd.error}")
+
+
+def _virtio_fs(ctx: CheckContext, daemon: str) -> CheckResult:
+    if not daemon:
+        return VIRTIO_FS.failed("shared_fs is virtio-fs but virtio_fs_daemon is not set")
+    kind = ctx.host.kind(daemon)
+    if kind == "missing":
+        return VIRTIO_FS.failed(f"virtio_fs_daemon {daemon} does not exist")
+    if kind != "file":
+        return VIRTIO_FS.failed(f"virtio_fs_daemon {daemon} is a {kind}, not a program")
+    if not ctx.host.is_executable(daemon):
+        if not ctx.is_root:
+            return VIRTIO_FS.warned(f"cannot verify: {daemon} is not executable for this user")
+        return VIRTIO_FS.failed(
+            f"virtio_fs_daemon {daemon} is not executable", f"chmod +x {daemon}"
+        )
+    result = ctx.host.run([str(ctx.host.path(daemon)), "--version"], timeout=DAEMON_TIMEOUT)
+    if not result.ok:
+        return VIRTIO_FS.failed(
+            f"{daemon} --version failed: {result.describe()}",
+            "reinstall virtiofsd (it must run on this host)",
+        )
+    lines = (result.stdout_text or result.stderr_text).strip().splitlines()
+    version = lines[0] if lines else "no version output"
+    return VIRTIO_FS.passed(f"{daemon}: {version}")
+
+
+def _devmapper(ctx: CheckContext, containerd: Containerd) -> CheckResult:
+    problems = []
+    pool = containerd.pool_name
+    if not pool:
+        problems.append(f"{containerd.path} sets no devmapper pool_name")
+    elif ctx.host.kind(f"/dev/mapper/{pool}") == "missing":
+        problems.append(f"thin pool /dev/mapper/{pool} does not exist")
+    if not ctx.module_loaded("dm_thin_pool"):
+        problems.append("kernel module dm_thin_pool is not loaded")
+    if problems:
+        return DEVMAPPER.failed("; ".join(problems))
+    return DEVMAPPER.passed(f"thin pool /dev/mapper/{pool} present, dm_thin_pool loaded")

@@ -1,0 +1,83 @@
+"""`kata-cli exec`: enter a sandbox's guest debug console, or run one command in it."""
+
+from __future__ import annotations
+
+import click
+
+from kata_cli.appctx import AppContext, pass_app
+
+MAX_PORT = 0xFFFFFFFF
+
+
+@click.command(name="exec")
+@click.argument("sandbox_id", required=False, default="")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "-p",
+    "--kata-debug-port",
+    type=click.IntRange(0, MAX_PORT),
+    default=0,
+    show_default=True,
+    help="Guest debug console vsock port (0: 1026).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="Seconds a one-shot command may take, shell start included.",
+)
+@pass_app
+def exec_(
+    app: AppContext,
+    sandbox_id: str,
+    command: tuple[str, ...],
+    kata_debug_port: int,
+    timeout: float,
+) -> None:
+    """Enter the guest debug console of SANDBOX_ID, or run `-- CMD ARGS...` in it.
+
+    SANDBOX_ID may be a unique prefix, found under /run/vc/sbs (Go runtime) and
+    /run/kata (runtime-rs), or a container id of a Go-runtime sandbox. The guest
+    agent must run with debug_console_enabled = true.
+
+    Interactive on a terminal: Ctrl-] then q leaves (the guest shell is not killed).
+    Without a terminal, stdin is sent to the guest shell and EOF ends the session.
+    With a command, only its output is printed and its exit status becomes ours.
+    """
+    import time
+
+    from kata_cli.console.session import ESCAPE_HELP, interactive_session
+    from kata_cli.errors import VerdictFailure
+    from kata_cli.render.terminal import err, note, out_bytes, stream_is_tty
+    from kata_cli.shim.agenturl import DEFAULT_DEBUG_PORT, parse_agent_url
+    from kata_cli.shim.debugconsole import agent_url_for, dial_debug_console
+    from kata_cli.shim.sandboxes import locate_sandbox
+
+    host = app.host
+    ref = locate_sandbox(host, sandbox_id)
+    if ref.container:
+        note(f"{ref.container} is a container of sandbox {ref.id}; entering sandbox {ref.id}")
+    elif ref.id != sandbox_id:
+        note(f"entering sandbox {ref.id}")
+    source = agent_url_for(host, ref)
+    if source.notice:
+        note(source.notice)
+    url = parse_agent_url(source.url)
+    port = kata_debug_port or DEFAULT_DEBUG_PORT
+    sock = dial_debug_console(host, url, port, deadline=time.monotonic() + 3.0)
+    with sock:
+        if command:
+            from kata_cli.console.oneshot import run_oneshot
+
+            output, status = run_oneshot(sock, list(command), timeout=timeout)
+            out_bytes(output)
+            if status != 0:
+                raise VerdictFailure("", exit_code=status & 0xFF)
+            return
+        import sys
+
+        if stream_is_tty(sys.stdin):
+            err(f"Connected to the debug console of sandbox {ref.id}. {ESCAPE_HELP}.")
+        sys.stdout.flush()
+        interactive_session(sock, stdin_fd=0, stdout_fd=1)

@@ -1,0 +1,19 @@
+"""`kata-cli metrics`: a sandbox's Prometheus metrics from its shim."""
+
+from __future__ import annotations
+
+import click
+
+from kata_cli.appctx import AppContext, pass_app
+
+
+@click.command()
+@click.argument("sandbox_id", required=False, default="")
+@pass_app
+def metrics(app: AppContext, sandbox_id: str) -> None:
+    """Print the Prometheus metrics (shim, hypervisor, agent) of SANDBOX_ID."""
+    from kata_cli.render.terminal import out
+    from kata_cli.shim.client import client_for
+
+    text = client_for(app.host, sandbox_id).metrics()
+    out(text, end="" if text.endswith("\n") else "\n")

@@ -1,0 +1,31 @@
+"""`kata-cli policy set`: replace the agent policy of a running sandbox."""
+
+from __future__ import annotations
+
+import click
+
+from kata_cli.appctx import AppContext, pass_app
+
+
+@click.group()
+def policy() -> None:
+    """Set the agent policy of a sandbox."""
+
+
+@policy.command(name="set")
+@click.option("--sandbox-id", required=True, metavar="ID", help="Sandbox id (or unique prefix).")
+@click.argument("file", required=False, metavar="FILE")
+@pass_app
+def set_(app: AppContext, sandbox_id: str, file: str | None) -> None:
+    """Send FILE (a Rego policy) to the sandbox's agent."""
+    from kata_cli.errors import ShimError
+    from kata_cli.shim.client import client_for, read_request_file
+
+    data = read_request_file(file, "policy")
+    client = client_for(app.host, sandbox_id)
+    try:
+        client.policy_set(data)
+    except ShimError as exc:
+        raise ShimError(
+            f"Error observed when making policy-set request({file}): {exc.message}", exc.hint
+        ) from None

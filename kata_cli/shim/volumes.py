@@ -1,0 +1,182 @@
+"""Directly assigned volumes: `/run/kata-containers/shared/direct-volumes/<b64>/mountInfo.json`.
+
+The per-volume directory is the URL-safe base64 (with padding) of the volume path's
+bytes, exactly as given. Unlike upstream, an empty or blank path is refused (it would
+name the root itself), mount info is validated before anything is written, and files
+are written atomically (0600 in 0700 directories).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from kata_cli.errors import KataError, UsageError
+from kata_cli.host import Host
+
+VOLUMES_ROOT = "/run/kata-containers/shared/direct-volumes"
+MOUNT_INFO = "mountInfo.json"
+REQUIRED_KEYS = ("volume-type", "device", "fstype")
+
+
+@dataclass
+class MountInfo:
+    volume_type: str
+    device: str
+    fstype: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VolumeEntry:
+    """One directory under the volumes root, as `direct-volume list` shows it."""
+
+    directory: str
+    volume_path: str | None  # None: the name is not base64
+    mount_info: dict[str, Any] | None
+    error: str | None
+    sandboxes: list[str]
+
+
+def encode_volume_path(volume_path: str) -> str:
+    return base64.urlsafe_b64encode(volume_path.encode()).decode()
+
+
+def decode_volume_dir(name: str) -> str | None:
+    try:
+        return base64.urlsafe_b64decode(name.encode()).decode()
+    except (binascii.Error, ValueError):
+        return None
+
+
+def volume_dir(volume_path: str) -> str:
+    if not volume_path or not volume_path.strip():
+        raise UsageError(
+            "the volume path must not be empty",
+            hint="an empty path would name the direct-volumes root itself",
+        )
+    return f"{VOLUMES_ROOT}/{encode_volume_path(volume_path)}"
+
+
+def parse_mount_info(text: str) -> MountInfo:
+    """Validate mount info JSON; the message names the offending field."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise KataError(f"invalid mount info: not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise KataError("invalid mount info: expected a JSON object")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            raise KataError(f'invalid mount info: missing required field "{key}"')
+        if not isinstance(data[key], str) or not data[key].strip():
+            raise KataError(f'invalid mount info: field "{key}" must be a non-empty string')
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise KataError('invalid mount info: field "metadata" must be an object of strings')
+    options = data.get("options") or []
+    if not isinstance(options, list) or not all(isinstance(v, str) for v in options):
+        raise KataError('invalid mount info: field "options" must be an array of strings')
+    return MountInfo(data["volume-type"], data["device"], data["fstype"], metadata, options)
+
+
+def add_volume(host: Host, volume_path: str, mount_info_text: str) -> str:
+    """Validate, then write `mountInfo.json` (the text verbatim); returns the host dir."""
+    directory = volume_dir(volume_path)
+    parse_mount_info(mount_info_text)
+    kind = host.kind(directory)
+    if kind not in ("dir", "missing"):
+        raise KataError(f"{directory} should be a directory")
+    created = kind == "missing"
+    host.makedirs(VOLUMES_ROOT, mode=0o700)
+    try:
+        if created:
+            host.makedirs(directory, mode=0o700)
+        os.chmod(host.path(directory), 0o700)
+        host.write_atomic(f"{directory}/{MOUNT_INFO}", mount_info_text.encode(), mode=0o600)
+    except OSError as exc:
+        if created:
+            remove_dir_quietly(host, directory)
+        raise KataError(f"cannot write {directory}/{MOUNT_INFO}: {exc.strerror or exc}") from None
+    return directory
+
+
+def remove_volume(host: Host, volume_path: str) -> bool:
+    """Remove the volume's directory; False (not an error) when it does not exist."""
+    directory = volume_dir(volume_path)
+    if not host.lexists(directory):
+        return False
+    try:
+        if host.is_dir(directory) and not host.is_symlink(directory):
+            host.remove_tree(directory)
+        else:
+            host.remove(directory)
+    except OSError as exc:
+        raise KataError(f"cannot remove {directory}: {exc.strerror or exc}") from None
+    return True
+
+
+def remove_dir_quietly(host: Host, directory: str) -> None:
+    try:
+        host.remove_tree(directory)
+    except (OSError, ValueError):
+        pass
+
+
+def volume_sandbox(host: Host, volume_path: str) -> tuple[str, MountInfo]:
+    """The sandbox using a volume (first entry by name) and its mount info."""
+    directory = volume_dir(volume_path)
+    try:
+        entries = host.listdir(directory)
+    except FileNotFoundError:
+        raise KataError(
+            f"open {directory}: no such file or directory",
+            hint=f"{volume_path} is not a directly assigned volume",
+        ) from None
+    except OSError as exc:
+        raise KataError(f"open {directory}: {exc.strerror or exc}") from None
+    sandboxes = [name for name in entries if name != MOUNT_INFO]
+    if not sandboxes:
+        raise KataError(f"no sandbox found for {volume_path}")
+    info_path = f"{directory}/{MOUNT_INFO}"
+    text = host.read_text_or(info_path)
+    if text is None:
+        raise KataError(f"stat {info_path}: no such file or directory")
+    return sandboxes[0], parse_mount_info(text)
+
+
+def list_volumes(host: Host) -> list[VolumeEntry]:
+    entries = []
+    for name in host.listdir_or_empty(VOLUMES_ROOT):
+        directory = f"{VOLUMES_ROOT}/{name}"
+        if not host.is_dir(directory):
+            continue
+        names = host.listdir_or_empty(directory)
+        info: dict[str, Any] | None = None
+        error = None
+        text = host.read_text_or(f"{directory}/{MOUNT_INFO}")
+        if text is None:
+            error = f"no {MOUNT_INFO}"
+        else:
+            try:
+                parsed = json.loads(text)
+                info = parsed if isinstance(parsed, dict) else None
+                if info is None:
+                    error = f"{MOUNT_INFO} is not a JSON object"
+            except ValueError as exc:
+                error = f"{MOUNT_INFO} is not valid JSON: {exc}"
+        entries.append(
+            VolumeEntry(
+                directory=directory,
+                volume_path=decode_volume_dir(name),
+                mount_info=info,
+                error=error,
+                sandboxes=[n for n in names if n != MOUNT_INFO],
+            )
+        )
+    return entries

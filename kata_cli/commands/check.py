@@ -1,0 +1,167 @@
+"""`kata-cli check` (alias `kata-check`): can this host run Kata Containers?"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from kata_cli.appctx import AppContext, flavour_option, pass_app
+from kata_cli.errors import KataError, VerdictFailure
+
+SUPER_USER_WARNING = "Not running network checks as super user"
+
+
+def _split_ids(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.command(
+    "check",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit status: 0 capable, 1 not capable (or the KVM test failed), 2 usage error. "
+    "No network request is made unless a release option asks for one.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show a table of every check.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (schema versioned).")
+@click.option("--junit", "junit_path", metavar="FILE", help="Also write JUnit XML to FILE.")
+@click.option("--list", "list_checks", is_flag=True, help="List every check and exit.")
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="ID[,ID...]",
+    help="Skip these checks (shell patterns allowed, e.g. 'assets.*'); shown as SKIP.",
+)
+@click.option(
+    "-s",
+    "--strict",
+    is_flag=True,
+    help="Check module parameters and turn warnings into failures.",
+)
+@click.option(
+    "--load-modules",
+    is_flag=True,
+    help="Load missing kernel modules with modprobe (root only) and report what was loaded.",
+)
+@click.option("--boot", is_flag=True, help="Also boot a VM with the configured assets.")
+@click.option("--boot-guest", is_flag=True, help="Also boot a VM with the built-in test guest.")
+@click.option(
+    "--boot-timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of --boot / --boot-guest.",
+)
+@click.option("--check-release", is_flag=True, help="Also ask GitHub for a newer Kata release.")
+@click.option(
+    "--check-version-only", is_flag=True, help="Only compare with the latest release (network)."
+)
+@click.option(
+    "--only-list-releases", is_flag=True, help="Only list releases: version;date;url (network)."
+)
+@click.option("--include-all-releases", is_flag=True, help="Do not drop pre-releases.")
+@click.option(
+    "-n",
+    "--no-network-checks",
+    is_flag=True,
+    help="Never use the network (also KATA_CHECK_NO_NETWORK=<non-empty>); wins over the above.",
+)
+@flavour_option
+@pass_app
+def check(
+    app: AppContext,
+    verbose: bool,
+    as_json: bool,
+    junit_path: str | None,
+    list_checks: bool,
+    ignore: tuple[str, ...],
+    strict: bool,
+    load_modules: bool,
+    boot: bool,
+    boot_guest: bool,
+    boot_timeout: float,
+    check_release: bool,
+    check_version_only: bool,
+    only_list_releases: bool,
+    include_all_releases: bool,
+    no_network_checks: bool,
+    flavour: str | None,
+) -> None:
+    """Test whether this host can run Kata Containers, and say what to fix.
+
+    Checks the CPU, kernel modules, KVM, vsock, storage path, installed assets and
+    confidential-guest support against the loaded configuration. Nothing on the host is
+    changed (modules are loaded only with --load-modules).
+    """
+    from kata_cli.checks import output
+
+    if list_checks:
+        from kata_cli.checks.runner import catalogue
+
+        output.render_list(catalogue(), as_json)
+        return
+    no_network = no_network_checks or bool(os.environ.get("KATA_CHECK_NO_NETWORK"))
+    is_root = app.host.is_root()
+    if check_version_only or only_list_releases:
+        _releases_only(no_network, is_root, only_list_releases, include_all_releases)
+        return
+    if load_modules and not is_root:
+        raise KataError("--load-modules needs root", "run it with sudo, or load modules yourself")
+    if is_root and not no_network:
+        from kata_cli.render.terminal import warn
+
+        warn(SUPER_USER_WARNING)
+    config = app.load_config(flavour=flavour)
+    units = []
+    if check_release and not no_network and not is_root:
+        from kata_cli.checks.release import release_unit
+
+        units.append(release_unit(dict(os.environ), include_all_releases))
+    if boot or boot_guest:
+        from kata_cli.checks.boot import boot_unit
+
+        units.append(boot_unit(use_test_guest=boot_guest, timeout=boot_timeout))
+    from kata_cli.checks.runner import run
+
+    report = run(
+        app.host,
+        config,
+        strict=strict,
+        ignore=_split_ids(ignore),
+        load_modules=load_modules,
+        extra_units=units,
+        is_root=is_root,
+    )
+    if junit_path:
+        output.write_junit(junit_path, report)
+    if as_json:
+        output.render_json(report)
+    elif verbose:
+        output.render_verbose(report)
+    else:
+        output.render_default(report)
+    if not report.capable or report.can_create is False:
+        raise VerdictFailure("")
+
+
+def _releases_only(no_network: bool, is_root: bool, list_mode: bool, include_all: bool) -> None:
+    """--check-version-only / --only-list-releases: only the release step (spec 4.2 step 3)."""
+    from kata_cli.render.terminal import out, warn
+
+    if no_network:
+        return
+    if is_root:
+        warn(SUPER_USER_WARNING)
+        return
+    from kata_cli.checks import release
+
+    url = release.api_url(release.KATA_VERSION, dict(os.environ))
+    releases = release.parse_releases(release.fetch(url), include_all)
+    if list_mode:
+        for item in releases:
+            out(item.list_line())
+        return
+    message, _ = release.newer_message(release.current_version(release.KATA_VERSION), releases)
+    out(message)

@@ -29,7 +29,7 @@ USABLE = CheckSpec(
     remedy="load kvm and kvm_intel/kvm_amd (modprobe), then check /dev/kvm exists",
     needs_root=True,
 )
-KVM_TYPES = ("qemu", "clh", "firecracker", "stratovirt", "dragonball")
+KVM_TYPES = ("qemu", "clh", "firecracker", "stratovirt", "dragonball", "openvmm")
 NO_KVM_TYPES = ("remote", "mock")
 
 

@@ -52,7 +52,7 @@ def test_catalogue_ids_unique_and_documented():
 def test_every_result_comes_from_the_catalogue(fake_host):
     fake_host.intel()
     fake_host.assets()
-    report, by_id = results(fake_host, strict=True, kvm=True)
+    report, _by_id = results(fake_host, strict=True, kvm=True)
     known = {s.id for s in catalogue()}
     for result in report.results:
         assert result.id in known
@@ -167,7 +167,7 @@ def test_intel_with_unknown_hypervisor_type(fake_host):
 
 def test_remote_hypervisor_needs_no_local_virtualization(fake_host):
     fake_host.no_kvm()
-    report, by_id = results(fake_host, kvm=True, config_text="[hypervisor.remote]\n[agent.kata]\n")
+    _report, by_id = results(fake_host, kvm=True, config_text="[hypervisor.remote]\n[agent.kata]\n")
     assert "cpu.flag.vmx" not in by_id
     assert by_id["kvm.usable"].status == "skip"
 
@@ -286,7 +286,7 @@ def test_strict_turns_warnings_into_failures(fake_host):
 
 def test_virtio_fs_daemon_missing(fake_host):
     fake_host.intel()
-    report, by_id = results(fake_host)
+    _report, by_id = results(fake_host)
     assert by_id["storage.rootfs"].detail == "shared file system: virtio-fs (shared_fs)"
     assert by_id["storage.virtio-fs"].status == "warn"
     assert "/opt/kata/libexec/virtiofsd does not exist" in by_id["storage.virtio-fs"].detail
@@ -439,6 +439,6 @@ def test_memory_below_default_memory(fake_host):
     _, by_id = results(fake_host)
     assert by_id["host.memory"].status == "warn"
     fake_host.meminfo(total_kb=1024 * 1024, available_kb=1000 * 1024)
-    report, by_id = results(fake_host)
+    _report, by_id = results(fake_host)
     assert by_id["host.memory"].status == "fail"
     assert "will not start" in by_id["host.memory"].detail

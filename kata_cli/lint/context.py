@@ -1,0 +1,211 @@
+"""What every rule sees: the merged configuration, where each key was written, and facts
+about the target (flavour, architecture, host root for path rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kata_cli.config import loader, schema
+from kata_cli.host import Host
+from kata_cli.lint.model import Edit, Hit
+from kata_cli.lint.source import SourceFile
+
+TOP_LEVEL = ("hypervisor", "agent", "runtime", "factory")
+
+
+@dataclass
+class LintContext:
+    files: list[SourceFile]
+    flavour: str
+    arch: str
+    host: Host | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    origins: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for source in self.files:
+            if source.data is not None:
+                _merge(self.raw, source.data, (), source.path, self.origins)
+        self._by_path = {source.path: source for source in self.files}
+
+    # -- the document --------------------------------------------------------------------
+    def top(self, name: str) -> tuple[str, dict[str, Any]] | None:
+        """A top-level table (Go matches its name case-insensitively) as (spelling, table)."""
+        found = loader.lookup(self.raw, name, self.flavour)
+        if found is None or not isinstance(found[1], dict):
+            return None
+        return found[0], found[1]
+
+    def tables(self, kind: str) -> dict[str, dict[str, Any]]:
+        """`[hypervisor.X]` or `[agent.X]` tables by name."""
+        found = self.top(kind)
+        if found is None:
+            return {}
+        return {name: value for name, value in found[1].items() if isinstance(value, dict)}
+
+    def top_path(self, kind: str) -> tuple[str, ...]:
+        found = self.top(kind)
+        return (found[0] if found else kind,)
+
+    @property
+    def runtime(self) -> dict[str, Any]:
+        found = self.top("runtime")
+        return found[1] if found else {}
+
+    def selector(self, kind: str) -> str:
+        value = self.runtime.get(f"{kind}_name") if self.flavour == "rs" else None
+        return value if isinstance(value, str) else ""
+
+    def selected(self, kind: str) -> str | None:
+        """The table the runtime would use, or None when none can be chosen deterministically."""
+        tables = self.tables(kind)
+        chosen = self.selector(kind)
+        if chosen:
+            return chosen if chosen in tables else None
+        if len(tables) == 1:
+            return next(iter(tables))
+        return None
+
+    @property
+    def hv_name(self) -> str | None:
+        return self.selected("hypervisor")
+
+    @property
+    def hv_type(self) -> str:
+        return self.hv_name or "qemu"
+
+    @property
+    def hv(self) -> dict[str, Any]:
+        name = self.hv_name
+        return self.tables("hypervisor").get(name, {}) if name else {}
+
+    @property
+    def hv_path(self) -> tuple[str, ...]:
+        return (*self.top_path("hypervisor"), self.hv_name or "qemu")
+
+    @property
+    def agent_name(self) -> str | None:
+        return self.selected("agent")
+
+    @property
+    def agent(self) -> dict[str, Any]:
+        name = self.agent_name
+        return self.tables("agent").get(name, {}) if name else {}
+
+    @property
+    def agent_path(self) -> tuple[str, ...]:
+        return (*self.top_path("agent"), self.agent_name or "kata")
+
+    def factory(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        if self.flavour == "rs":
+            table = self.hv.get("factory")
+            return (*self.hv_path, "factory"), table if isinstance(table, dict) else {}
+        found = self.top("factory")
+        return self.top_path("factory"), found[1] if found else {}
+
+    def get(self, table: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
+        """A key's (spelling, value) in a table, with the flavour's name matching."""
+        return loader.lookup(table, name, self.flavour)
+
+    def value(self, table: Mapping[str, Any], name: str, default: Any = None) -> Any:
+        found = self.get(table, name)
+        return default if found is None else found[1]
+
+    def hv_value(self, name: str) -> Any:
+        """The selected hypervisor's value of a key, or the catalogue default."""
+        found = self.get(self.hv, name)
+        if found is not None:
+            return found[1]
+        spec = schema.HYPERVISOR_KEYS.get(name)
+        return spec.default if spec else None
+
+    def hv_key(self, name: str) -> tuple[str, ...]:
+        """The path of a hypervisor key as written (its spelling), for positions."""
+        found = self.get(self.hv, name)
+        return (*self.hv_path, found[0] if found else name)
+
+    def sections(self) -> Iterator[tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]]:
+        """(path, table, catalogue) of every table the runtime decodes."""
+        for name, table in self.tables("hypervisor").items():
+            yield (*self.top_path("hypervisor"), name), table, schema.HYPERVISOR_KEYS
+            if self.flavour == "rs" and isinstance(table.get("factory"), dict):
+                path = (*self.top_path("hypervisor"), name, "factory")
+                yield path, table["factory"], schema.FACTORY_KEYS
+            if self.flavour == "rs" and isinstance(table.get("rootless_user"), dict):
+                path = (*self.top_path("hypervisor"), name, "rootless_user")
+                yield path, table["rootless_user"], schema.ROOTLESS_USER_KEYS
+        for name, table in self.tables("agent").items():
+            yield (*self.top_path("agent"), name), table, schema.AGENT_KEYS
+            if isinstance(table.get("mem_agent"), dict):
+                yield (*self.top_path("agent"), name, "mem_agent"), table["mem_agent"], {}
+        runtime = self.top("runtime")
+        if runtime is not None:
+            yield (runtime[0],), runtime[1], schema.RUNTIME_KEYS
+        factory = self.top("factory")
+        if factory is not None:
+            yield (factory[0],), factory[1], schema.FACTORY_KEYS
+
+    # -- positions -------------------------------------------------------------------------
+    def source(self, path: str) -> SourceFile | None:
+        return self._by_path.get(path)
+
+    def where(self, path: tuple[str, ...]) -> tuple[str, int, int]:
+        """(file, line, column) where a key or table was (last) written."""
+        origin = self.origins.get(path)
+        candidates = [self._by_path[origin]] if origin in self._by_path else []
+        candidates += [s for s in reversed(self.files) if _defines(s.data, path)]
+        candidates += list(reversed(self.files))
+        for source in candidates:
+            if source.data is None:
+                continue
+            found = source.position(path)
+            if found is not None:
+                return source.path, found[0], found[1]
+        main = self.files[0].path if self.files else "<config>"
+        return main, 1, 1
+
+    def hit(self, path: tuple[str, ...], edit: Edit | None = None, **args: Any) -> Hit:
+        return Hit(path=path, args=args, edit=edit)
+
+    def rename_edit(self, path: tuple[str, ...], new_name: str) -> Edit | None:
+        """An edit that renames the key written at `path` (a bare key on its own line)."""
+        file, line, column = self.where(path)
+        source = self._by_path.get(file)
+        if source is None or not 1 <= line <= len(source.lines):
+            return None
+        text = source.lines[line - 1]
+        start = column - 1
+        old = path[-1]
+        if text[start : start + len(old)] != old:
+            return None
+        return Edit(file, line, start, start + len(old), new_name)
+
+
+def _merge(
+    target: dict[str, Any],
+    source: Mapping[str, Any],
+    prefix: tuple[str, ...],
+    path: str,
+    origins: dict[tuple[str, ...], str],
+) -> None:
+    for name, value in source.items():
+        here = (*prefix, name)
+        if isinstance(value, dict):
+            if not isinstance(target.get(name), dict):
+                target[name] = {}
+                origins.setdefault(here, path)
+            _merge(target[name], value, here, path, origins)
+        else:
+            target[name] = value
+            origins[here] = path
+
+
+def _defines(data: Mapping[str, Any] | None, path: tuple[str, ...]) -> bool:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

@@ -1,0 +1,114 @@
+"""The linter engine: pure, it takes parsed sources and returns findings.
+
+File I/O (reading, writing fixes) belongs to the command; rules belong to `rules/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kata_cli.config import loader
+from kata_cli.host import Host
+from kata_cli.lint import registry
+from kata_cli.lint.context import LintContext
+from kata_cli.lint.model import SEVERITY_RANK, Edit, Finding, Hit, Rule, Unit
+from kata_cli.lint.source import ParseProblem, SourceFile
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to check: flavour override, target architecture, rule selection."""
+
+    flavour: str | None = None
+    arch: str = "amd64"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    host: Host | None = None
+
+
+@dataclass
+class UnitResult:
+    unit: Unit
+    findings: list[Finding]
+    edits: list[Edit]
+
+
+def lint_sources(sources: list[SourceFile], options: Options) -> UnitResult:
+    """Lint one configuration (a main file and its drop-ins, judged merged)."""
+    rules = [r for r in registry.RULES if _enabled(r, options)]
+    try:
+        ctx = LintContext(sources, "go", options.arch, options.host)
+        main = sources[0].path if sources else "<config>"
+        ctx.flavour = options.flavour or loader.detect_flavour(main, ctx.raw)
+        if any(source.problem is not None for source in sources):
+            rules = [r for r in rules if r.family == "syntax"]
+        hits = [(r, hit) for r in rules for hit in r.check(ctx)]
+    except RecursionError:
+        # nesting deeper than the interpreter can walk: a syntax finding, not a crash
+        deep = SourceFile(sources[0].path if sources else "<config>", "main")
+        deep.problem = ParseProblem("KATA001", 1, 1, "nested too deeply")
+        ctx = LintContext([deep], options.flavour or "go", options.arch, None)
+        rules = [registry.BY_CODE["KATA001"]]
+        hits = [(rules[0], hit) for hit in rules[0].check(ctx)]
+    findings: list[Finding] = []
+    edits: list[Edit] = []
+    seen: set[tuple[str, str, int, int, str]] = set()
+    for rule, hit in hits:
+        finding = _finding(ctx, rule, hit)
+        key = (finding.code, finding.file, finding.line, finding.column, finding.message)
+        if key in seen or _suppressed(ctx, finding):
+            continue
+        seen.add(key)
+        findings.append(finding)
+        if hit.edit is not None:
+            edits.append(hit.edit)
+    findings.sort(key=lambda f: (*f.sort_key(), SEVERITY_RANK[f.severity]))
+    unit = Unit([s.path for s in sources], ctx.flavour, options.arch, ctx.hv_name or "")
+    return UnitResult(unit, findings, edits)
+
+
+def _enabled(rule: Rule, options: Options) -> bool:
+    if options.select and not registry.matches(rule.code, options.select):
+        return False
+    return not registry.matches(rule.code, options.ignore)
+
+
+def _finding(ctx: LintContext, rule: Rule, hit: Hit) -> Finding:
+    if hit.file is not None:
+        file, line, column = hit.file, hit.line or 1, hit.column or 1
+    else:
+        file, line, column = ctx.where(hit.path)
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        severity=rule.severity,
+        message=" ".join(rule.render(hit.args).split()),
+        file=file,
+        line=line,
+        column=column,
+        fix=rule.fix,
+        fixable=hit.edit is not None and not hit.edit.unsafe,
+    )
+
+
+def _suppressed(ctx: LintContext, finding: Finding) -> bool:
+    source = ctx.source(finding.file)
+    if source is None:
+        return False
+    disabled = source.suppressed(finding.line)
+    return bool(disabled) and registry.matches(finding.code, disabled)
+
+
+def lint_text(
+    text: str | bytes, path: str = "configuration.toml", **options: object
+) -> list[Finding]:
+    """Lint one in-memory file (tests, property tests)."""
+    from kata_cli.lint.source import load_source
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return lint_sources([load_source(path, data)], Options(**options)).findings  # type: ignore[arg-type]
+
+
+def codes(findings: Iterable[Finding]) -> list[str]:
+    return [f.code for f in findings]

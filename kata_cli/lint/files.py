@@ -1,0 +1,80 @@
+"""Which files one `config lint` run reads, and how fixes are written back.
+
+The only I/O of the linter, all through `Host`: a configuration found by discovery is read
+(with its `config.d` drop-ins) under the host root; paths on the command line name local
+files (a directory stands for the `*.toml` files in it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from kata_cli.config import discovery, loader
+from kata_cli.errors import ConfigError
+from kata_cli.host import Host
+from kata_cli.lint.source import MAX_BYTES, ParseProblem, SourceFile, load_source
+
+
+@dataclass
+class Located:
+    """A file to lint: its display name, and where it really lives."""
+
+    display: str
+    fs: Host
+    path: str  # path for `fs`
+    role: str
+
+
+def discovered(host: Host, explicit: str | None) -> list[Located]:
+    """The configuration the runtime would use, and its drop-ins."""
+    found = discovery.locate(host, explicit, allow_embedded=False)
+    if found is None:
+        raise ConfigError(discovery.not_found_message(host), "pass a PATH or --config")
+    files = [Located(found.path, found.fs, found.path, "main")]
+    try:
+        dropins = loader.dropin_paths(found.fs, found.path)
+    except ConfigError:
+        directory = os.path.join(os.path.dirname(found.path), "config.d")
+        dropins = [directory]
+    files += [Located(p, found.fs, p, "drop-in") for p in dropins]
+    return files
+
+
+def named(paths: tuple[str, ...]) -> list[list[Located]]:
+    """One unit per file named on the command line; directories expand to their *.toml."""
+    local = Host("/")
+    units: list[list[Located]] = []
+    for name in paths:
+        absolute = os.path.abspath(name)
+        if local.is_dir(absolute):
+            for entry in local.listdir_or_empty(absolute):
+                if entry.endswith(".toml"):
+                    display = os.path.join(name, entry)
+                    units.append([Located(display, local, os.path.join(absolute, entry), "main")])
+        else:
+            units.append([Located(name, local, absolute, "main")])
+    return units
+
+
+def read(item: Located) -> SourceFile:
+    """Parse one file; unreadable files become a KATA003 problem, never an exception."""
+    try:
+        if item.fs.is_dir(item.path):
+            raise IsADirectoryError(21, "it is a directory")
+        if item.fs.exists(item.path) and not item.fs.is_file(item.path):
+            raise OSError(0, "not a regular file")
+        data = item.fs.read_bytes(item.path, limit=MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        source = SourceFile(item.display, item.role)
+        source.problem = ParseProblem("KATA003", 1, 1, f"cannot read file: {reason}")
+        return source
+    return load_source(item.display, data, item.role)
+
+
+def write_fixed(item: Located, text: str) -> None:
+    """Write a fixed file atomically, keeping its mode (symlinks: the target is written)."""
+    target = item.fs.resolve(item.path)
+    mode = item.fs.stat(target).st_mode & 0o7777
+    item.fs.write_atomic(target, text.encode("utf-8"), mode=mode)

@@ -1,0 +1,1 @@
+"""Lint rules, one module per family; `kata_cli.lint.registry` lists them all."""

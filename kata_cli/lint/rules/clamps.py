@@ -1,0 +1,185 @@
+"""Values the runtime silently changes, and keys that have no effect (KATA5xx).
+
+Upstream never complains about these: it resets, clamps or ignores. The linter says
+so, because the configuration does not mean what it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kata_cli.config import schema
+from kata_cli.lint.context import LintContext
+from kata_cli.lint.model import WARNING, Hit, rule
+
+ARCH_MAX_VCPUS = {"amd64": 240, "s390x": 248, "ppc64le": 128, "riscv64": 512, "arm64": 123}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@rule(
+    "KATA501",
+    "memory-reset",
+    WARNING,
+    "default_memory = {value} is below 256 MiB; the Go runtime silently uses 2048 MiB",
+    "The Go runtime replaces any default_memory below 256 MiB by its 2048 MiB default "
+    "without a message, so a small value gives a larger VM than asked for.",
+    "set default_memory to 256 or more",
+)
+def memory_reset(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go":
+        return
+    found = ctx.get(ctx.hv, "default_memory")
+    if found is not None and _number(found[1]) and found[1] < 256:
+        yield ctx.hit(ctx.hv_key("default_memory"), value=found[1])
+
+
+@rule(
+    "KATA502",
+    "vcpus-clamped",
+    WARNING,
+    "default_vcpus = {value}: {detail}",
+    "default_vcpus outside [1, maximum] is silently clamped (negative values become the "
+    "host CPU count in Go), and a value above default_maxvcpus is not reconciled.",
+    "use a vCPU count between 1 and default_maxvcpus",
+)
+def vcpus_clamped(ctx: LintContext) -> Iterator[Hit]:
+    found = ctx.get(ctx.hv, "default_vcpus")
+    if found is None or not _number(found[1]):
+        return
+    value = found[1]
+    limit = ARCH_MAX_VCPUS.get(ctx.arch)
+    maxvcpus = ctx.hv_value("default_maxvcpus")
+    if value < 0:
+        detail = "negative; the runtime uses the host CPU count instead"
+    elif limit is not None and value > limit:
+        detail = f"more than the {ctx.arch} maximum {limit}; it is clamped"
+    elif _number(maxvcpus) and 0 < maxvcpus < value:
+        detail = f"more than default_maxvcpus = {maxvcpus}"
+    else:
+        return
+    yield ctx.hit(ctx.hv_key("default_vcpus"), value=value, detail=detail)
+
+
+@rule(
+    "KATA503",
+    "maxvcpus-clamped",
+    WARNING,
+    "default_maxvcpus = {value} is more than the {arch} maximum {limit}; it is clamped",
+    "default_maxvcpus is capped at the architecture's limit (and at the host CPU count) "
+    "without a message.",
+    "set default_maxvcpus to 0 (host CPUs) or to at most the architecture limit",
+)
+def maxvcpus_clamped(ctx: LintContext) -> Iterator[Hit]:
+    found = ctx.get(ctx.hv, "default_maxvcpus")
+    limit = ARCH_MAX_VCPUS.get(ctx.arch)
+    if found is None or not _number(found[1]) or limit is None:
+        return
+    if found[1] > limit:
+        yield ctx.hit(ctx.hv_key("default_maxvcpus"), value=found[1], arch=ctx.arch, limit=limit)
+
+
+# key -> (flavours, upper limit)
+CLAMPED: dict[str, tuple[tuple[str, ...], int]] = {
+    "default_bridges": (("go", "rs"), 5),
+    "pcie_root_port": (("go",), 16),
+    "pcie_switch_port": (("go",), 16),
+    "hypervisor_loglevel": (("go",), 3),
+    "network_queues": (("rs",), 256),
+}
+
+
+@rule(
+    "KATA504",
+    "value-clamped",
+    WARNING,
+    "{key} = {value} is more than {limit}; the runtime silently uses {limit}",
+    "Bridges, PCIe ports, VMM log level and network queues have upper limits the runtime "
+    "applies without a message.",
+    "use a value within the limit",
+)
+def value_clamped(ctx: LintContext) -> Iterator[Hit]:
+    for name, (flavours, limit) in CLAMPED.items():
+        if ctx.flavour not in flavours:
+            continue
+        found = ctx.get(ctx.hv, name)
+        if found is not None and _number(found[1]) and found[1] > limit:
+            yield ctx.hit(ctx.hv_key(name), key=found[0], value=found[1], limit=limit)
+
+
+@rule(
+    "KATA505",
+    "burst-without-rate",
+    WARNING,
+    "{burst} = {value} has no effect while {rate} is 0; the burst is dropped",
+    "Cloud Hypervisor rate limiters only use a one-time burst together with a maximum "
+    "rate; a burst alone is dropped with a log warning.",
+    "set the matching *_max_rate, or remove the burst",
+)
+def burst_without_rate(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.hv_type != "clh":
+        return
+    for device in ("disk", "net"):
+        for unit in ("bw", "ops"):
+            burst = f"{device}_rate_limiter_{unit}_one_time_burst"
+            rate = f"{device}_rate_limiter_{unit}_max_rate"
+            value = ctx.value(ctx.hv, burst, 0)
+            if _number(value) and value > 0 and not ctx.value(ctx.hv, rate, 0):
+                yield ctx.hit(ctx.hv_key(burst), burst=burst, value=value, rate=rate)
+
+
+# Go's remote loader reads only these keys of [hypervisor.remote]
+REMOTE_GO_KEYS = {
+    "machine_type",
+    "enable_annotations",
+    "guest_hook_path",
+    "remote_hypervisor_socket",
+    "remote_hypervisor_timeout",
+    "default_vcpus",
+    "default_memory",
+    "default_gpus",
+    "image",
+    "kernel_params",
+    "disable_guest_selinux",
+}
+
+
+@rule(
+    "KATA506",
+    "no-effect",
+    WARNING,
+    "{key} has no effect with the {hypervisor} hypervisor",
+    "Each hypervisor type reads its own subset of [hypervisor] keys; a key the selected "
+    "VMM does not read is dead configuration that misleads the reader. (Go runtime only: "
+    "runtime-rs key sets per VMM are not catalogued.)",
+    "remove the key, or select the hypervisor it is meant for",
+)
+def no_effect(ctx: LintContext) -> Iterator[Hit]:
+    kind = ctx.hv_type
+    if ctx.flavour != "go" or ctx.hv_name is None or kind not in schema.TYPE_LETTER:
+        return  # the catalogue's used-by letters describe the Go loaders
+    for name, value in ctx.hv.items():
+        if isinstance(value, dict):
+            continue
+        spec = schema.HYPERVISOR_KEYS.get(name)
+        if spec is None or not spec.known_in(ctx.flavour):
+            continue
+        if kind == "remote" and ctx.flavour == "go":
+            dead = name not in REMOTE_GO_KEYS
+        else:
+            dead = not spec.used_by_type(kind)
+        if dead:
+            yield ctx.hit((*ctx.hv_path, name), key=name, hypervisor=kind)
+
+
+RULES = (
+    memory_reset,
+    vcpus_clamped,
+    maxvcpus_clamped,
+    value_clamped,
+    burst_without_rate,
+    no_effect,
+)

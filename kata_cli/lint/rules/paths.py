@@ -1,0 +1,112 @@
+"""Files the configuration names that do not exist on the target host (KATA9xx).
+
+An environment check rather than a configuration error: the paths are looked up under
+`--host-root`. Linting a file meant for another machine? `--ignore KATA9`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kata_cli.config import schema
+from kata_cli.host import Host
+from kata_cli.lint.context import LintContext
+from kata_cli.lint.model import ERROR, WARNING, Hit, rule
+
+# keys resolved (must exist) when the runtime loads, per flavour
+RESOLVED = {
+    "go": ("path", "jailer_path", "kernel", "image", "initrd", "firmware", "firmware_volume"),
+    "rs": (
+        "path",
+        "jailer_path",
+        "ctlpath",
+        "kernel",
+        "image",
+        "initrd",
+        "firmware",
+        "entropy_source",
+        "virtio_fs_daemon",
+    ),
+}
+EXECUTABLES = ("path", "jailer_path", "virtio_fs_daemon")
+
+
+def _configured_paths(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """(key path, key name, host path) of every file path the runtime will resolve."""
+    if ctx.hv_name is None:
+        return
+    kind = ctx.hv_type
+    for name in RESOLVED[ctx.flavour]:
+        spec = schema.HYPERVISOR_KEYS[name]
+        found = ctx.get(ctx.hv, name)
+        if found is None or not spec.used_by_type(kind):
+            continue
+        if isinstance(found[1], str) and found[1]:
+            yield ctx.hv_key(name), name, found[1]
+    pflashes = ctx.get(ctx.hv, "pflashes")
+    if pflashes is not None and isinstance(pflashes[1], list):
+        for entry in pflashes[1]:
+            if isinstance(entry, str) and entry:
+                yield ctx.hv_key("pflashes"), "pflashes", entry
+    if ctx.flavour == "rs":
+        for entry in ctx.hv_value("guest_extension_images") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
+                yield ctx.hv_key("guest_extension_images"), "guest_extension_images", entry["path"]
+    mounts = ctx.get(ctx.runtime, "sandbox_bind_mounts")
+    if mounts is not None and isinstance(mounts[1], list):
+        for mount in mounts[1]:
+            if not isinstance(mount, str) or not mount:
+                continue
+            if ctx.flavour == "rs" and mount.endswith((":ro", ":rw")):
+                mount = mount[:-3]
+            yield (*ctx.top_path("runtime"), mounts[0]), "sandbox_bind_mounts", mount
+
+
+def _exists(host: Host, value: str) -> bool:
+    try:
+        return host.exists(value)
+    except (OSError, ValueError):  # NUL bytes, names too long: no such file either
+        return False
+
+
+@rule(
+    "KATA901",
+    "missing-path",
+    ERROR,
+    "{key} = {value}: no such file under {root}",
+    "The runtime resolves these paths when it loads the configuration and refuses to "
+    "start when one does not exist ('file ... does not exist').",
+    "install the file, correct the path, or --ignore KATA9 when linting for another host",
+)
+def missing_path(ctx: LintContext) -> Iterator[Hit]:
+    host = ctx.host
+    if host is None:
+        return
+    for path, name, value in _configured_paths(ctx):
+        if not value.startswith("/"):
+            continue
+        if not _exists(host, value):
+            yield ctx.hit(path, key=name, value=value, root=str(host.root))
+
+
+@rule(
+    "KATA902",
+    "not-executable",
+    WARNING,
+    "{key} = {value} is not an executable file",
+    "The hypervisor, jailer and virtiofsd are started as programs; a file without the "
+    "execute bit fails only when the first pod starts.",
+    "chmod +x the file or point at the right binary",
+)
+def not_executable(ctx: LintContext) -> Iterator[Hit]:
+    host = ctx.host
+    if host is None:
+        return
+    for path, name, value in _configured_paths(ctx):
+        if name not in EXECUTABLES or not value.startswith("/") or not _exists(host, value):
+            continue
+        if host.is_file(value) and not host.is_executable(value):
+            yield ctx.hit(path, key=name, value=value)
+
+
+RULES = (missing_path, not_executable)

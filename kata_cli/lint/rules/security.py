@@ -1,0 +1,230 @@
+"""Leftovers and settings that weaken the host's protection (KATA6xx)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kata_cli.config import schema
+from kata_cli.lint.context import LintContext
+from kata_cli.lint.model import ERROR, INFO, WARNING, Edit, Hit, rule
+from kata_cli.lint.source import comment_of
+
+PLACEHOLDER = re.compile(r"@[A-Z][A-Z0-9_]*@")
+_ASSIGNMENT = re.compile(r"""^\s*[A-Za-z0-9_.\-"']+\s*=\s*("[^"]*"|'[^']*')\s*(#.*)?$""")
+
+# annotation suffix -> the TOML key it sets, where the names differ
+ANNOTATION_ALIASES = {
+    "default_max_vcpus": "default_maxvcpus",
+    "blk_logical_sector_size": "block_device_logical_sector_size",
+    "blk_physical_sector_size": "block_device_physical_sector_size",
+}
+EXTRA_ANNOTATIONS = ("cc_init_data", "default_gpus", "default_gpu_model")
+# annotations that let a pod choose a host binary, a host path, or arguments run on the host
+HOST_SIDE_ANNOTATIONS = (
+    "path",
+    "jailer_path",
+    "ctlpath",
+    "virtio_fs_daemon",
+    "virtio_fs_extra_args",
+    "vhost_user_store_path",
+    "entropy_source",
+    "file_mem_backend",
+    "kernel",
+    "initrd",
+    "firmware",
+    "disable_seccomp",
+    "disable_selinux",
+    "seccompsandbox",
+)
+# annotation -> the allow-list of values it is checked against
+VALUE_LISTS = {
+    "path": "valid_hypervisor_paths",
+    "jailer_path": "valid_jailer_paths",
+    "ctlpath": "valid_ctlpaths",
+    "virtio_fs_daemon": "valid_virtio_fs_daemon_paths",
+    "vhost_user_store_path": "valid_vhost_user_store_paths",
+    "entropy_source": "valid_entropy_sources",
+}
+
+
+def annotation_names() -> list[str]:
+    names = {name for name in schema.HYPERVISOR_KEYS if not name.startswith("valid_")}
+    names |= set(ANNOTATION_ALIASES) | set(EXTRA_ANNOTATIONS) | {"file_mem_backend"}
+    names -= set(ANNOTATION_ALIASES.values())
+    return sorted(names)
+
+
+def _placeholders(ctx: LintContext, in_comment: bool) -> Iterator[Hit]:
+    for source in ctx.files:
+        if source.data is None:
+            continue
+        for number, line in enumerate(source.lines, start=1):
+            if "@" not in line:
+                continue
+            comment = comment_of(line)
+            split = len(line) - len(comment) if comment is not None else len(line)
+            for match in PLACEHOLDER.finditer(line):
+                if (match.start() >= split) != in_comment:
+                    continue
+                edit = None
+                if not in_comment and _ASSIGNMENT.match(line):
+                    edit = Edit(source.path, number, 0, len(line), None, unsafe=True)
+                yield Hit(
+                    args={"name": match.group(0)},
+                    file=source.path,
+                    line=number,
+                    column=match.start() + 1,
+                    edit=edit,
+                )
+
+
+@rule(
+    "KATA601",
+    "placeholder",
+    ERROR,
+    "unresolved build placeholder {name} in a value",
+    "Templates are rendered by replacing @VAR@ placeholders; one left in a value is a "
+    "literal string such as '@FIRMWAREVOLUMEPATH_NV@' that the runtime takes as a path.",
+    "set the real value, or remove the line (--fix --remove-placeholders)",
+)
+def placeholder(ctx: LintContext) -> Iterator[Hit]:
+    yield from _placeholders(ctx, in_comment=False)
+
+
+@rule(
+    "KATA602",
+    "placeholder-in-comment",
+    INFO,
+    "unresolved build placeholder {name} in a comment",
+    "A placeholder left in a comment is harmless but shows the file was not rendered completely.",
+    "replace it with the value it stands for",
+)
+def placeholder_in_comment(ctx: LintContext) -> Iterator[Hit]:
+    yield from _placeholders(ctx, in_comment=True)
+
+
+@rule(
+    "KATA603",
+    "clear-text-secret",
+    WARNING,
+    "{key} holds a password in clear text",
+    "The configuration file is world-readable on most hosts and ends up in bug reports; "
+    "the Jaeger password does not belong in it.",
+    "leave jaeger_password empty and protect the collector otherwise",
+)
+def clear_text_secret(ctx: LintContext) -> Iterator[Hit]:
+    found = ctx.get(ctx.runtime, "jaeger_password")
+    if found is not None and isinstance(found[1], str) and found[1]:
+        yield ctx.hit((*ctx.top_path("runtime"), found[0]), key=found[0])
+
+
+def _annotation_patterns(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], str]]:
+    found = ctx.get(ctx.hv, "enable_annotations")
+    if found is None or not isinstance(found[1], list):
+        return
+    for entry in found[1]:
+        if isinstance(entry, str):
+            yield ctx.hv_key("enable_annotations"), entry
+
+
+def _compile(entry: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(entry)
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
+def enabled_annotations(ctx: LintContext) -> set[str]:
+    enabled: set[str] = set()
+    names = annotation_names()
+    for _path, entry in _annotation_patterns(ctx):
+        pattern = _compile(entry)
+        if pattern is not None:
+            enabled |= {name for name in names if pattern.search(name)}
+    return enabled
+
+
+@rule(
+    "KATA604",
+    "unanchored-annotation",
+    WARNING,
+    'enable_annotations entry "{entry}" is a regular expression that also admits {others}',
+    "Entries are unanchored regular expressions: 'enable_iommu' also enables "
+    "'enable_iommu_platform', 'path' enables 'jailer_path' and more. Pods can then set "
+    "annotations the administrator did not mean to allow.",
+    'anchor the entry: "^enable_iommu$"',
+)
+def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
+    names = annotation_names()
+    for path, entry in _annotation_patterns(ctx):
+        pattern = _compile(entry)
+        if pattern is None:
+            continue
+        others = [name for name in names if name != entry and pattern.search(name)]
+        if others:
+            shown = ", ".join(others[:4]) + (", ..." if len(others) > 4 else "")
+            yield ctx.hit(path, entry=entry, others=shown)
+
+
+@rule(
+    "KATA605",
+    "host-side-annotation",
+    WARNING,
+    "enable_annotations lets any pod set {annotation}, which acts on the host",
+    "Annotations such as 'path', 'virtio_fs_daemon' or 'virtio_fs_extra_args' let a pod "
+    "choose which host binary runs or how; enabling them widens what a pod author "
+    "controls on the node.",
+    "drop the entry unless every pod author is trusted with the host",
+)
+def host_side_annotation(ctx: LintContext) -> Iterator[Hit]:
+    enabled = enabled_annotations(ctx)
+    for annotation in HOST_SIDE_ANNOTATIONS:
+        if annotation in enabled:
+            yield ctx.hit(ctx.hv_key("enable_annotations"), annotation=annotation)
+
+
+@rule(
+    "KATA606",
+    "empty-value-list",
+    WARNING,
+    "annotation {annotation} is enabled but {list} is empty, so every value is rejected",
+    "Path annotations are also checked against an allow-list of glob patterns; with an "
+    "empty list every pod setting the annotation fails to start.",
+    "list the allowed values in the valid_* key, or do not enable the annotation",
+)
+def empty_value_list(ctx: LintContext) -> Iterator[Hit]:
+    enabled = enabled_annotations(ctx)
+    for annotation, list_key in VALUE_LISTS.items():
+        if annotation not in enabled:
+            continue
+        spec = schema.HYPERVISOR_KEYS.get(list_key)
+        if spec is None or not spec.known_in(ctx.flavour):
+            continue
+        if not ctx.value(ctx.hv, list_key, []):
+            yield ctx.hit(ctx.hv_key("enable_annotations"), annotation=annotation, list=list_key)
+
+
+@rule(
+    "KATA607",
+    "invalid-annotation-regex",
+    ERROR,
+    'enable_annotations entry "{entry}" is not a valid regular expression',
+    "Entries are compiled as regular expressions; the runtime fails on one that does not compile.",
+    "escape special characters or fix the expression",
+)
+def invalid_annotation_regex(ctx: LintContext) -> Iterator[Hit]:
+    for path, entry in _annotation_patterns(ctx):
+        if _compile(entry) is None:
+            yield ctx.hit(path, entry=entry)
+
+
+RULES = (
+    placeholder,
+    placeholder_in_comment,
+    clear_text_secret,
+    unanchored_annotation,
+    host_side_annotation,
+    empty_value_list,
+    invalid_annotation_regex,
+)

@@ -1,0 +1,88 @@
+"""Values of the wrong TOML type, and integers that do not fit their field (KATA1xx).
+
+Both runtimes decode into typed fields and refuse the whole file on a mismatch: a
+float for an integer (`default_memory = 2048.0`), a string for a boolean, a negative
+or too large integer for an unsigned field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kata_cli.config import loader, schema
+from kata_cli.lint.context import LintContext
+from kata_cli.lint.model import ERROR, Hit, rule
+
+_ITEM_KEYS = {
+    "guest_extension_images": schema.GUEST_EXTENSION_IMAGE_KEYS,
+    "shared_mounts": schema.SHARED_MOUNT_KEYS,
+}
+
+
+def _typed_keys(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], str, Any]]:
+    """(path as written, kind, value) of every catalogued key the runtime decodes."""
+    for path, table, catalogue in ctx.sections():
+        kinds: dict[str, str] = (
+            {n: s.kind for n, s in catalogue.items() if s.known_in(ctx.flavour)}
+            if catalogue
+            else dict(schema.MEM_AGENT_KEYS)
+        )
+        for name, kind in kinds.items():
+            found = ctx.get(table, name)
+            if found is None:
+                continue
+            spelling, value = found
+            yield (*path, spelling), kind, value
+            items = _ITEM_KEYS.get(name)
+            if items and isinstance(value, list):
+                for entry in value:
+                    if not isinstance(entry, dict):
+                        continue
+                    for item_name, item_kind in items.items():
+                        if item_name in entry:
+                            yield (*path, spelling, item_name), item_kind, entry[item_name]
+
+
+def _out_of_range(kind: str, value: Any) -> bool:
+    if kind not in schema.INT_RANGES or isinstance(value, bool) or not isinstance(value, int):
+        return False
+    low, high = schema.INT_RANGES[kind]
+    return not low <= value <= high
+
+
+@rule(
+    "KATA101",
+    "wrong-type",
+    ERROR,
+    "{key}: {problem}",
+    "The runtimes decode each key into a typed field; a value of another TOML type "
+    "(a float for an integer, a string for a boolean) makes the whole file fail to load.",
+    "write the value with the expected TOML type (no quotes around numbers and booleans)",
+)
+def wrong_type(ctx: LintContext) -> Iterator[Hit]:
+    for path, kind, value in _typed_keys(ctx):
+        if _out_of_range(kind, value):
+            continue
+        problem = loader.type_problem(kind, value)
+        if problem:
+            yield ctx.hit(path, key=".".join(path), problem=problem)
+
+
+@rule(
+    "KATA102",
+    "out-of-range",
+    ERROR,
+    "{key}: {value} does not fit a {kind} field ({low}..{high})",
+    "Integers must fit the field they are decoded into: negative numbers and values "
+    "above 2^32-1 in an unsigned 32-bit field are a load error.",
+    "use a value within the field's range",
+)
+def out_of_range(ctx: LintContext) -> Iterator[Hit]:
+    for path, kind, value in _typed_keys(ctx):
+        if _out_of_range(kind, value):
+            low, high = schema.INT_RANGES[kind]
+            yield ctx.hit(path, key=".".join(path), value=value, kind=kind, low=low, high=high)
+
+
+RULES = (wrong_type, out_of_range)

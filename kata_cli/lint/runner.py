@@ -1,0 +1,76 @@
+"""One `config lint` run: read the units, lint them, apply or preview fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kata_cli.appctx import AppContext
+from kata_cli.lint import files
+from kata_cli.lint.engine import Options, UnitResult, lint_sources
+from kata_cli.lint.fix import apply_edits, unified_diff
+from kata_cli.lint.model import Edit, FileFix, LintResult
+
+
+@dataclass
+class Outcome:
+    result: LintResult
+    fixed: int = 0
+    diffs: list[str] = field(default_factory=list)
+
+
+def target_arch(arch: str | None) -> str:
+    from kata_cli import probe
+
+    return probe.go_arch(arch) if arch else probe.go_arch()
+
+
+def run_lint(
+    app: AppContext,
+    paths: tuple[str, ...],
+    *,
+    flavour: str | None = None,
+    arch: str | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    fix: bool = False,
+    diff: bool = False,
+    unsafe: bool = False,
+) -> Outcome:
+    units = files.named(paths) if paths else [files.discovered(app.host, app.config_path)]
+    options = Options(flavour, target_arch(arch), select, ignore, app.host)
+    outcome = Outcome(LintResult())
+    for unit in units:
+        result = _lint_unit(unit, options)
+        if fix or diff:
+            fixes = _fixes(unit, result.edits, unsafe)
+            for item, fixed in fixes:
+                outcome.result.fixes.append(fixed)
+                if diff:
+                    outcome.diffs.append(unified_diff(fixed.file, fixed.before, fixed.after))
+                else:
+                    files.write_fixed(item, fixed.after)
+                    outcome.fixed += fixed.applied
+            if fix and not diff and fixes:
+                result = _lint_unit(unit, options)
+        outcome.result.units.append(result.unit)
+        outcome.result.findings.extend(result.findings)
+    return outcome
+
+
+def _lint_unit(unit: list[files.Located], options: Options) -> UnitResult:
+    return lint_sources([files.read(item) for item in unit], options)
+
+
+def _fixes(
+    unit: list[files.Located], edits: list[Edit], unsafe: bool
+) -> list[tuple[files.Located, FileFix]]:
+    result = []
+    for item in unit:
+        mine = [e for e in edits if e.file == item.display and (unsafe or not e.unsafe)]
+        if not mine:
+            continue
+        source = files.read(item)
+        after, applied = apply_edits(source.text, mine)
+        if applied and after != source.text:
+            result.append((item, FileFix(item.display, source.text, after, applied)))
+    return result

@@ -1,0 +1,71 @@
+"""`config show`: the effective configuration as ordered tables of (key, value, origin)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from kata_cli.config import loader
+from kata_cli.config.loader import Config
+
+
+@dataclass
+class Entry:
+    key: str
+    value: Any
+    origin: str  # file path, or "default"
+    adjusted: str = ""  # why the runtime changed the configured value
+
+
+@dataclass
+class Table:
+    name: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class View:
+    path: str
+    flavour: str
+    files: list[str]
+    tables: list[Table]
+
+
+def effective_view(config: Config) -> View:
+    adjustments = {(a.table, a.key): a for a in config.adjustments}
+    hv_path = ("hypervisor", config.hypervisor_name)
+    factory_path = (*hv_path, "factory") if config.flavour == "rs" else ("factory",)
+    layout: list[tuple[tuple[str, ...], Any, str]] = [
+        (hv_path, config.hypervisor, "hypervisor"),
+        (("agent", config.agent_name), config.agent, "agent"),
+        (("runtime",), config.runtime, "runtime"),
+        (factory_path, config.factory, "factory"),
+    ]
+    tables = []
+    for path, values, kind in layout:
+        raw = _raw_table(config, path)
+        table = Table(".".join(path))
+        for item in dataclasses.fields(values):
+            spec = item.metadata
+            if spec.get("flavour", "both") not in ("both", config.flavour):
+                continue
+            found = loader.lookup(raw, item.name, config.flavour)
+            origin = config.origin(*path, found[0]) if found else "default"
+            adjustment = adjustments.get((kind, item.name))
+            reason = ""
+            if adjustment is not None:
+                reason = f"configured {adjustment.configured!r}; {adjustment.reason}"
+            table.entries.append(Entry(item.name, getattr(values, item.name), origin, reason))
+        tables.append(table)
+    return View(config.path, config.flavour, [f.path for f in config.files], tables)
+
+
+def _raw_table(config: Config, path: tuple[str, ...]) -> dict[str, Any]:
+    node: Any = config.raw
+    for part in path:
+        found = loader.lookup(node, part, config.flavour) if isinstance(node, dict) else None
+        if found is None:
+            return {}
+        node = found[1]
+    return node if isinstance(node, dict) else {}

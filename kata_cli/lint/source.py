@@ -1,0 +1,131 @@
+"""A configuration file as the linter sees it: text, parse result, key positions, comments.
+
+tomllib parses; `kata_cli.config.locate` (a line scanner) tells where each key and table
+header is written. Suppression comments (`# kata-lint: disable=KATA101,KATA2`) are read
+per line. Nothing here touches the file system: the caller hands in bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from kata_cli.config import locate
+
+MAX_BYTES = 4 * 1024 * 1024
+_SUPPRESS = re.compile(r"kata-lint:\s*disable\s*=\s*([A-Za-z0-9_,\s]+)")
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass
+class ParseProblem:
+    code: str  # rule code of the syntax family
+    line: int
+    column: int
+    detail: str
+
+
+@dataclass
+class SourceFile:
+    """One file: its text and parse result, or the reason it could not be parsed."""
+
+    path: str
+    role: str  # "main" | "drop-in"
+    text: str = ""
+    data: dict[str, Any] | None = None
+    problem: ParseProblem | None = None
+    _positions: dict[tuple[str, ...], locate.KeyPosition] | None = field(default=None, repr=False)
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    @property
+    def positions(self) -> dict[tuple[str, ...], locate.KeyPosition]:
+        """First written position of every key path and table header."""
+        if self._positions is None:
+            index: dict[tuple[str, ...], locate.KeyPosition] = {}
+            for pos in locate.scan(self.text):
+                index.setdefault(pos.path, pos)
+            self._positions = index
+        return self._positions
+
+    def position(self, path: tuple[str, ...]) -> tuple[int, int] | None:
+        """(line, column) of a key or table, or of its nearest written ancestor."""
+        positions = self.positions
+        for length in range(len(path), 0, -1):
+            pos = positions.get(path[:length])
+            if pos is not None:
+                return pos.line, pos.column
+        return None
+
+    def suppressed(self, line: int) -> tuple[str, ...]:
+        """Codes (or code prefixes) disabled by a comment on that line."""
+        if not 1 <= line <= len(self.lines):
+            return ()
+        comment = comment_of(self.lines[line - 1])
+        if comment is None:
+            return ()
+        match = _SUPPRESS.search(comment)
+        if not match:
+            return ()
+        return tuple(c.strip().upper() for c in match.group(1).split(",") if c.strip())
+
+
+def comment_of(line: str) -> str | None:
+    """The `# ...` part of a line, ignoring `#` inside quoted strings."""
+    quote: str | None = None
+    escaped = False
+    for index, char in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[index:]
+    return None
+
+
+def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
+    """Decode and parse one file; problems become a `ParseProblem`, never an exception."""
+    source = SourceFile(path, role)
+    if len(data) > MAX_BYTES:
+        source.problem = ParseProblem(
+            "KATA003", 1, 1, f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB"
+        )
+        return source
+    try:
+        source.text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        source.problem = ParseProblem(
+            "KATA002", line, column, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
+        )
+        return source
+    if source.text.startswith("\ufeff"):
+        source.text = source.text[1:]
+    try:
+        source.data = tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POS.search(message)
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()].strip()
+        else:
+            line, column = max(1, source.text.count("\n") + 1), 1
+        source.problem = ParseProblem("KATA001", line, column, message)
+    except RecursionError:
+        source.problem = ParseProblem("KATA001", 1, 1, "nested too deeply")
+    return source

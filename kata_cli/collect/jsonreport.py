@@ -1,0 +1,16 @@
+"""The `--json` form of a report (schema `kata-cli/collect-data/1`, documented in the README).
+
+Top level: schema, tool, version, started (UTC), duration (s), deadline_expired, options,
+redaction {enabled, hosts, counts{rule: n}}, sections [{id, title, status, notes, duration,
+items [{kind, title, text, lang, status, argv, path, exit_code, duration, detail, data}]}].
+"""
+
+from __future__ import annotations
+
+from kata_cli.collect.model import Report
+
+
+def render(report: Report) -> str:
+    from kata_cli.render.jsonout import dumps
+
+    return dumps(report)

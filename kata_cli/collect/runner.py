@@ -1,0 +1,337 @@
+"""Runs collect-data sections concurrently, bounded by per-command timeouts and a deadline.
+
+Every file group, command and probe of every section is one task for a small pool of
+daemon threads. Commands get `min(--timeout, time left before --deadline)`; when the
+deadline expires the runner stops waiting, records what had not finished, and returns
+(an in-process probe stuck on I/O cannot be killed, but being a daemon thread it cannot
+keep the process alive either).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kata_cli.collect.model import (
+    DEADLINE,
+    FAILED,
+    NOT_FOUND,
+    OK,
+    SKIPPED,
+    TIMED_OUT,
+    Command,
+    Item,
+    Options,
+    Section,
+    SectionResult,
+)
+from kata_cli.host import Host
+
+if TYPE_CHECKING:
+    from kata_cli.config.loader import Config
+
+MAX_WORKERS = 16
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_COMMAND_OUTPUT = 4 * 1024 * 1024
+# where programs are looked up inside a --chroot host root
+CHROOT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# Kata installs (kata-deploy, default builds) that are often not on PATH
+KATA_BIN_DIRS = ("/opt/kata/bin", "/usr/local/bin", "/usr/bin")
+
+DEADLINE_GRACE = 0.25  # seconds kept before the deadline to reap a command and record it
+
+Progress = Callable[[int, int, str], None]
+
+
+def file_lang(path: str) -> str:
+    for suffix, lang in ((".toml", "toml"), (".json", "json"), (".yaml", "yaml"), (".yml", "yaml")):
+        if path.endswith(suffix):
+            return lang
+    return ""
+
+
+class Context:
+    """What a section sees: the host, the options, the clock, a shared configuration."""
+
+    def __init__(self, host: Host, options: Options, start: float | None = None) -> None:
+        self.host = host
+        self.options = options
+        self.start = time.monotonic() if start is None else start
+        self.deadline_at = self.start + options.deadline
+        self._lock = threading.Lock()
+        self._config: Config | None = None
+        self._config_error: str | None = None
+        self._config_loaded = False
+        self._cache: dict[str, object] = {}
+
+    # -- time --------------------------------------------------------------------------
+    def remaining(self) -> float:
+        return self.deadline_at - time.monotonic()
+
+    # -- configuration (loaded once, shared by every section) ---------------------------
+    def config(self) -> Config | None:
+        with self._lock:
+            if not self._config_loaded:
+                self._config_loaded = True
+                try:
+                    from kata_cli.config import load
+
+                    self._config = load(self.host, explicit=self.options.explicit_config)
+                except Exception as exc:  # any failure becomes a note, never an abort
+                    self._config_error = str(exc) or type(exc).__name__
+            return self._config
+
+    @property
+    def config_error(self) -> str | None:
+        self.config()
+        return self._config_error
+
+    def cached(self, key: str, compute: Callable[[], object]) -> object:
+        """A value computed once per report (e.g. the process list), shared by sections."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            return self._cache.setdefault(key, value)
+
+    # -- programs ----------------------------------------------------------------------
+    def which(self, name: str, extra_dirs: Sequence[str] = ()) -> str | None:
+        """Where a program is: on PATH (or, with --chroot, on the host root's PATH).
+
+        `extra_dirs` are host directories also searched (e.g. /opt/kata/bin). The
+        result is an argv[0] that `run()` can execute.
+        """
+        if "/" in name:
+            return name if self._executable(name) else None
+        if self.options.chroot:
+            for directory in (*CHROOT_PATH, *extra_dirs):
+                if self.host.is_executable(f"{directory}/{name}"):
+                    return f"{directory}/{name}"
+            return None
+        found = self.host.which(name, path=self.options.search_path)
+        if found:
+            return found
+        for directory in extra_dirs:
+            if self.host.is_executable(f"{directory}/{name}"):
+                return str(self.host.path(f"{directory}/{name}"))
+        return None
+
+    def _executable(self, path: str) -> bool:
+        if self.options.chroot:
+            return self.host.is_executable(path)
+        return self.host.is_executable(path) if self.host.is_native else os.access(path, os.X_OK)
+
+    def host_program(self, host_path: str) -> str | None:
+        """argv[0] for a program named by a host path (e.g. the configured hypervisor)."""
+        if not host_path or not self.host.is_executable(host_path):
+            return None
+        return host_path if self.options.chroot else str(self.host.path(host_path))
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        title: str | None = None,
+        lang: str = "",
+        extra_dirs: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Item:
+        """Run a program (looked up unless argv[0] is already a path) and describe the outcome."""
+        shown = " ".join(argv)
+        item = Item("command", title or shown, argv=list(argv), lang=lang)
+        program = argv[0] if argv[0].startswith("/") else self.which(argv[0], extra_dirs)
+        if program is None:
+            item.status, item.detail = NOT_FOUND, f"{argv[0]}: not found"
+            return item
+        left = self.remaining()
+        if left <= 0:
+            item.status, item.detail = DEADLINE, "not run: the deadline had expired"
+            return item
+        # stop a little before the deadline so the outcome is recorded, not lost
+        limit = min(timeout or self.options.timeout, max(left - DEADLINE_GRACE, 0.05))
+        full = [program, *argv[1:]]
+        if self.options.chroot:
+            full = ["chroot", str(self.host.root), *full]
+        env = {
+            **os.environ,
+            "LC_ALL": "C",
+            "PAGER": "cat",
+            "SYSTEMD_PAGER": "",
+            "SYSTEMD_COLORS": "0",
+        }
+        result = self.host.run(full, timeout=limit, env=env, max_output=MAX_COMMAND_OUTPUT)
+        item.duration = round(result.elapsed, 3)
+        item.exit_code = result.returncode
+        text = result.stdout_text
+        if result.stderr:
+            text += ("" if not text or text.endswith("\n") else "\n") + result.stderr_text
+        item.text = text
+        if result.error:
+            item.status = NOT_FOUND if result.error == "not found" else FAILED
+        elif result.timed_out:
+            item.status = TIMED_OUT
+        elif result.returncode != 0:
+            item.status = FAILED
+        item.detail = result.describe()
+        return item
+
+    # -- files -------------------------------------------------------------------------
+    def read_file(
+        self, host_path: str, *, title: str | None = None, lang: str | None = None
+    ) -> Item:
+        """A host file as an item (symlink target noted); unreadable -> a failed item."""
+        item = Item("file", title or host_path, path=host_path)
+        item.lang = file_lang(host_path) if lang is None else lang
+        try:
+            if self.host.is_symlink(host_path):
+                item.detail = f"symlink to {self.host.resolve(host_path)}"
+            data = self.host.read_bytes(host_path, limit=MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            item.status = NOT_FOUND if isinstance(exc, FileNotFoundError) else FAILED
+            item.detail = f"could not read: {exc.strerror or exc}"
+            return item
+        if len(data) > MAX_FILE_BYTES:
+            data = data[:MAX_FILE_BYTES]
+            item.detail = (item.detail + "; " if item.detail else "") + "first 2 MiB only"
+        item.text = data.decode("utf-8", "replace")
+        return item
+
+    def expand(self, patterns: Iterable[str]) -> list[str]:
+        """Host paths of existing files matching paths or globs, in order, without repeats."""
+        found: list[str] = []
+        for pattern in patterns:
+            paths = self.host.glob(pattern) if any(c in pattern for c in "*?[") else [pattern]
+            for path in paths:
+                if path not in found and self.host.is_file(path):
+                    found.append(path)
+        return found
+
+
+@dataclass
+class _Task:
+    section: int
+    slot: int
+    label: str
+    work: Callable[[], Iterable[Item]]
+    items: list[Item] = field(default_factory=list)
+    done: bool = False
+
+
+def _file_items(ctx: Context, section: Section) -> Iterable[Item]:
+    for path in ctx.expand(section.files):
+        yield ctx.read_file(path, lang=section.files_lang or None)
+
+
+def _command_items(ctx: Context, command: Command) -> Iterable[Item]:
+    yield ctx.run(command.argv, title=command.title, lang=command.lang)
+
+
+def _plan(ctx: Context, section: Section, index: int) -> list[_Task]:
+    tasks: list[_Task] = []
+    if section.files:
+        tasks.append(_Task(index, 0, f"{section.id}: files", lambda: _file_items(ctx, section)))
+    for slot, command in enumerate(section.commands, start=1):
+        tasks.append(
+            _Task(
+                index,
+                slot,
+                f"{section.id}: {command.argv[0]}",
+                lambda command=command: _command_items(ctx, command),  # type: ignore[misc]
+            )
+        )
+    probe = section.probe
+    if probe is not None:
+        tasks.append(_Task(index, len(section.commands) + 1, f"{section.id}", lambda: probe(ctx)))
+    return tasks
+
+
+def _work(task: _Task) -> None:
+    try:
+        for item in task.work():
+            task.items.append(item)
+    except Exception as exc:  # a broken probe is a finding, not an abort
+        task.items.append(
+            Item("text", "error", status=FAILED, detail=f"{type(exc).__name__}: {exc}")
+        )
+
+
+def run_sections(
+    ctx: Context, sections: Sequence[Section], progress: Progress | None = None
+) -> tuple[list[SectionResult], bool]:
+    """Run every section; returns the results (declared order) and whether the deadline hit."""
+    results = [SectionResult(s.id, s.title) for s in sections]
+    tasks: list[_Task] = []
+    for index, section in enumerate(sections):
+        if section.requires and not any(ctx.which(name) for name in section.requires):
+            results[index].status = SKIPPED
+            results[index].notes.append(f"not installed: {', '.join(section.requires)}")
+            continue
+        tasks.extend(_plan(ctx, section, index))
+
+    pending = list(tasks)
+    cond = threading.Condition()
+    finished = [0]
+
+    def worker() -> None:
+        while True:
+            with cond:
+                if not pending:
+                    return
+                task = pending.pop(0)
+            if ctx.remaining() > 0:
+                _work(task)
+            else:
+                task.items.append(
+                    Item("text", task.label, status=DEADLINE, detail="not started: deadline")
+                )
+            with cond:
+                task.done = True
+                finished[0] += 1
+                cond.notify_all()
+            if progress is not None:
+                progress(finished[0], len(tasks), task.label)
+
+    for _ in range(min(MAX_WORKERS, len(tasks))):
+        threading.Thread(target=worker, name="collect-data", daemon=True).start()
+    with cond:
+        while finished[0] < len(tasks):
+            left = ctx.remaining()
+            if left <= 0:
+                break
+            cond.wait(timeout=left)
+        snapshot = [(task, task.done, list(task.items)) for task in tasks]
+    expired = any(not done for _, done, _ in snapshot)
+
+    by_section: dict[int, list[tuple[int, list[Item]]]] = {}
+    for task, done, items in snapshot:
+        if not done:
+            items.append(
+                Item(
+                    "text",
+                    task.label,
+                    status=DEADLINE,
+                    detail=f"did not finish before the --deadline of {ctx.options.deadline:g}s",
+                )
+            )
+            results[task.section].status = DEADLINE
+        by_section.setdefault(task.section, []).append((task.slot, items))
+    for index, slots in by_section.items():
+        for _, items in sorted(slots, key=lambda pair: pair[0]):
+            results[index].items.extend(items)
+        results[index].duration = round(sum(i.duration or 0.0 for i in results[index].items), 3)
+    return results, expired
+
+
+def summarize_status(items: Iterable[Item]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    return counts
+
+
+__all__ = ["FAILED", "OK", "Context", "run_sections"]

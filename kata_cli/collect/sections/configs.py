@@ -1,0 +1,119 @@
+"""Configuration: which file is in effect and why, the candidates, drop-ins, contents."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from kata_cli.collect.model import FAILED, Item, Section
+from kata_cli.collect.runner import Context
+from kata_cli.host import Host
+
+
+def strip_comments(text: str) -> str:
+    """Drop whole-line comments and blank-line runs (a shipped config is ~90% comments)."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue
+        if not stripped and (not kept or not kept[-1].strip()):
+            continue
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip("\n") + "\n" if kept else ""
+
+
+def _describe_candidate(host: Host, path: str) -> tuple[str, str | None]:
+    """("missing" | "file" | "symlink -> X" | ..., resolved path or None)."""
+    if not host.lexists(path):
+        return "missing", None
+    try:
+        resolved = host.resolve(path)
+    except OSError as exc:
+        return f"unresolvable ({exc.strerror or exc})", None
+    kind = host.kind(resolved)
+    if resolved != path:
+        return f"symlink -> {resolved} ({kind})", resolved if kind == "file" else None
+    return kind, resolved if kind == "file" else None
+
+
+def _dropins(fs: Host, main_path: str) -> list[str]:
+    directory = posixpath.join(posixpath.dirname(main_path), "config.d")
+    return [posixpath.join(directory, name) for name in fs.listdir_or_empty(directory)]
+
+
+def _content(ctx: Context, fs: Host, path: str, title: str) -> Item:
+    reader = ctx if fs == ctx.host else Context(fs, ctx.options, ctx.start)
+    item = reader.read_file(path, title=title, lang="toml")
+    if item.status == "ok" and not ctx.options.full_configs:
+        item.text = strip_comments(item.text)
+        item.detail = (item.detail + "; " if item.detail else "") + "comments stripped"
+    return item
+
+
+def probe(ctx: Context) -> Iterator[Item]:
+    from kata_cli.config.discovery import default_config_paths
+
+    config = ctx.config()
+    if config is None:
+        yield Item(
+            "text",
+            "In effect",
+            status=FAILED,
+            detail=f"no usable configuration: {ctx.config_error}",
+        )
+    else:
+        facts = {
+            "source": config.source,
+            "requested": config.requested,
+            "path": config.path,
+            "flavour": config.flavour,
+            "hypervisor": config.hypervisor_name,
+            "agent": config.agent_name,
+            "drop_ins": config.dropins,
+        }
+        why = {
+            "option": "named by --config",
+            "env": "named by KATA_CONF_FILE",
+            "default": "first existing file of the default search list",
+            "embedded": "no file found; the embedded default is used",
+        }.get(config.source, config.source)
+        lines = [f"In effect: {config.path} ({why})"]
+        if config.requested not in (config.path, "<embedded>"):
+            lines.append(f"Requested as: {config.requested}")
+        lines.append(
+            f"Flavour: {config.flavour}; hypervisor: {config.hypervisor_name}; "
+            f"agent: {config.agent_name}"
+        )
+        lines += [f"Drop-in: {path}" for path in config.dropins] or ["Drop-ins: none"]
+        lines += [f"Note: {text}" for text in config.notices]
+        yield Item("data", "In effect", text="\n".join(lines) + "\n", data=facts)
+
+    rows = []
+    shown: list[str] = []
+    for path in default_config_paths():
+        state, resolved = _describe_candidate(ctx.host, path)
+        marker = " (in effect)" if config is not None and resolved == config.path else ""
+        rows.append(f"{path}: {state}{marker}")
+        if resolved and resolved not in shown:
+            shown.append(resolved)
+    yield Item("text", "Default search list", text="\n".join(rows) + "\n")
+
+    if config is not None and config.source in ("option", "env"):
+        local = Host("/")
+        yield _content(ctx, local, config.path, f"{config.path} (named by {config.source})")
+        for dropin in _dropins(local, config.path):
+            yield _content(ctx, local, dropin, f"{dropin} (drop-in)")
+    for path in shown:
+        yield _content(ctx, ctx.host, path, path)
+        for dropin in _dropins(ctx.host, path):
+            yield _content(ctx, ctx.host, dropin, f"{dropin} (drop-in)")
+
+
+SECTION = Section(
+    id="config",
+    title="Runtime config files",
+    description="The configuration in effect and why, every default candidate (Go and "
+    "runtime-rs) with symlink targets, config.d drop-ins, contents without comments.",
+    probe=probe,
+)

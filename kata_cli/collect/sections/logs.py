@@ -1,0 +1,118 @@
+"""Logs of the Kata components: the systemd journal (Go `time=` lines and runtime-rs JSON
+lines) bounded by `--since` and `--max-lines`, and the log files of runtimes that do not
+use the journal (k3s's containerd). With `--sandbox ID` only lines carrying the id are
+kept, merged from every source in time order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kata_cli.collect.model import FAILED, NOT_FOUND, Item, Section
+from kata_cli.collect.runner import Context
+
+# syslog identifiers of the Go runtime (`kata`), its older name, and other components
+IDENTIFIERS = ("kata", "kata-runtime", "containerd-shim-kata-v2", "kata-monitor", "kata-agent")
+LOG_FILES = (
+    "/var/lib/rancher/k3s/agent/containerd/containerd.log",
+    "/var/log/containerd/containerd.log",
+    "/var/log/crio/crio.log",
+)
+MAX_LOG_FILE = 8 * 1024 * 1024
+TIMESTAMP = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d(?:[.,]\d+)?)")
+PROBLEM = re.compile(
+    r'level=(error|fatal|panic|warning)|"level":\s*"(ERRO|CRIT|WARN|error|warning|fatal)',
+    re.I,
+)
+RELATIVE = re.compile(r"^\d+(s|sec|m|min|h|d|w)$")
+
+
+def journal_since(since: str) -> str:
+    """journalctl's --since value: `24h` means 24 hours ago; anything else passes through."""
+    return f"-{since}" if RELATIVE.match(since.strip()) else since
+
+
+def sort_key(line: str) -> str:
+    match = TIMESTAMP.search(line)
+    return f"{match.group(1)}T{match.group(2)}" if match else ""
+
+
+def bounded(lines: list[str], limit: int) -> tuple[list[str], str]:
+    total = len(lines)
+    kept = lines[-limit:] if limit > 0 else []
+    problems = sum(1 for line in lines if PROBLEM.search(line))
+    note = f"{total} lines, {problems} warnings or errors"
+    if total > len(kept):
+        note += f"; last {len(kept)} shown"
+    return kept, note
+
+
+def _journal(ctx: Context, argv: list[str], title: str, keep: str | None) -> tuple[Item, list[str]]:
+    item = ctx.run(argv, title=title)
+    if item.status == NOT_FOUND:
+        item.detail = "journalctl not found: no systemd journal to read (this is not 'no problems')"
+        return item, []
+    lines = [line for line in item.text.splitlines() if line.strip() and not line.startswith("-- ")]
+    if keep:
+        lines = [line for line in lines if keep in line]
+    if item.status != "ok":
+        return item, lines
+    kept, note = bounded(lines, ctx.options.max_lines)
+    item.text = "\n".join(kept) + ("\n" if kept else "")
+    item.detail = f"{item.detail}; {note}"
+    if not lines:
+        item.text = "No matching journal lines in the period.\n"
+    return item, lines
+
+
+def probe(ctx: Context) -> Iterator[Item]:
+    sandbox = ctx.options.sandbox
+    since = journal_since(ctx.options.since)
+    limit = str(max(ctx.options.max_lines * 20, 1000))
+    base = ["journalctl", "-q", "-a", "--no-pager", "-o", "short-iso-precise", f"--since={since}"]
+    ids = [arg for name in IDENTIFIERS for arg in ("-t", name)]
+    merged: list[str] = []
+    item, lines = _journal(ctx, [*base, "-n", limit, *ids], "Kata components (journal)", sandbox)
+    merged += lines
+    yield item
+    if item.status != NOT_FOUND:
+        # runtime-rs and shim output often lands in containerd's unit log
+        item, lines = _journal(
+            ctx,
+            [*base, "-n", limit, "-u", "containerd"],
+            "containerd unit lines mentioning kata (journal)",
+            sandbox or "kata",
+        )
+        merged += lines
+        yield item
+    for path in ctx.expand(LOG_FILES):
+        file_item = ctx.read_file(path, title=f"{path} (lines mentioning {sandbox or 'kata'})")
+        if file_item.status != "ok":
+            yield file_item
+            continue
+        lines = [line for line in file_item.text.splitlines() if (sandbox or "kata") in line]
+        merged += lines
+        kept, note = bounded(lines, ctx.options.max_lines)
+        file_item.text = "\n".join(kept) + ("\n" if kept else "No matching lines.\n")
+        file_item.detail = note
+        yield file_item
+    if sandbox:
+        ordered = sorted(dict.fromkeys(merged), key=sort_key)
+        kept, note = bounded(ordered, ctx.options.max_lines)
+        yield Item(
+            "text",
+            f"Every log line carrying {sandbox}, in time order",
+            text="\n".join(kept) + "\n" if kept else "No log line carries this id.\n",
+            detail=note,
+            status="ok" if kept else FAILED,
+        )
+
+
+SECTION = Section(
+    id="logs",
+    title="Logfiles",
+    description="Journal of the Kata components (Go logfmt and runtime-rs JSON lines) since "
+    "--since, containerd's kata lines, k3s/containerd log files; bounded by --max-lines.",
+    probe=probe,
+)

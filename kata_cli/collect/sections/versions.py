@@ -1,0 +1,58 @@
+"""Versions of the hypervisor, virtiofsd, shim, monitor and runtime binaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item, Section
+from kata_cli.collect.runner import KATA_BIN_DIRS, Context
+
+# Kata programs looked up on PATH, then in the usual install directories of the host
+KATA_PROGRAMS = (
+    ("containerd-shim-kata-v2", "--version"),
+    ("kata-monitor", "--version"),
+    ("kata-runtime", "--version"),
+    ("kata-ctl", "version"),
+)
+
+
+def _configured(ctx: Context, what: str, path: str) -> Item:
+    program = ctx.host_program(path)
+    if program is None:
+        return Item(
+            "command",
+            f"{what} {path} --version",
+            status=NOT_FOUND,
+            detail=f"{path}: not found or not executable under the host root",
+        )
+    item = ctx.run([program, "--version"], title=f"{path} --version")
+    item.argv = [path, "--version"]
+    return item
+
+
+def probe(ctx: Context) -> Iterator[Item]:
+    config = ctx.config()
+    if config is None:
+        yield Item(
+            "text",
+            "hypervisor",
+            status=SKIPPED,
+            detail=f"no usable configuration: {ctx.config_error}",
+        )
+    else:
+        if config.hypervisor.path:
+            yield _configured(ctx, "hypervisor", config.hypervisor.path)
+        if config.hypervisor.virtio_fs_daemon:
+            yield _configured(ctx, "virtiofsd", config.hypervisor.virtio_fs_daemon)
+    for name, flag in KATA_PROGRAMS:
+        item = ctx.run([name, flag], extra_dirs=KATA_BIN_DIRS)
+        yield item
+
+
+SECTION = Section(
+    id="versions",
+    title="Component versions",
+    description="`--version` of the configured hypervisor and virtiofsd, the shim v2, "
+    "kata-monitor, kata-runtime and kata-ctl (missing programs are named, not faked).",
+    probe=probe,
+)

@@ -1,0 +1,74 @@
+"""`check --boot` / `--boot-guest` with a stand-in for kata_cli.vm.bootcheck."""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.checks.test_check_cli import upstream_intel
+
+
+@dataclass
+class FakeBootReport:
+    ok: bool
+    stage: str
+    seconds: float | None = 1.5
+    detail: str = ""
+    last_output: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def fake_bootcheck(monkeypatch):
+    calls = []
+    module = types.ModuleType("kata_cli.vm.bootcheck")
+    module.answer = FakeBootReport(True, "agent")
+
+    def boot_check(host, config, *, use_test_guest, timeout):
+        calls.append((use_test_guest, timeout))
+        return module.answer
+
+    module.boot_check = boot_check
+    module.calls = calls
+    monkeypatch.setitem(sys.modules, "kata_cli.vm.bootcheck", module)
+    return module
+
+
+def boot_entry(result):
+    return {c["id"]: c for c in result.json()["checks"]}["boot.vm"]
+
+
+def test_boot_ok(cli, fake_host, as_user, fake_bootcheck):
+    upstream_intel(fake_host)
+    result = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot")
+    entry = boot_entry(result)
+    assert entry["status"] == "pass"
+    assert "stage agent in 1.5s" in entry["detail"]
+    assert fake_bootcheck.calls == [(False, 60.0)]
+    assert result.exit_code == 0
+
+
+def test_boot_guest_failure_fails_can_create(cli, fake_host, as_user, fake_bootcheck):
+    upstream_intel(fake_host)
+    fake_bootcheck.answer = FakeBootReport(
+        False, "kernel", 3.0, "no console output", ["", "Booting the kernel.", "panic"]
+    )
+    args = ["--host-root", str(fake_host.root), "check", "-n"]
+    result = cli(*args, "--boot-guest", "--boot-timeout", "5")
+    assert fake_bootcheck.calls == [(True, 5.0)]
+    assert result.exit_code == 1
+    assert result.stdout == "System is capable of running Kata Containers\n"
+    assert "boot.vm: boot of the test guest failed at stage kernel" in result.stderr
+    assert "panic" in result.stderr
+
+
+def test_boot_unavailable(cli, fake_host, as_user, monkeypatch):
+    upstream_intel(fake_host)
+    monkeypatch.setitem(sys.modules, "kata_cli.vm.bootcheck", None)  # import fails
+    result = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot")
+    entry = boot_entry(result)
+    assert entry["status"] == "fail"
+    assert entry["detail"].startswith("boot check unavailable:")
+    assert result.exit_code == 1

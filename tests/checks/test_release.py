@@ -64,7 +64,7 @@ def test_urls_and_env_override():
     assert release.api_url("4.1.0", {"KATA_RELEASE_URL": release.OLD_API}) == release.OLD_API
     with pytest.raises(ReleaseError, match=r'^Release URL "https://example.com" is not valid$'):
         release.api_url("4.1.0", {"KATA_RELEASE_URL": "https://example.com"})
-    with pytest.raises(ReleaseError, match="invalid current version: 0.1.0"):
+    with pytest.raises(ReleaseError, match=r"invalid current version: 0\.1\.0"):
         release.api_url("0.1.0", {})
 
 

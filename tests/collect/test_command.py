@@ -269,3 +269,31 @@ def test_bad_bounds_are_usage_errors(cli, seeded, stubs, option):
     quick_docker(stubs)
     result = run(cli, seeded, stubs, option, "0")
     assert result.exit_code == 2
+
+
+def test_progress_display_on_a_terminal_keeps_stdout_clean(cli, seeded, stubs, monkeypatch):
+    quick_docker(stubs)
+    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+    result = run(cli, seeded, stubs, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["schema"] == "kata-cli/collect-data/1"
+
+
+def test_kata_collect_data_entry_point(seeded, stubs, monkeypatch, capsys):
+    from kata_cli.cli import collect_data_main
+
+    quick_docker(stubs)
+    monkeypatch.setenv("PATH", str(stubs))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(
+        "sys.argv", ["kata-collect-data", "--timeout", "1", "--host-root", str(seeded.root)]
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        collect_data_main()
+    assert exit_info.value.code == 2  # --host-root is a global option: before the command
+    monkeypatch.setenv("KATA_HOST_ROOT", str(seeded.root))
+    monkeypatch.setattr("sys.argv", ["kata-collect-data", "--timeout", "1"])
+    with pytest.raises(SystemExit) as exit_info:
+        collect_data_main()
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("<details>")

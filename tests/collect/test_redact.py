@@ -1,0 +1,80 @@
+"""Redaction rules: each secret shape is masked, counted, and the context is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from kata_cli.collect.redact import MASK, Redactor
+
+CASES = [
+    ('password = "hunter2"', 'password = "[REDACTED]"', "secret-key"),
+    ("jaeger_password = 'pw'", "jaeger_password = '[REDACTED]'", "secret-key"),
+    ('"auth": "dXNlcjpwdw=="', '"auth": "[REDACTED]"', "secret-key"),
+    ("    token: abc123", "    token: [REDACTED]", "secret-key"),
+    ("client-key-data: LS0tLS1", "client-key-data: [REDACTED]", "secret-key"),
+    ('identitytoken = "x"', 'identitytoken = "[REDACTED]"', "secret-key"),
+    ("https://user:pw@example.com/x", "https://[REDACTED]@example.com/x", "url-credentials"),
+    (
+        "Environment=HTTP_PROXY=http://u:p@proxy:3128",
+        "Environment=HTTP_PROXY=http://[REDACTED]@proxy:3128",
+        "url-credentials",
+    ),
+    ("Environment=GITHUB_TOKEN=ghp_abc", "Environment=GITHUB_TOKEN=[REDACTED]", "env-secret"),
+    ("Authorization: Bearer abc.def-ghi", "Authorization: Bearer [REDACTED]", "bearer-token"),
+    (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+        f"-----{MASK} PRIVATE KEY-----",
+        "private-key",
+    ),
+    (
+        "      - name: AWS_SECRET\n        value: abc",
+        "      - name: AWS_SECRET\n        value: [REDACTED]",
+        "kubeconfig-exec-env",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "rule"), CASES)
+def test_rule(text, expected, rule):
+    redactor = Redactor()
+    assert redactor.text(text) == expected
+    assert redactor.counts.get(rule, 0) >= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example.com".auth]',
+        '"auths": {',
+        "default_memory = 2048",
+        "tokens: 3",
+        "http://example.com:8080/path",
+    ],
+)
+def test_harmless_text_is_untouched(text):
+    redactor = Redactor()
+    assert redactor.text(text) == text
+    assert redactor.counts == {}
+
+
+def test_disabled_redactor_changes_nothing():
+    redactor = Redactor(enabled=False, hosts=True)
+    assert redactor.text('password = "x" 10.1.2.3') == 'password = "x" 10.1.2.3'
+
+
+def test_structured_data_masks_secret_keys():
+    redactor = Redactor()
+    data = redactor.data({"user": {"password": "x", "name": "n"}, "list": ["token: y"]})
+    assert data == {"user": {"password": MASK, "name": "n"}, "list": [f"token: {MASK}"]}
+
+
+def test_host_placeholders_are_stable():
+    redactor = Redactor(hosts=True, known_hosts=("node-7",))
+    text = redactor.text(
+        "node-7 talks to 10.1.2.3 and registry.corp.example.com, again 10.1.2.3; "
+        "see /etc/kata-containers/configuration.toml and io.containerd.grpc.v1.cri"
+    )
+    assert "host-1 talks to ip-1 and host-2, again ip-1" in text
+    assert "/etc/kata-containers/configuration.toml" in text
+    assert "io.containerd.grpc.v1.cri" in text
+    assert redactor.counts["ip-address"] == 2

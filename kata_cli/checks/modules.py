@@ -125,7 +125,24 @@ def _missing(
                 f"modprobe -r {' '.join(holders)} && modprobe vhost_vsock "
                 "(this VM then loses its own vsock link to its hypervisor)",
             )
+    if not _loaded_at_boot(ctx, module.name):
+        detail += (
+            "; it is not listed in /etc/modules-load.d or /etc/modules, so it is not loaded "
+            "at boot unless something else pulls it in"
+        )
     return spec.failed(detail)
+
+
+def _loaded_at_boot(ctx: CheckContext, name: str) -> bool:
+    """Is the module named in a modules-load.d file or /etc/modules (systemd, Debian)?"""
+    files = [*ctx.host.glob("/etc/modules-load.d/*.conf"), "/etc/modules"]
+    for path in files:
+        text = ctx.host.read_text_or(path, "") or ""
+        for line in text.splitlines():
+            words = line.split("#", 1)[0].split()
+            if words and words[0].replace("-", "_") == name:
+                return True
+    return False
 
 
 def _firmware_disabled(ctx: CheckContext) -> bool:

@@ -270,3 +270,15 @@ def test_alias_kata_check(cli, fake_host, as_user):
     result = cli("--host-root", str(fake_host.root), "kata-check", "-n")
     assert result.exit_code == 0
     assert result.stdout == CAPABLE
+
+
+def test_verbose_uses_rich_on_a_terminal(cli, fake_host, as_user, monkeypatch):
+    from kata_cli.checks import output
+
+    monkeypatch.setattr(output, "stream_is_tty", lambda stream: True)
+    upstream_intel(fake_host)
+    result = check(cli, fake_host, "-n", "-v")
+    assert result.exit_code == 0
+    assert "┃" in result.stdout or "│" in result.stdout  # a rich table
+    assert "cpu.flag.vmx" in result.stdout
+    assert result.stdout.endswith(CAPABLE)

@@ -442,3 +442,13 @@ def test_memory_below_default_memory(fake_host):
     _report, by_id = results(fake_host)
     assert by_id["host.memory"].status == "fail"
     assert "will not start" in by_id["host.memory"].detail
+
+
+def test_module_not_set_to_load_at_boot(fake_host):
+    fake_host.intel()
+    fake_host.remove("/sys/module/vhost_net")
+    _, by_id = results(fake_host)
+    assert "not loaded at boot" in by_id["module.vhost_net"].detail
+    fake_host.file("/etc/modules-load.d/kata.conf", "# kata\nvhost\nvhost-net\n")
+    _, by_id = results(fake_host)
+    assert "at boot" not in by_id["module.vhost_net"].detail

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
+from kata_cli.console.unixsock import connect_unix
 from kata_cli.errors import KataError
 
 # How long one handshake may wait for the reply line (upstream: 10 s, capped by the deadline).
@@ -59,7 +60,7 @@ def _attempt(uds_path: str, port: int, timeout: float) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
-        sock.connect(uds_path)
+        connect_unix(sock, uds_path)
         sock.sendall(f"CONNECT {port}\n".encode())
         reply = _read_line(sock)
         if not reply.startswith(b"OK"):

@@ -10,6 +10,8 @@ import socket
 import time
 from dataclasses import dataclass, field
 
+from kata_cli.console.unixsock import connect_unix
+
 MAX_RESPONSE = 64 * 1024 * 1024
 
 
@@ -55,7 +57,7 @@ def unix_http_request(
     try:
         sock.settimeout(timeout)
         try:
-            sock.connect(socket_path)
+            connect_unix(sock, socket_path)
         except FileNotFoundError:
             raise HttpError("missing", "no such file or directory") from None
         except ConnectionRefusedError:

@@ -1,0 +1,155 @@
+"""`kata-cli direct-volume` against fake shims of both dialects (spec 14, cases 14, 15, 19)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kata_cli.shim.volumes import VOLUMES_ROOT
+
+GOOD = (
+    '{"volume-type":"block","device":"/dev/sda","fstype":"ext4","options":["journal_dev","noload"]}'
+)
+
+
+@pytest.fixture
+def dv(cli, fake_host):
+    def run(*args):
+        return cli("--host-root", str(fake_host.root), "direct-volume", *args)
+
+    return run
+
+
+def _volume(fake_host, sandbox="sb1", device="/dev/sda"):
+    info = json.dumps({"volume-type": "block", "device": device, "fstype": "ext4"})
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json", info)
+    if sandbox:
+        fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/{sandbox}", "")
+
+
+def test_add_and_remove_case_14(dv, fake_host):
+    result = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json").read_text() == GOOD
+    assert dv("remove", "--volume-path", "/a/b/c").exit_code == 0
+    assert not fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j").exists()
+    again = dv("remove", "--volume-path", "/a/b/c")
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+
+
+def test_bad_mount_info_is_one_line_and_writes_nothing(dv, fake_host):
+    result = dv("add", "--volume-path", "/a/b/c", "--mount-info", "not json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("invalid mount info: not valid JSON")
+    assert len(result.stderr.splitlines()) == 1
+    assert not fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j").exists()
+
+
+def test_empty_path_is_a_usage_error(dv, fake_host):
+    _volume(fake_host)
+    result = dv("remove", "--volume-path", "")
+    assert result.exit_code == 2
+    assert "must not be empty" in result.stderr
+    assert fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json").exists()
+
+
+def test_stats_go_dialect_case_15(dv, fake_host, shim):
+    _volume(fake_host)
+    server = shim("sb1", "go").reply("/direct-volume/stats", '{"usage":[{"total":10}]}')
+    result = dv("stats", "--volume-path", "/a/b/c")
+    assert (result.exit_code, result.stdout) == (0, '{"usage":[{"total":10}]}\n')
+    assert [(r.method, r.target) for r in server.requests] == [
+        ("GET", "/direct-volume/stats?path=%2Fdev%2Fsda")
+    ]
+
+
+def test_stats_escapes_plus_and_space(dv, fake_host, shim):
+    _volume(fake_host, device="/dev/disk/by-id/a+b c")
+    server = shim("sb1", "go")
+    assert dv("stats", "--volume-path", "/a/b/c").exit_code == 0
+    assert (
+        server.requests[0].target == "/direct-volume/stats?path=%2Fdev%2Fdisk%2Fby-id%2Fa%2Bb%20c"
+    )
+
+
+def test_stats_rs_dialect_posts(dv, fake_host, shim):
+    _volume(fake_host)
+    server = shim("sb1", "rs").reply("/direct-volume/stats", "{}")
+    result = dv("stats", "--volume-path", "/a/b/c")
+    assert result.exit_code == 0, result.stderr
+    assert [(r.method, r.path) for r in server.requests] == [("POST", "/direct-volume/stats")]
+
+
+def test_stats_error_status_is_reported(dv, fake_host, shim):
+    _volume(fake_host)
+    shim("sb1", "go").reply("/direct-volume/stats", "mount /dev/sda not found in sandbox", 500)
+    result = dv("stats", "--volume-path", "/a/b/c")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error sending get: url: /direct-volume/stats, status code: 500, "
+        "response data: mount /dev/sda not found in sandbox\n"
+    )
+
+
+def test_resize_go_dialect_case_15(dv, fake_host, shim):
+    _volume(fake_host)
+    server = shim("sb1", "go")
+    result = dv("resize", "--volume-path", "/a/b/c", "--size", "123")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    request = server.requests[0]
+    assert (request.method, request.target) == ("POST", "/direct-volume/resize")
+    assert request.headers["content-type"] == "application/json"
+    assert request.body == b'{"VolumePath":"/dev/sda","Size":123}'
+
+
+def test_resize_rs_dialect_body(dv, fake_host, shim):
+    _volume(fake_host)
+    server = shim("sb1", "rs")
+    assert dv("resize", "--volume-path", "/a/b/c", "--size", "7").exit_code == 0
+    assert server.requests[0].body == b'{"volume_guest_path":"/dev/sda","size":7}'
+
+
+def test_resize_failure_case_15(dv, fake_host, shim):
+    _volume(fake_host)
+    shim("sb1", "go").reply("/direct-volume/resize", "boom", 500)
+    result = dv("resize", "--volume-path", "/a/b/c", "--size", "123")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error sending post: url: /direct-volume/resize, status code: 500, response data: boom\n"
+    )
+
+
+def test_no_sandbox_case_15(dv, fake_host):
+    _volume(fake_host, sandbox=None)
+    result = dv("stats", "--volume-path", "/a/b/c")
+    assert (result.exit_code, result.stderr) == (1, "no sandbox found for /a/b/c\n")
+
+
+def test_unknown_volume(dv):
+    result = dv("resize", "--volume-path", "/nope", "--size", "1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"open {VOLUMES_ROOT}/L25vcGU=: no such file or directory")
+
+
+def test_group_without_subcommand_prints_help_case_19(dv):
+    result = dv()
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout
+    assert "resize" in result.stdout
+
+
+def test_list_json_and_text(dv, fake_host):
+    _volume(fake_host)
+    fake_host.file(f"{VOLUMES_ROOT}/not-base64!/mountInfo.json", "{bad")
+    data = dv("list", "--json").json()
+    assert data["schema"] == "kata-cli/direct-volume-list/1"
+    first, second = data["volumes"]
+    assert first["volume_path"] == "/a/b/c"
+    assert first["mount_info"]["device"] == "/dev/sda"
+    assert first["sandboxes"] == ["sb1"]
+    assert second["volume_path"] is None
+    assert "not valid JSON" in second["error"]
+    text = dv("list")
+    assert text.exit_code == 0
+    assert "/a/b/c" in text.stdout and "sb1" in text.stdout

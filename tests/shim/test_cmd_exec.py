@@ -1,0 +1,196 @@
+"""`kata-cli exec` (spec 7 and spec 14, cases 16-18)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.console.conftest import echo_guest, shell_guest
+
+from .conftest import refusing_socket
+
+HVSOCK = "/run/vc/vm/abc/kata.hvsock"
+BAD_ID = 'invalid container/sandbox ID (should match "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")\n'
+
+
+@pytest.fixture
+def kexec(cli, fake_host):
+    def run(*args, **kwargs):
+        return cli("--host-root", str(fake_host.root), "exec", *args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def guest(fake_host, shim, hybrid_vsock):
+    """Sandbox `abc` (Go layout) whose shim points at a hybrid vsock with a real shell."""
+
+    def make(handler=None, reply=b"OK 1073741824\n", dialect="go", sandbox="abc"):
+        from .conftest import SANDBOX_DIRS
+
+        server = shim(sandbox, dialect).reply("/agent-url", f"hvsock://{HVSOCK}:1024\n")
+        assert SANDBOX_DIRS[dialect]
+        return server, hybrid_vsock(handler, reply, path=fake_host.local(HVSOCK))
+
+    return make
+
+
+def test_bad_and_blank_ids_case_16(kexec):
+    assert (kexec("x").exit_code, kexec("x").stderr) == (1, BAD_ID)
+    blank = kexec()
+    assert (blank.exit_code, blank.stderr) == (1, "ID cannot be blank\n")
+
+
+def test_no_sockets_case_16(kexec):
+    result = kexec("abc")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "it fails to stat both /run/vc/sbs/abc/shim-monitor.sock and "
+        "/run/kata/abc/shim-monitor.sock with error stat /run/kata/abc/shim-monitor.sock: "
+        "no such file or directory"
+    )
+
+
+def test_agent_url_failure_case_16(kexec, shim):
+    shim("abc").reply("/agent-url", "oops", 500)
+    result = kexec("abc")
+    assert (result.exit_code, result.stderr) == (1, "Failure from abc shim-monitor: 500\n")
+
+
+def test_one_shot_against_real_shell_case_17_18(kexec, guest):
+    _, hv = guest(shell_guest)
+    result = kexec("abc", "--", "sh", "-c", "echo one; echo two; exit 42")
+    assert result.stdout == "one\ntwo\n"
+    assert result.exit_code == 42
+    assert result.stderr == ""
+    assert hv.connect_lines == [b"CONNECT 1026\n"]
+
+
+def test_one_shot_success_and_debug_port(kexec, guest):
+    _, hv = guest(shell_guest)
+    result = kexec("--kata-debug-port", "2000", "abc", "--", "printf", "%s", "no-newline")
+    assert (result.exit_code, result.stdout) == (0, "no-newline")
+    assert hv.connect_lines == [b"CONNECT 2000\n"]
+
+
+def test_handshake_never_ok_times_out_case_17(kexec, guest):
+    guest(reply=b"NOPE\n")
+    start = time.monotonic()
+    result = kexec("-p", "2000", "abc", "--", "true")
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "rpc error: code = DeadlineExceeded desc = timed out connecting to hybrid vsocket "
+        f"hvsock:{HVSOCK}:2000"
+    )
+    assert 2.5 < elapsed < 8
+
+
+def test_vsock_url_dials_cid_and_debug_port_case_17(kexec, shim, monkeypatch):
+    shim("abc").reply("/agent-url", "vsock://3:1024")
+    dialed = []
+
+    def fake_connect(cid, port, *, deadline):
+        dialed.append((cid, port))
+        from kata_cli.errors import KataError
+
+        raise KataError("stop here")
+
+    monkeypatch.setattr("kata_cli.console.vsock.connect_vsock", fake_connect)
+    result = kexec("abc")
+    assert result.stderr == "stop here\n"
+    assert dialed == [(3, 1026)]
+
+
+def test_remote_scheme_case_17(kexec, shim):
+    shim("abc").reply("/agent-url", "remote:///x")
+    result = kexec("abc")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("schema remote not found")
+
+
+def test_dead_shim_falls_back_to_persist_json(kexec, fake_host, hybrid_vsock):
+    fake_host.file(
+        "/run/vc/sbs/abc/persist.json", f'{{"AgentState":{{"URL":"hvsock://{HVSOCK}:1024"}}}}'
+    )
+    hybrid_vsock(shell_guest, path=fake_host.local(HVSOCK))
+    with refusing_socket(fake_host.local("/run/vc/sbs/abc/shim-monitor.sock")):
+        result = kexec("abc", "--", "echo", "fallback")
+    assert (result.exit_code, result.stdout) == (0, "fallback\n")
+    assert "using the agent URL saved in /run/vc/sbs/abc/persist.json" in result.stderr
+
+
+def test_dead_shim_without_state_says_so(kexec, fake_host):
+    with refusing_socket(fake_host.local("/run/vc/sbs/abc/shim-monitor.sock")):
+        result = kexec("abc", "--", "true")
+    assert result.exit_code == 1
+    assert "connection refused" in result.stderr
+    assert "no agent URL saved in /run/vc/sbs/abc/persist.json" in result.stderr
+
+
+def test_hung_shim_falls_back(fake_host, shim, hybrid_vsock):
+    from kata_cli.shim.debugconsole import agent_url_for
+    from kata_cli.shim.sandboxes import SandboxRef
+
+    shim("abc").hang("/agent-url")
+    fake_host.file("/run/vc/sbs/abc/persist.json", '{"AgentState":{"URL":"vsock://9:1024"}}')
+    source = agent_url_for(fake_host.host, SandboxRef("abc", "go"), timeout=0.3)
+    assert source.url == "vsock://9:1024"
+    assert "did not answer" in (source.notice or "")
+
+
+def test_container_id_enters_its_sandbox(kexec, fake_host, guest):
+    guest(shell_guest)
+    fake_host.file("/run/vc/sbs/abc/ctr1/persist.json", "{}")
+    result = kexec("ctr1", "--", "echo", "in")
+    assert (result.exit_code, result.stdout) == (0, "in\n")
+    assert "ctr1 is a container of sandbox abc; entering sandbox abc" in result.stderr
+
+
+def test_runtime_rs_prefix(kexec, guest):
+    guest(shell_guest, dialect="rs", sandbox="abcdef0123")
+    result = kexec("abcd", "--", "echo", "rs")
+    assert (result.exit_code, result.stdout) == (0, "rs\n")
+    assert "entering sandbox abcdef0123" in result.stderr
+
+
+def test_interactive_without_tty_uses_pipes(fake_host, guest):
+    guest(shell_guest)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
+        input=b"echo piped-$((6*7))\n",
+        capture_output=True,
+        timeout=30,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"piped-42" in proc.stdout
+    assert b"Connected" not in proc.stderr
+
+
+def test_interactive_relays_bytes_and_exits_when_guest_closes(fake_host, guest):
+    def hello_then_close(conn):
+        conn.sendall(b"from-guest")
+        conn.recv(100)  # the stdin bytes
+
+    _, hv = guest(hello_then_close)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
+        input=b"typed",
+        capture_output=True,
+        timeout=30,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b"from-guest"
+    assert hv.connect_lines == [b"CONNECT 1026\n"]
+
+
+def test_echo_guest_is_importable():
+    assert callable(echo_guest)

@@ -297,3 +297,17 @@ def test_kata_collect_data_entry_point(seeded, stubs, monkeypatch, capsys):
         collect_data_main()
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("<details>")
+
+
+def test_kernel_log_falls_back_to_the_journal(cli, seeded, stubs):
+    quick_docker(stubs)
+    stub(
+        stubs,
+        "dmesg",
+        'echo "dmesg: read kernel buffer failed: Operation not permitted" >&2\nexit 1\n',
+    )
+    stub(stubs, "journalctl", 'echo "2026-11-25T10:00:00+0000 node kernel: kvm: enabled"\n')
+    kernel = items(run(cli, seeded, stubs, "--json").json(), "kernel-log")
+    assert kernel[0]["status"] == "failed" and "not permitted" in kernel[0]["text"]
+    assert kernel[1]["title"].startswith("journalctl -k")
+    assert kernel[1]["text"] == "2026-11-25T10:00:00+0000 node kernel: kvm: enabled\n"

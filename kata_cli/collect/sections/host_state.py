@@ -125,18 +125,30 @@ def security_probe(ctx: Context) -> Iterator[Item]:
     yield Item("data", "cgroups and security modules", text=text, data=data)
 
 
+def _kernel_lines(ctx: Context, item: Item) -> Item:
+    lines = [line for line in item.text.splitlines() if KERNEL_LOG_PATTERN.search(line)]
+    total = len(lines)
+    lines = lines[-ctx.options.max_lines :] if ctx.options.max_lines else []
+    item.text = "\n".join(lines) + "\n" if lines else "No matching kernel log lines.\n"
+    note = f"{total} matching lines" + (f", last {len(lines)} shown" if total > len(lines) else "")
+    item.detail = f"{item.detail}; {note}"
+    return item
+
+
 def kernel_log_probe(ctx: Context) -> Iterator[Item]:
     item = ctx.run(["dmesg"], title="dmesg (kvm, vhost, virtio, vsock, vfio lines)")
-    lines = [line for line in item.text.splitlines() if KERNEL_LOG_PATTERN.search(line)]
     if item.status == "ok":
-        total = len(lines)
-        lines = lines[-ctx.options.max_lines :]
-        item.text = "\n".join(lines) + ("\n" if lines else "")
-        note = f"{total} matching lines" + (
-            f", last {len(lines)} shown" if total > len(lines) else ""
-        )
-        item.detail = f"{item.detail}; {note}"
-    yield item
+        yield _kernel_lines(ctx, item)
+        return
+    yield item  # e.g. dmesg_restrict for non-root: say so, then try the journal's copy
+    from kata_cli.collect.sections.logs import journal_since
+
+    since = f"--since={journal_since(ctx.options.since)}"
+    fallback = ctx.run(
+        ["journalctl", "-k", "-q", "--no-pager", "-o", "short-iso", since],
+        title="journalctl -k (kvm, vhost, virtio, vsock, vfio lines)",
+    )
+    yield _kernel_lines(ctx, fallback) if fallback.status == "ok" else fallback
 
 
 MODULES_SECTION = Section(

@@ -46,6 +46,9 @@ def catalogue(tables: Requirements) -> list[CheckSpec]:
 
 
 def cpu_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+    if ctx.hypervisor_type in ctx.tables.remote:
+        yield VENDOR.skipped(f"{ctx.hypervisor_type}: the VM runs elsewhere, not on this CPU")
+        return
     cpu = ctx.cpu
     if cpu.error is not None:
         yield VENDOR.failed(cpu.error)

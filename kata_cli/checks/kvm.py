@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import FAIL, WARN, CheckResult, CheckSpec
 from kata_cli.host import Host
 
 CATEGORY = "kvm"
@@ -90,7 +90,7 @@ def probe_kvm(host: Host) -> KvmProbe:
 
 def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     htype = ctx.hypervisor_type
-    if htype in NO_KVM_TYPES:
+    if htype in NO_KVM_TYPES or htype in ctx.tables.remote:
         yield USABLE.skipped(f"hypervisor type {htype} does not use KVM on this host")
         return
     if htype is not None and htype not in KVM_TYPES:
@@ -120,4 +120,4 @@ def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     elif result.code in (errno.EACCES, errno.EPERM):
         remedy = "add the user to the kvm group (usermod -aG kvm $USER), or run as root"
     ctx.kvm_error = result.errno_text
-    yield USABLE.result("fail" if ctx.is_root or kind == "char" else "warn", detail, remedy)
+    yield USABLE.result(FAIL if ctx.is_root or kind == "char" else WARN, detail, remedy)

@@ -56,7 +56,7 @@ def module_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     htype = ctx.hypervisor_type
     if vendor is None:
         return  # cpu.vendor already failed; there is no table to check against
-    if htype is not None and htype in ctx.tables.cpu_only:
+    if htype is not None and (htype in ctx.tables.cpu_only or htype in ctx.tables.remote):
         return
     sysfs_ok = ctx.host.is_dir("/sys/module")
     for module in vendor.modules:

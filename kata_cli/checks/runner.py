@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from kata_cli.checks import assets, confidential, cpu, hostenv, kvm, modules, storage, vsock
+from kata_cli.checks import assets, confidential, cpu, hostenv, modules, storage, vsock
+from kata_cli.checks import kvm as kvm_unit
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResult, CheckSpec
 from kata_cli.checks.tables import requirements
@@ -24,22 +25,10 @@ CREATE_CATEGORIES = ("kvm", "boot")
 ADVISORY_CATEGORIES = ("release",)
 
 
-def _remote_aware(unit: Unit, skip_remote: bool = True) -> Unit:
-    """Skip CPU/module checks for hypervisors that run the VM elsewhere."""
-
-    def wrapped(ctx: CheckContext) -> Iterator[CheckResult]:
-        if skip_remote and ctx.hypervisor_type in ctx.tables.remote:
-            return
-        yield from unit(ctx)
-
-    wrapped.__name__ = getattr(unit, "__name__", "unit")
-    return wrapped
-
-
 HOST_UNITS: tuple[Unit, ...] = (
     hostenv.host_checks,
-    _remote_aware(cpu.cpu_checks),
-    _remote_aware(modules.module_checks),
+    cpu.cpu_checks,
+    modules.module_checks,
 )
 INSTALL_UNITS: tuple[Unit, ...] = (
     vsock.vsock_checks,
@@ -58,7 +47,7 @@ def catalogue() -> list[CheckSpec]:
         *hostenv.catalogue(),
         *cpu.catalogue(tables),
         *modules.catalogue(tables),
-        kvm.USABLE,
+        kvm_unit.USABLE,
         *vsock.catalogue(),
         *storage.catalogue(),
         *assets.catalogue(),
@@ -92,7 +81,7 @@ def run(
     )
     units: list[Unit] = [*HOST_UNITS]
     if kvm:
-        units.append(_kvm_unit)
+        units.append(kvm_unit.kvm_checks)
     units += [*INSTALL_UNITS, *extra_units]
     results: list[CheckResult] = []
     for unit in units:
@@ -105,13 +94,6 @@ def run(
     report.actions = list(ctx.actions)
     report.kvm_error = ctx.kvm_error if _kvm_failed(results) else ""
     return report
-
-
-def _kvm_unit(ctx: CheckContext) -> Iterator[CheckResult]:
-    if ctx.hypervisor_type in ctx.tables.remote:
-        yield kvm.USABLE.skipped(f"hypervisor type {ctx.hypervisor_type} does not use KVM here")
-        return
-    yield from kvm.kvm_checks(ctx)
 
 
 def _run_unit(unit: Unit, ctx: CheckContext) -> list[CheckResult]:
@@ -148,7 +130,7 @@ def _strict(result: CheckResult) -> CheckResult:
 
 
 def _kvm_failed(results: list[CheckResult]) -> bool:
-    return any(r.id == kvm.USABLE.id and r.status == FAIL for r in results)
+    return any(r.id == kvm_unit.USABLE.id and r.status == FAIL for r in results)
 
 
 def verdict(results: list[CheckResult]) -> CheckReport:
@@ -162,7 +144,7 @@ def verdict(results: list[CheckResult]) -> CheckReport:
     can_create: bool | None = None
     if any(r.status == FAIL for r in create):
         can_create = False
-    elif any(r.id == kvm.USABLE.id and r.status == PASS for r in create):
+    elif any(r.id == kvm_unit.USABLE.id and r.status == PASS for r in create):
         can_create = True
     return CheckReport(capable=capable, can_create=can_create, results=results)
 
@@ -172,7 +154,5 @@ def capability_only(host: Host, config: Config | None) -> bool:
     ctx = CheckContext(host, config, is_root=False)
     results: list[CheckResult] = []
     for unit in (cpu.cpu_checks, modules.module_checks):
-        if ctx.hypervisor_type in ctx.tables.remote:
-            break
         results += _run_unit(unit, ctx)
     return not any(r.status == FAIL for r in results)

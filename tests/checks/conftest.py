@@ -16,6 +16,14 @@ from kata_cli.host import Host
 KATA_DL = "https://github.com/kata-containers/kata-containers/releases/download"
 
 
+def upstream_intel(fake_host: Any) -> Any:
+    """Spec case 4's host: Intel flags, kvm/kvm_intel/vhost/vhost_net, a qemu config."""
+    fake_host.cpuinfo(flags="fpu vmx lm sse4_1")
+    fake_host.modules("kvm", "kvm_intel", "vhost", "vhost_net")
+    fake_host.config()
+    return fake_host
+
+
 @pytest.fixture
 def as_user(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the checks as if not root (the test machine may well be root)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.checks.test_check_cli import upstream_intel
+from tests.checks.conftest import upstream_intel
 
 
 @dataclass

@@ -7,17 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.checks.conftest import upstream_intel
+
 CAPABLE = "System is capable of running Kata Containers\n"
 CAN_CREATE = "System can currently create Kata Containers\n"
 NOT_CAPABLE = "ERROR: System is not capable of running Kata Containers"
-
-
-def upstream_intel(fake_host):
-    """Spec case 4's host: Intel flags, kvm/kvm_intel/vhost/vhost_net, a qemu config."""
-    fake_host.cpuinfo(flags="fpu vmx lm sse4_1")
-    fake_host.modules("kvm", "kvm_intel", "vhost", "vhost_net")
-    fake_host.config()
-    return fake_host
 
 
 def check(cli, fake_host, *args, env=None):

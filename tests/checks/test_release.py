@@ -196,7 +196,7 @@ def test_root_skips_network(cli, as_root, point_release_api):
 
 
 def test_plain_check_makes_no_request(cli, fake_host, as_user, point_release_api):
-    from tests.checks.test_check_cli import upstream_intel
+    from tests.checks.conftest import upstream_intel
 
     api = point_release_api()
     upstream_intel(fake_host)
@@ -206,7 +206,7 @@ def test_plain_check_makes_no_request(cli, fake_host, as_user, point_release_api
 
 
 def test_check_release_never_decides_the_verdict(cli, fake_host, as_user, point_release_api):
-    from tests.checks.test_check_cli import upstream_intel
+    from tests.checks.conftest import upstream_intel
 
     api = point_release_api()
     upstream_intel(fake_host)

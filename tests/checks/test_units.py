@@ -168,6 +168,7 @@ def test_intel_with_unknown_hypervisor_type(fake_host):
 def test_remote_hypervisor_needs_no_local_virtualization(fake_host):
     fake_host.no_kvm()
     _report, by_id = results(fake_host, kvm=True, config_text="[hypervisor.remote]\n[agent.kata]\n")
+    assert by_id["cpu.vendor"].status == "skip"
     assert "cpu.flag.vmx" not in by_id
     assert by_id["kvm.usable"].status == "skip"
 

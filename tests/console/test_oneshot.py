@@ -84,6 +84,6 @@ def test_guest_closing_early_is_an_error(hybrid_vsock):
 
 
 def test_silent_guest_times_out(hybrid_vsock):
-    server = hybrid_vsock(lambda conn: conn.recv(10_000) and time.sleep(1))
+    server = hybrid_vsock(lambda conn: conn.recv(10_000) and time.sleep(0.5))
     with _connect(server) as sock, pytest.raises(KataError, match=r"timed out after 0\.3s"):
         run_oneshot(sock, ["true"], timeout=0.3)

@@ -125,7 +125,7 @@ class FakeShim:
 
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
         self._server = Server(str(self.socket_path), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -55,7 +55,9 @@ def effective_view(config: Config) -> View:
             adjustment = adjustments.get((kind, item.name))
             reason = ""
             if adjustment is not None:
-                reason = f"configured {adjustment.configured!r}; {adjustment.reason}"
+                reason = adjustment.reason
+                if found:
+                    reason = f"configured {adjustment.configured!r}; {reason}"
             table.entries.append(Entry(item.name, getattr(values, item.name), origin, reason))
         tables.append(table)
     return View(config.path, config.flavour, [f.path for f in config.files], tables)

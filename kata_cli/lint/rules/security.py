@@ -159,7 +159,7 @@ def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
     names = annotation_names()
     for path, entry in _annotation_patterns(ctx):
         pattern = _compile(entry)
-        if pattern is None:
+        if pattern is None or (entry.startswith("^") and entry.endswith("$")):
             continue
         others = [name for name in names if name != entry and pattern.search(name)]
         if others:

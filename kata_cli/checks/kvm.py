@@ -31,6 +31,7 @@ USABLE = CheckSpec(
 )
 KVM_TYPES = ("qemu", "clh", "firecracker", "stratovirt", "dragonball", "openvmm")
 NO_KVM_TYPES = ("remote", "mock")
+KVM_PROVIDERS = ("kvm_intel", "kvm_amd", "kvm_pvm")
 
 
 @dataclass
@@ -106,7 +107,9 @@ def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         return
     result = probe_kvm(ctx.host)
     if result.ok:
-        yield USABLE.passed(result.message)
+        providers = [m for m in KVM_PROVIDERS if ctx.module_loaded(m)]
+        via = f" (provided by {', '.join(providers)})" if providers else ""
+        yield USABLE.passed(result.message + via)
         return
     detail = result.message
     remedy = USABLE.remedy

@@ -103,7 +103,9 @@ def _missing(
         other = [m for m in ("kvm_pvm", "kvm_intel", "kvm_amd") if m != module.name]
         others = [m for m in other if ctx.module_loaded(m)]
         if others:
-            detail += f" ({', '.join(others)} is loaded instead)"
+            detail += f"; {', '.join(others)} is loaded instead"
+            if "kvm_pvm" in others:
+                detail += " (paravirtualized KVM, without hardware virtualization)"
         if vendor.virt_flag in flags:
             if _firmware_disabled(ctx):
                 return spec.failed(
@@ -115,7 +117,7 @@ def _missing(
                 f"{detail}, although the CPU reports `{vendor.virt_flag}`: if "
                 f"`modprobe {module.name}` fails, virtualization is disabled in the firmware",
             )
-        return spec.failed(f"{detail} (the CPU does not report `{vendor.virt_flag}`)")
+        return spec.failed(f"{detail}; the CPU does not report `{vendor.virt_flag}`")
     if module.name == "vhost_vsock":
         holders = [m for m in GUEST_VSOCK_TRANSPORTS if ctx.module_loaded(m)]
         if holders:

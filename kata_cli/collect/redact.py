@@ -31,6 +31,10 @@ _PRIVATE_KEY = re.compile(
 )
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)[^/\s:@'\"]*:[^/\s@'\"]*@")
 _BEARER = re.compile(r"(?P<word>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}", re.I)
+# proxy settings without a scheme: `HTTP_PROXY=user:pass@proxy:3128`
+_PROXY_CREDENTIALS = re.compile(
+    r"(?P<key>\b[\w-]*proxy[\w-]*[\"']?\s*[=:]\s*[\"']?)[^\s:@/\"']+:[^\s@/\"']+@", re.I
+)
 # `Environment=HTTPS_PROXY=...`, `FOO_TOKEN=...` in unit properties and command lines
 _ENV_ASSIGNMENT = re.compile(
     r"(?P<key>\b[A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|CREDENTIALS)"
@@ -80,6 +84,7 @@ def _keep_key(match: re.Match[str]) -> str:
 RULES: tuple[Rule, ...] = (
     Rule("private-key", _PRIVATE_KEY, lambda m: f"-----{MASK} PRIVATE KEY-----"),
     Rule("url-credentials", _URL_CREDENTIALS, lambda m: f"{m.group('scheme')}{MASK}@"),
+    Rule("proxy-credentials", _PROXY_CREDENTIALS, lambda m: f"{m.group('key')}{MASK}@"),
     Rule("bearer-token", _BEARER, lambda m: f"{m.group('word')}{MASK}"),
     Rule("jwt", _JWT, lambda m: MASK),
     Rule("env-secret", _ENV_ASSIGNMENT, _keep_key),

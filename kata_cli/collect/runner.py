@@ -20,7 +20,6 @@ from kata_cli.collect.model import (
     DEADLINE,
     FAILED,
     NOT_FOUND,
-    OK,
     SKIPPED,
     TIMED_OUT,
     Command,
@@ -66,7 +65,6 @@ class Context:
         self._config: Config | None = None
         self._config_error: str | None = None
         self._config_loaded = False
-        self._cache: dict[str, object] = {}
 
     # -- time --------------------------------------------------------------------------
     def remaining(self) -> float:
@@ -89,15 +87,6 @@ class Context:
     def config_error(self) -> str | None:
         self.config()
         return self._config_error
-
-    def cached(self, key: str, compute: Callable[[], object]) -> object:
-        """A value computed once per report (e.g. the process list), shared by sections."""
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            return self._cache.setdefault(key, value)
 
     # -- programs ----------------------------------------------------------------------
     def which(self, name: str, extra_dirs: Sequence[str] = ()) -> str | None:
@@ -201,6 +190,25 @@ class Context:
         item.text = data.decode("utf-8", "replace")
         return item
 
+    def read_tail(self, host_path: str, size: int) -> tuple[bytes, bool]:
+        """The last `size` bytes of a (log) file and whether the start was cut off."""
+        fd = self.host.open_fd(host_path, os.O_RDONLY)
+        try:
+            total = os.fstat(fd).st_size
+            offset = max(total - size, 0)
+            os.lseek(fd, offset, os.SEEK_SET)
+            chunks = []
+            while chunk := os.read(fd, 1024 * 1024):
+                chunks.append(chunk)
+                if sum(len(c) for c in chunks) >= size:
+                    break
+            data = b"".join(chunks)[:size]
+        finally:
+            os.close(fd)
+        if offset:
+            data = data.split(b"\n", 1)[-1]  # drop the partial first line
+        return data, offset > 0
+
     def expand(self, patterns: Iterable[str]) -> list[str]:
         """Host paths of existing files matching paths or globs, in order, without repeats."""
         found: list[str] = []
@@ -220,6 +228,8 @@ class _Task:
     work: Callable[[], Iterable[Item]]
     items: list[Item] = field(default_factory=list)
     done: bool = False
+    started: float = 0.0
+    ended: float = 0.0
 
 
 def _file_items(ctx: Context, section: Section) -> Iterable[Item]:
@@ -251,6 +261,7 @@ def _plan(ctx: Context, section: Section, index: int) -> list[_Task]:
 
 
 def _work(task: _Task) -> None:
+    task.started = time.monotonic()
     try:
         for item in task.work():
             task.items.append(item)
@@ -258,6 +269,7 @@ def _work(task: _Task) -> None:
         task.items.append(
             Item("text", "error", status=FAILED, detail=f"{type(exc).__name__}: {exc}")
         )
+    task.ended = time.monotonic()
 
 
 def run_sections(
@@ -308,6 +320,8 @@ def run_sections(
     expired = any(not done for _, done, _ in snapshot)
 
     by_section: dict[int, list[tuple[int, list[Item]]]] = {}
+    spans: dict[int, list[float]] = {}
+    now = time.monotonic()
     for task, done, items in snapshot:
         if not done:
             items.append(
@@ -320,18 +334,13 @@ def run_sections(
             )
             results[task.section].status = DEADLINE
         by_section.setdefault(task.section, []).append((task.slot, items))
+        if task.started:
+            span = spans.setdefault(task.section, [task.started, 0.0])
+            span[0] = min(span[0], task.started)
+            span[1] = max(span[1], task.ended if done and task.ended else now)
     for index, slots in by_section.items():
         for _, items in sorted(slots, key=lambda pair: pair[0]):
             results[index].items.extend(items)
-        results[index].duration = round(sum(i.duration or 0.0 for i in results[index].items), 3)
+        if index in spans:
+            results[index].duration = round(spans[index][1] - spans[index][0], 3)
     return results, expired
-
-
-def summarize_status(items: Iterable[Item]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.status] = counts.get(item.status, 0) + 1
-    return counts
-
-
-__all__ = ["FAILED", "OK", "Context", "run_sections"]

@@ -105,3 +105,12 @@ def test_sections_are_well_declared():
         assert section.files or section.commands or section.probe, section.id
         for command in section.commands:
             assert isinstance(command.argv, tuple) and command.argv, section.id
+
+
+def test_read_tail_keeps_whole_last_lines(tmp_path):
+    (tmp_path / "log").write_bytes(b"".join(b"line %d\n" % n for n in range(1000)))
+    data, cut = _ctx(tmp_path).read_tail("/log", 30)
+    assert cut
+    assert data.splitlines() == [b"line 997", b"line 998", b"line 999"]
+    whole, cut = _ctx(tmp_path).read_tail("/log", 1 << 20)
+    assert not cut and whole.startswith(b"line 0\n")

@@ -86,17 +86,22 @@ def probe(ctx: Context) -> Iterator[Item]:
         )
         merged += lines
         yield item
+    wanted = sandbox or "kata"
     for path in ctx.expand(LOG_FILES):
-        file_item = ctx.read_file(path, title=f"{path} (lines mentioning {sandbox or 'kata'})")
-        if file_item.status != "ok":
-            yield file_item
+        title = f"{path} (lines mentioning {wanted})"
+        try:
+            data, cut = ctx.read_tail(path, MAX_LOG_FILE)
+        except OSError as exc:
+            status = NOT_FOUND if isinstance(exc, FileNotFoundError) else FAILED
+            yield Item("file", title, path=path, status=status, detail=f"could not read: {exc}")
             continue
-        lines = [line for line in file_item.text.splitlines() if (sandbox or "kata") in line]
+        lines = [line for line in data.decode("utf-8", "replace").splitlines() if wanted in line]
         merged += lines
         kept, note = bounded(lines, ctx.options.max_lines)
-        file_item.text = "\n".join(kept) + ("\n" if kept else "No matching lines.\n")
-        file_item.detail = note
-        yield file_item
+        if cut:
+            note += f"; only the last {MAX_LOG_FILE // (1024 * 1024)} MiB of the file read"
+        text = "\n".join(kept) + "\n" if kept else "No matching lines.\n"
+        yield Item("file", title, path=path, text=text, detail=note)
     if sandbox:
         ordered = sorted(dict.fromkeys(merged), key=sort_key)
         kept, note = bounded(ordered, ctx.options.max_lines)

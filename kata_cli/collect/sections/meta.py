@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from kata_cli.collect.model import Item, Section
 from kata_cli.collect.runner import Context
@@ -32,6 +33,7 @@ def probe(ctx: Context) -> Iterator[Item]:
         kernel = f"unknown ({exc})"
     name, version = os_release(ctx.host)
     facts = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "tool": f"kata-cli {__version__}",
         "commit": commit(),
         "host_id": host_id(ctx),

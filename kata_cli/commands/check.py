@@ -107,6 +107,8 @@ def check(
     if check_version_only or only_list_releases:
         _releases_only(no_network, is_root, only_list_releases, include_all_releases)
         return
+    ignored = _split_ids(ignore)
+    _validate_ignore(ignored)
     if load_modules and not is_root:
         raise KataError("--load-modules needs root", "run it with sudo, or load modules yourself")
     if is_root and not no_network:
@@ -129,7 +131,7 @@ def check(
         app.host,
         config,
         strict=strict,
-        ignore=_split_ids(ignore),
+        ignore=ignored,
         load_modules=load_modules,
         extra_units=units,
         is_root=is_root,
@@ -144,6 +146,21 @@ def check(
         output.render_default(report)
     if not report.capable or report.can_create is False:
         raise VerdictFailure("")
+
+
+def _validate_ignore(patterns: list[str]) -> None:
+    """A typo in --ignore must not silently ignore nothing."""
+    import fnmatch
+
+    from kata_cli.checks.runner import catalogue
+    from kata_cli.errors import UsageError
+
+    known = [spec.id for spec in catalogue()]
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(check_id, pattern) for check_id in known):
+            raise UsageError(
+                f"--ignore {pattern}: no check has that id", "see `kata-cli check --list`"
+            )
 
 
 def _releases_only(no_network: bool, is_root: bool, list_mode: bool, include_all: bool) -> None:

@@ -276,3 +276,28 @@ def test_verbose_uses_rich_on_a_terminal(cli, fake_host, as_user, monkeypatch):
     assert "┃" in result.stdout or "│" in result.stdout  # a rich table
     assert "cpu.flag.vmx" in result.stdout
     assert result.stdout.endswith(CAPABLE)
+
+
+def test_ignore_unknown_id_is_a_usage_error(cli, fake_host, as_user):
+    upstream_intel(fake_host)
+    result = check(cli, fake_host, "-n", "--ignore", "cpu.flag.vmx,cpu.flag.nope")
+    assert result.exit_code == 2
+    assert "--ignore cpu.flag.nope: no check has that id" in result.stderr
+
+
+def test_plain_check_imports_neither_requests_nor_rich(fake_host):
+    import json
+    import subprocess
+    import sys
+
+    upstream_intel(fake_host)
+    probe = (
+        "import json, sys\n"
+        "from kata_cli.cli import run\n"
+        f"run(['--host-root', {str(fake_host.root)!r}, 'check', '-n', '--json'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'rich', 'requests', 'yaml', 'psutil'})\n"
+        "sys.stderr.write(json.dumps(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []

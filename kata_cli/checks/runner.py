@@ -100,7 +100,7 @@ def _run_unit(unit: Unit, ctx: CheckContext) -> list[CheckResult]:
     """A unit that breaks on an unexpected host must not take the whole report down."""
     try:
         return list(unit(ctx))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # e.g. an unreadable or garbled host file
         name = getattr(unit, "__name__", "check").removesuffix("_checks")
         return [
             CheckResult(
@@ -109,7 +109,7 @@ def _run_unit(unit: Unit, ctx: CheckContext) -> list[CheckResult]:
                 description=f"{name} checks could run",
                 status=FAIL,
                 required=True,
-                detail=f"cannot verify: {exc.strerror or exc}",
+                detail=f"cannot verify: {getattr(exc, 'strerror', None) or exc}",
                 remedy="check that the host root is readable",
             )
         ]

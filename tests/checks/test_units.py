@@ -453,3 +453,19 @@ def test_module_not_set_to_load_at_boot(fake_host):
     fake_host.file("/etc/modules-load.d/kata.conf", "# kata\nvhost\nvhost-net\n")
     _, by_id = results(fake_host)
     assert "at boot" not in by_id["module.vhost_net"].detail
+
+
+def test_a_unit_that_breaks_becomes_a_result(fake_host, monkeypatch):
+    from kata_cli.checks import storage
+
+    def broken(ctx):
+        raise PermissionError(13, "Permission denied")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr("kata_cli.checks.runner.INSTALL_UNITS", (broken,))
+    fake_host.intel()
+    report, by_id = results(fake_host)
+    assert by_id["broken.error"].status == "fail"
+    assert by_id["broken.error"].detail == "cannot verify: Permission denied"
+    assert storage.ROOTFS.id not in by_id
+    assert report.capable is False

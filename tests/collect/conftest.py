@@ -114,6 +114,7 @@ def stubs(tmp_path: Path) -> Path:
         echo "Id=$2.service"
         echo "ActiveState=active"
         echo "Environment=HTTPS_PROXY=http://proxyuser:systemd-SEKRIT@proxy.corp.example:3128 REGISTRY_TOKEN=env-SEKRIT-token"
+        echo "Environment=http_proxy=proxyuser:bare-SEKRIT@proxy.corp.example:3128"
         """,
     )
     stub(directory, "containerd", 'echo "containerd github.com/containerd/containerd v1.7.20"\n')

@@ -40,7 +40,10 @@ def unit_probe(unit: str) -> Callable[[Context], Iterator[Item]]:
                 detail="systemd is not running on this host",
             )
             return
-        yield ctx.run(["systemctl", "show", unit, f"--property={SYSTEMD_PROPERTIES}"])
+        yield ctx.run(
+            ["systemctl", "show", unit, f"--property={SYSTEMD_PROPERTIES}"],
+            title=f"systemctl show {unit}",
+        )
 
     return probe
 

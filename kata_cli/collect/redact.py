@@ -56,9 +56,7 @@ _TLDS = (
     "local|localdomain|internal|intranet|lan|corp|home|example|test|svc|cluster"
 )
 _FQDN = re.compile(
-    r"(?<![\w.@/-])(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+(?:"
-    + _TLDS
-    + r")(?![\w.-])",
+    r"(?<![\w./-])(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+(?:" + _TLDS + r")(?![\w.-])",
     re.I,
 )
 _KEEP_IPS = frozenset({"127.0.0.1", "0.0.0.0", "255.255.255.255"})

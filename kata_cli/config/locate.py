@@ -65,6 +65,9 @@ def scan(text: str) -> list[KeyPosition]:
         if bracket_depth > 0:
             bracket_depth += _bracket_delta(line)
             continue
+        stripped = line.lstrip()
+        if not stripped or stripped[0] == "#":
+            continue  # fast path: most lines of a shipped file are comments
         header = _HEADER.match(line)
         if header and not _KEY.match(line):
             table = split_dotted(header.group(2))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from kata_cli.config import loader, schema
+from kata_cli.config import schema
 from kata_cli.host import Host
 from kata_cli.lint.model import Edit, Hit
 from kata_cli.lint.source import SourceFile
@@ -29,11 +30,12 @@ class LintContext:
             if source.data is not None:
                 _merge(self.raw, source.data, (), source.path, self.origins)
         self._by_path = {source.path: source for source in self.files}
+        self._lowered: dict[int, tuple[Mapping[str, Any], dict[str, str]]] = {}
 
-    # -- the document --------------------------------------------------------------------
+    # -- the document (read only once the flavour is set: selections are cached) ------------
     def top(self, name: str) -> tuple[str, dict[str, Any]] | None:
         """A top-level table (Go matches its name case-insensitively) as (spelling, table)."""
-        found = loader.lookup(self.raw, name, self.flavour)
+        found = self.get(self.raw, name)
         if found is None or not isinstance(found[1], dict):
             return None
         return found[0], found[1]
@@ -49,7 +51,7 @@ class LintContext:
         found = self.top(kind)
         return (found[0] if found else kind,)
 
-    @property
+    @cached_property
     def runtime(self) -> dict[str, Any]:
         found = self.top("runtime")
         return found[1] if found else {}
@@ -68,7 +70,7 @@ class LintContext:
             return next(iter(tables))
         return None
 
-    @property
+    @cached_property
     def hv_name(self) -> str | None:
         return self.selected("hypervisor")
 
@@ -76,20 +78,20 @@ class LintContext:
     def hv_type(self) -> str:
         return self.hv_name or "qemu"
 
-    @property
+    @cached_property
     def hv(self) -> dict[str, Any]:
         name = self.hv_name
         return self.tables("hypervisor").get(name, {}) if name else {}
 
-    @property
+    @cached_property
     def hv_path(self) -> tuple[str, ...]:
         return (*self.top_path("hypervisor"), self.hv_name or "qemu")
 
-    @property
+    @cached_property
     def agent_name(self) -> str | None:
         return self.selected("agent")
 
-    @property
+    @cached_property
     def agent(self) -> dict[str, Any]:
         name = self.agent_name
         return self.tables("agent").get(name, {}) if name else {}
@@ -107,7 +109,17 @@ class LintContext:
 
     def get(self, table: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
         """A key's (spelling, value) in a table, with the flavour's name matching."""
-        return loader.lookup(table, name, self.flavour)
+        if name in table:
+            return name, table[name]
+        if self.flavour != "go":
+            return None
+        # Go matches case-insensitively; index each table's spellings once
+        index = self._lowered.get(id(table))
+        if index is None or index[0] is not table:
+            index = (table, {spelling.lower(): spelling for spelling in table})
+            self._lowered[id(table)] = index
+        spelling = index[1].get(name.lower())
+        return None if spelling is None else (spelling, table[spelling])
 
     def value(self, table: Mapping[str, Any], name: str, default: Any = None) -> Any:
         found = self.get(table, name)

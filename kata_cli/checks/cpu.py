@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterator
 
 from kata_cli import probe
@@ -48,6 +49,13 @@ def catalogue(tables: Requirements) -> list[CheckSpec]:
 def cpu_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     if ctx.hypervisor_type in ctx.tables.remote:
         yield VENDOR.skipped(f"{ctx.hypervisor_type}: the VM runs elsewhere, not on this CPU")
+        return
+    machine = platform.machine()
+    if machine != "x86_64":
+        yield VENDOR.failed(
+            f"cannot verify: kata-cli has requirement tables for x86_64 only, this is {machine}",
+            "use the Kata runtime's own check on this architecture",
+        )
         return
     cpu = ctx.cpu
     if cpu.error is not None:

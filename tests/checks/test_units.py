@@ -469,3 +469,11 @@ def test_a_unit_that_breaks_becomes_a_result(fake_host, monkeypatch):
     assert by_id["broken.error"].detail == "cannot verify: Permission denied"
     assert storage.ROOTFS.id not in by_id
     assert report.capable is False
+
+
+def test_other_architectures_are_not_judged_with_x86_tables(fake_host, monkeypatch):
+    monkeypatch.setattr("platform.machine", lambda: "aarch64")
+    fake_host.intel()
+    report, by_id = results(fake_host)
+    assert "x86_64 only, this is aarch64" in by_id["cpu.vendor"].detail
+    assert report.capable is False

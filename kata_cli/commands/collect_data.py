@@ -35,7 +35,28 @@ def _progress_display() -> Iterator[Progress | None]:
         yield update
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`kata-collect-data --version`, in the layout of kata-collect-data.sh."""
+    if not value or ctx.resilient_parsing:
+        return
+    from kata_cli import __version__
+    from kata_cli.render.terminal import out
+    from kata_cli.version import commit
+
+    out(f"kata-collect-data version {__version__} (commit {commit()})")
+    ctx.exit(0)
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    "-v",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Print the version (as kata-collect-data.sh did) and exit.",
+)
 @click.option(
     "--json",
     "as_json",
@@ -50,6 +71,7 @@ def _progress_display() -> Iterator[Progress | None]:
 )
 @click.option(
     "--timeout",
+    metavar="SECONDS",
     type=click.FloatRange(min=0, min_open=True),
     default=10.0,
     show_default=True,
@@ -57,6 +79,7 @@ def _progress_display() -> Iterator[Progress | None]:
 )
 @click.option(
     "--deadline",
+    metavar="SECONDS",
     type=click.FloatRange(min=0, min_open=True),
     default=60.0,
     show_default=True,
@@ -64,12 +87,14 @@ def _progress_display() -> Iterator[Progress | None]:
 )
 @click.option(
     "--since",
+    metavar="PERIOD",
     default="24h",
     show_default=True,
     help="Journal period: a duration (30min, 24h, 2d) or a journalctl timestamp.",
 )
 @click.option(
     "--max-lines",
+    metavar="N",
     type=click.IntRange(min=0),
     default=300,
     show_default=True,

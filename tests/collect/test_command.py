@@ -311,3 +311,28 @@ def test_kernel_log_falls_back_to_the_journal(cli, seeded, stubs):
     assert kernel[0]["status"] == "failed" and "not permitted" in kernel[0]["text"]
     assert kernel[1]["title"].startswith("journalctl -k")
     assert kernel[1]["text"] == "2026-11-25T10:00:00+0000 node kernel: kvm: enabled\n"
+
+
+def test_journal_is_bounded_by_since_and_identifiers(cli, seeded, stubs):
+    quick_docker(stubs)
+    calls = stubs / "journal-args"
+    stub(
+        stubs, "journalctl", f'echo "$@" >> {calls}\necho "2026-11-25T10:00:00+0000 n kata[1]: x"\n'
+    )
+    report = run(cli, seeded, stubs, "--json", "--since", "2h", "--max-lines", "5").json()
+    assert report["options"]["since"] == "2h" and report["options"]["max_lines"] == 5
+    args = calls.read_text().splitlines()
+    components = next(a for a in args if "-t kata" in a)
+    assert "--since=-2h" in components and "-t kata-runtime" in components
+    assert "-o short-iso-precise" in components
+    assert any("-u containerd" in a for a in args)
+    absolute = run(cli, seeded, stubs, "--json", "--since", "2026-11-25 08:00").json()
+    assert absolute["options"]["since"] == "2026-11-25 08:00"
+    assert "--since=2026-11-25 08:00" in calls.read_text()
+
+
+def test_version_in_the_scripts_layout(cli):
+    result = cli("collect-data", "--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("kata-collect-data version ")
+    assert "(commit " in result.stdout

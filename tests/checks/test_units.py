@@ -477,3 +477,20 @@ def test_other_architectures_are_not_judged_with_x86_tables(fake_host, monkeypat
     report, by_id = results(fake_host)
     assert "x86_64 only, this is aarch64" in by_id["cpu.vendor"].detail
     assert report.capable is False
+
+
+def test_host_capable_has_no_side_effects(fake_host, monkeypatch):
+    import fcntl
+
+    from kata_cli.host import Host
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("host_capable must not run programs or ioctls")
+
+    monkeypatch.setattr(Host, "run", forbidden)
+    monkeypatch.setattr(Host, "open_fd", forbidden)
+    monkeypatch.setattr(fcntl, "ioctl", forbidden)
+    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: True))
+    fake_host.intel()
+    fake_host.remove("/sys/module/kvm_intel")  # would trigger the firmware diagnosis as root
+    assert host_capable(fake_host.host, load(fake_host.host)) is False

@@ -64,11 +64,23 @@ def volume_dir(volume_path: str) -> str:
 
 
 def parse_mount_info(text: str) -> MountInfo:
-    """Validate mount info JSON; the message names the offending field."""
+    """Validate mount info JSON.
+
+    Syntax and type errors carry Go's `encoding/json` messages (what `kata-runtime`
+    prints); the stricter checks that follow name the field.
+    """
+    from kata_cli.shim.gojson import syntax_error, type_error
+
+    problem = syntax_error(text)
+    if problem is not None:
+        raise KataError(problem)
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise KataError(f"invalid mount info: not valid JSON: {exc}") from None
+    problem = type_error(data)
+    if problem is not None:
+        raise KataError(problem)
     if not isinstance(data, dict):
         raise KataError("invalid mount info: expected a JSON object")
     for key in REQUIRED_KEYS:

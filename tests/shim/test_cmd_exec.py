@@ -194,3 +194,51 @@ def test_interactive_relays_bytes_and_exits_when_guest_closes(fake_host, guest):
 
 def test_echo_guest_is_importable():
     assert callable(echo_guest)
+
+
+def test_interactive_on_a_terminal_escape_and_restore(fake_host, guest):
+    import pty
+    import select
+    import termios
+
+    received = bytearray()
+
+    def recorder(conn):
+        conn.sendall(b"guest-prompt# ")
+        while data := conn.recv(4096):
+            received.extend(data)
+
+    guest(recorder)
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        seen = b""
+        deadline = time.monotonic() + 15
+        while b"guest-prompt# " not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 4096)
+        assert b"Ctrl-] then q" in seen  # the escape sequence is announced on stderr
+        assert b"guest-prompt# " in seen
+        os.write(master, b"uname\r")
+        deadline = time.monotonic() + 10
+        while b"uname\r" not in received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert b"uname\r" in received
+        os.write(master, b"\x1dq")
+        assert proc.wait(timeout=10) == 0
+        assert termios.tcgetattr(slave) == before
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        os.close(master)
+        os.close(slave)

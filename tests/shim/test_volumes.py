@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kata_cli.errors import KataError, UsageError
+from kata_cli.shim.gojson import syntax_error
 from kata_cli.shim.volumes import (
     VOLUMES_ROOT,
     add_volume,
@@ -61,15 +62,25 @@ def test_blank_paths_are_refused_and_root_survives(fake_host, path):
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("not json", "not valid JSON"),
-        ("[]", "expected a JSON object"),
+        ("not json", "invalid character 'o' in literal null (expecting 'u')"),
+        ("[]", "json: cannot unmarshal array into Go value of type volume.MountInfo"),
+        ("null", "expected a JSON object"),
         ('{"device":"/dev/sda","fstype":"ext4"}', '"volume-type"'),
         ('{"volume-type":"block","fstype":"ext4"}', '"device"'),
         ('{"volume-type":"block","device":"/dev/sda"}', '"fstype"'),
-        ('{"volume-type":1,"device":"/dev/sda","fstype":"ext4"}', '"volume-type"'),
-        ('{"volume-type":"b","device":"d","fstype":"f","metadata":"x"}', '"metadata"'),
-        ('{"volume-type":"b","device":"d","fstype":"f","metadata":{"k":1}}', '"metadata"'),
-        ('{"volume-type":"b","device":"d","fstype":"f","options":"ro"}', '"options"'),
+        (
+            '{"volume-type":1,"device":"/dev/sda","fstype":"ext4"}',
+            "MountInfo.volume-type of type string",
+        ),
+        (
+            '{"volume-type":"b","device":"d","fstype":"f","metadata":"x"}',
+            "json: cannot unmarshal string into Go struct field MountInfo.metadata of type map[string]string",
+        ),
+        ('{"volume-type":"b","device":"d","fstype":"f","metadata":{"k":1}}', "MountInfo.metadata"),
+        (
+            '{"volume-type":"b","device":"d","fstype":"f","options":"ro"}',
+            "MountInfo.options of type []string",
+        ),
     ],
 )
 def test_invalid_mount_info_leaves_nothing_behind(fake_host, text, needle):
@@ -113,7 +124,7 @@ def test_validation_never_raises_anything_else(data):
     try:
         info = parse_mount_info(json.dumps(data))
     except KataError as exc:
-        assert exc.message.startswith("invalid mount info")
+        assert exc.message.startswith(("invalid mount info", "json: cannot unmarshal"))
         return
     assert info.device and info.fstype and info.volume_type
 
@@ -124,3 +135,59 @@ def test_arbitrary_text_never_raises_anything_else(text):
         parse_mount_info(text)
     except KataError:
         pass
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "unexpected end of JSON input"),
+        ("{", "unexpected end of JSON input"),
+        ("x", "invalid character 'x' looking for beginning of value"),
+        ("{x", "invalid character 'x' looking for beginning of object key string"),
+        ('{"a" 1}', "invalid character '1' after object key"),
+        ('{"a":1 "b"}', "invalid character '\"' after object key:value pair"),
+        ("[1 2]", "invalid character '2' after array element"),
+        ("{} x", "invalid character 'x' after top-level value"),
+        ("tru", "unexpected end of JSON input"),
+        ("trUe", "invalid character 'U' in literal true (expecting 'u')"),
+        ("falsy", "invalid character 'y' in literal false (expecting 'e')"),
+        (r'"a\tb"', None),
+        (r'"a\tb', "unexpected end of JSON input"),
+        (r'"a\qb"', "invalid character 'q' in string escape code"),
+        (r'"\u12G4"', r"invalid character 'G' in \u hexadecimal character escape"),
+        (r'"a\nb\u00e9"', None),
+        ('"a\nb"', r"invalid character '\n' in string literal"),
+        ('"a\x01b"', r"invalid character '\x01' in string literal"),
+        ("-x", "invalid character 'x' in numeric literal"),
+        ("1.x", "invalid character 'x' after decimal point in numeric literal"),
+        ("1ex", "invalid character 'x' in exponent of numeric literal"),
+        ("01", "invalid character '1' after top-level value"),
+        ("[-0.5e+3, 10, true, null]", None),
+        ("'a'", r"invalid character '\'' looking for beginning of value"),
+    ],
+)
+def test_go_syntax_messages(text, message):
+    assert syntax_error(text) == message
+
+
+@given(st.text(max_size=40))
+def test_go_syntax_agrees_with_python_on_valid_json(text):
+    try:
+        json.loads(text)
+    except ValueError:
+        return
+    if "NaN" in text or "Infinity" in text:
+        return  # Python accepts these, Go does not
+    assert syntax_error(text) is None, text
+
+
+@given(json_values.map(lambda v: json.dumps(v, ensure_ascii=False)), st.sampled_from([0, 2]))
+def test_go_syntax_accepts_everything_python_writes(text, indent):
+    assert syntax_error(text) is None
+    assert syntax_error(json.dumps(json.loads(text), indent=indent)) is None
+
+
+@given(st.text(max_size=60))
+def test_go_syntax_never_raises(text):
+    result = syntax_error(text)
+    assert result is None or isinstance(result, str)

@@ -11,6 +11,9 @@ from kata_cli.collect.model import Report
 
 
 def render(report: Report) -> str:
-    from kata_cli.render.jsonout import dumps
+    import json
 
-    return dumps(report)
+    from kata_cli.render.jsonout import to_data
+
+    # default=str: probes may hand over values JSON lacks (TOML datetimes, paths)
+    return json.dumps(to_data(report), indent=2, ensure_ascii=False, default=str) + "\n"

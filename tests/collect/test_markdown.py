@@ -75,3 +75,14 @@ def test_absurd_reports_fall_back_to_a_summary():
     assert len(text) <= markdown.BUDGET
     assert "attach the --output archive" in text
     assert_well_formed(text)
+
+
+def test_json_survives_values_json_lacks():
+    import datetime
+    import json
+
+    from kata_cli.collect import jsonreport
+
+    item = Item("data", "t", data={"when": datetime.date(2026, 1, 1)})
+    data = json.loads(jsonreport.render(report(SectionResult("x", "X", items=[item]))))
+    assert data["sections"][0]["items"][0]["data"] == {"when": "2026-01-01"}

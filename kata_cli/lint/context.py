@@ -181,6 +181,26 @@ class LintContext:
     def hit(self, path: tuple[str, ...], edit: Edit | None = None, **args: Any) -> Hit:
         return Hit(path=path, args=args, edit=edit)
 
+    def value_hit(self, path: tuple[str, ...], needle: str | None = None, **args: Any) -> Hit:
+        """A hit pointing at a key's value, or at `needle` (e.g. one array entry) within it."""
+        file, line, column = self.where(path)
+        source = self._by_path.get(file)
+        if source is not None and 1 <= line <= len(source.lines):
+            text = source.lines[line - 1]
+            if needle is None:
+                equals = text.find("=", column - 1)
+                if equals >= 0:
+                    rest = text[equals + 1 :]
+                    column = equals + 2 + len(rest) - len(rest.lstrip())
+            else:
+                # the entry may sit on a continuation line of a multi-line array
+                for offset, candidate in enumerate(source.lines[line - 1 : line + 200]):
+                    start = candidate.find(needle, column - 1 if offset == 0 else 0)
+                    if start >= 0:
+                        line, column = line + offset, start + 1
+                        break
+        return Hit(path=path, args=args, file=file, line=line, column=column)
+
     def rename_edit(self, path: tuple[str, ...], new_name: str) -> Edit | None:
         """An edit that renames the key written at `path` (a bare key on its own line)."""
         file, line, column = self.where(path)

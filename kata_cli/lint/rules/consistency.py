@@ -217,7 +217,7 @@ def numa_mapping(ctx: LintContext) -> Iterator[Hit]:
         return
     for entry in mapping:
         if not isinstance(entry, str) or not _CPUSET.match(entry.strip()):
-            yield ctx.hit(ctx.hv_key("numa_mapping"), entry=entry)
+            yield ctx.value_hit(ctx.hv_key("numa_mapping"), f'"{entry}"', entry=entry)
 
 
 def verity_problem(text: str) -> str | None:
@@ -331,7 +331,7 @@ def empty_kernel_parameter(ctx: LintContext) -> Iterator[Hit]:
         return
     for entry in value.split():
         if entry.startswith("="):
-            yield ctx.hit(ctx.hv_key("kernel_params"), entry=entry)
+            yield ctx.value_hit(ctx.hv_key("kernel_params"), entry, entry=entry)
 
 
 @rule(
@@ -357,7 +357,7 @@ def bind_mount_basename(ctx: LintContext) -> Iterator[Hit]:
         base = path.rstrip("/").rsplit("/", 1)[-1]
         if base in seen:
             path_key = (*ctx.top_path("runtime"), found[0])
-            yield ctx.hit(path_key, mount=mount, other=seen[base])
+            yield ctx.value_hit(path_key, f'"{mount}"', mount=mount, other=seen[base])
         else:
             seen[base] = mount
 

@@ -69,7 +69,7 @@ def _deny_tables(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], dict[str, 
 
 @rule(
     "KATA701",
-    "rs-unknown-agent-key",
+    "rs-unknown-strict-key",
     ERROR,
     "[{table}] unknown key `{key}`{suggestion}: runtime-rs refuses the file",
     "runtime-rs rejects unknown keys in [agent.X], [agent.X.mem_agent], "
@@ -77,7 +77,7 @@ def _deny_tables(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], dict[str, 
     "Go-style `dial_timeout = 45` stops the runtime.",
     "use the runtime-rs key (e.g. dial_timeout_ms, in milliseconds) or delete the key",
 )
-def rs_unknown_agent_key(ctx: LintContext) -> Iterator[Hit]:
+def rs_unknown_strict_key(ctx: LintContext) -> Iterator[Hit]:
     if ctx.flavour != "rs":
         return
     for path, table, known in _deny_tables(ctx):
@@ -247,7 +247,7 @@ def rs_required_key(ctx: LintContext) -> Iterator[Hit]:
 
 
 RULES = (
-    rs_unknown_agent_key,
+    rs_unknown_strict_key,
     rs_reconnect_before_dial,
     rs_dial_timeout_zero,
     rs_vcpu_limit,

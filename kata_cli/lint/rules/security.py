@@ -128,6 +128,12 @@ def _annotation_patterns(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], st
             yield ctx.hv_key("enable_annotations"), entry
 
 
+def _quoted(entry: str) -> str:
+    import json
+
+    return json.dumps(entry)
+
+
 def _compile(entry: str) -> re.Pattern[str] | None:
     try:
         return re.compile(entry)
@@ -164,7 +170,7 @@ def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
         others = [name for name in names if name != entry and pattern.search(name)]
         if others:
             shown = ", ".join(others[:4]) + (", ..." if len(others) > 4 else "")
-            yield ctx.hit(path, entry=entry, others=shown)
+            yield ctx.value_hit(path, _quoted(entry), entry=entry, others=shown)
 
 
 @rule(
@@ -216,7 +222,7 @@ def empty_value_list(ctx: LintContext) -> Iterator[Hit]:
 def invalid_annotation_regex(ctx: LintContext) -> Iterator[Hit]:
     for path, entry in _annotation_patterns(ctx):
         if _compile(entry) is None:
-            yield ctx.hit(path, entry=entry)
+            yield ctx.value_hit(path, _quoted(entry), entry=entry)
 
 
 RULES = (

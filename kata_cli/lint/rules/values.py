@@ -34,7 +34,7 @@ def invalid_value(ctx: LintContext) -> Iterator[Hit]:
             if found is None or not isinstance(found[1], str) or found[1] in allowed:
                 continue
             shown = ", ".join(f'"{v}"' for v in allowed)
-            yield ctx.hit((*path, found[0]), key=found[0], value=found[1], allowed=shown)
+            yield ctx.value_hit((*path, found[0]), key=found[0], value=found[1], allowed=shown)
 
 
 @rule(
@@ -103,7 +103,7 @@ def experimental_feature(ctx: LintContext) -> Iterator[Hit]:
     if found is None or not isinstance(found[1], list):
         return
     for feature in found[1]:
-        yield ctx.hit((*ctx.top_path("runtime"), found[0]), feature=feature)
+        yield ctx.value_hit((*ctx.top_path("runtime"), found[0]), f'"{feature}"', feature=feature)
 
 
 RULES = (invalid_value, shared_fs_unsupported, vfio_port, experimental_feature)

@@ -17,7 +17,7 @@ def _at(text: str, code: str) -> tuple[int, int, str]:
 
 def test_enum_finding_points_at_the_value() -> None:
     text = BASE.replace("default_memory = 4096", 'block_device_aio = "posix"')
-    line, column, rest = _at(text, "KATA301")
+    line, _column, rest = _at(text, "KATA301")
     assert rest == '"posix"'
     assert text.splitlines()[line - 1].startswith("block_device_aio")
 
@@ -33,7 +33,7 @@ def test_array_entry_on_a_continuation_line() -> None:
 
 def test_key_in_a_dotted_table_header() -> None:
     text = BASE + "\n[hypervisor.qemu.extra]\nfoo = 1\n"
-    line, column, rest = _at(text, "KATA201")
+    _line, _column, rest = _at(text, "KATA201")
     assert rest == "[hypervisor.qemu.extra]"
 
 

@@ -1,0 +1,69 @@
+"""The tiny test guest built by `scripts/build-test-guest.sh` (kernel + busybox initrd)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+GUEST_FORMAT = 5
+DEFAULT_MARKER = "KATA-CLI-GUEST-READY"
+DEBUG_PORT_NAME = "kata.debug"
+
+
+@dataclass(frozen=True)
+class TestGuest:
+    directory: str
+    kernel: str
+    initrd: str
+    ready_marker: str
+    debug_port_name: str
+    kernel_version: str
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("KATA_CLI_GUEST_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kata-cli" / "test-guest"
+
+
+def _load(directory: Path) -> TestGuest | None:
+    try:
+        with open(directory / "guest.json", encoding="utf-8") as handle:
+            meta = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != GUEST_FORMAT:
+        return None
+    kernel = directory / str(meta.get("kernel", "vmlinux"))
+    initrd = directory / str(meta.get("initrd", "initrd.img"))
+    if not (kernel.is_file() and initrd.is_file()):
+        return None
+    return TestGuest(
+        str(directory),
+        str(kernel),
+        str(initrd),
+        str(meta.get("ready_marker", DEFAULT_MARKER)),
+        str(meta.get("debug_port_name", DEBUG_PORT_NAME)),
+        str(meta.get("kernel_version", "")),
+    )
+
+
+def find_test_guest() -> TestGuest | None:
+    """The newest complete test guest in the cache (`KATA_CLI_TEST_GUEST` names one)."""
+    explicit = os.environ.get("KATA_CLI_TEST_GUEST")
+    if explicit:
+        return _load(Path(explicit))
+    root = cache_root()
+    try:
+        entries = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return None
+    for entry in entries:
+        guest = _load(entry)
+        if guest is not None:
+            return guest
+    return None

@@ -1,0 +1,348 @@
+"""Start, wait for, list, inspect, stop and prune VMs (the library behind `kata-cli vm`)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kata_cli.errors import KataError
+from kata_cli.vm import state as st
+from kata_cli.vm.plan import LaunchPlan
+from kata_cli.vm.qmp import Qmp, QmpError
+
+LIST_SCHEMA = "kata-cli.vm.list/1"
+INSPECT_SCHEMA = "kata-cli.vm.inspect/1"
+STOP_SCHEMA = "kata-cli.vm.stop/1"
+RUN_SCHEMA = "kata-cli.vm.run/1"
+DEFAULT_GRACE = 5.0
+QMP_TIMEOUT = 3.0
+POLL = 0.02
+
+
+class BootFailed(KataError):
+    def __init__(self, message: str, stage: str, last_output: list[str]) -> None:
+        super().__init__(message, hint=f"stage {stage}; see 'kata-cli vm list'")
+        self.stage = stage
+        self.last_output = last_output
+
+
+@dataclass
+class RunResult:
+    schema: str
+    name: str
+    status: str
+    accel: str
+    ready_seconds: float | None
+    pid: int | None
+    directory: str
+    hvsock: str
+    console: str
+    disks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def last_lines(directory: Path, count: int = 10) -> list[str]:
+    """The last lines the VM printed (console), then QEMU's own messages."""
+    lines: list[str] = []
+    for name in (st.CONSOLE_LOG, st.QEMU_LOG):
+        try:
+            text = (directory / name).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue
+        clean = [line.rstrip("\r") for line in text.splitlines() if line.strip()]
+        lines += [line for line in clean if line.isprintable()][-count:]
+    return lines[-count:]
+
+
+def start(
+    plan: LaunchPlan,
+    *,
+    ready_marker: str,
+    ready_timeout: float,
+    accel_auto: bool,
+    detach: bool,
+) -> Path:
+    """Create the VM directory and start its supervisor (which starts QEMU). Returns the dir."""
+    directory = st.vm_dir(plan.name)
+    if directory.exists():
+        record = st.judge(plan.name, directory)
+        if record.condition in ("running", "booting", "orphaned"):
+            raise KataError(f"a VM named {plan.name!r} already exists", "pick another --name")
+        st.remove_vm_dir(directory)
+    directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700)
+    launch = st.Launch(
+        name=plan.name,
+        argv=plan.argv,
+        ready_marker=ready_marker,
+        ready_timeout=ready_timeout,
+        accel=plan.accel,
+        accel_auto=accel_auto,
+        detach=detach,
+        created=time.time(),
+        cli=st.ProcessRef.of(os.getpid()),
+        virtiofsd_argv=plan.virtiofsd,
+        plan=dataclasses.asdict(plan),
+    )
+    st.write_launch(directory, launch)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "kata_cli.vm.supervisor", "--daemonize", str(directory)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        st.remove_vm_dir(directory)
+        raise KataError(f"cannot start the VM supervisor: {exc}") from None
+    return directory
+
+
+def wait_ready(directory: Path, timeout: float) -> st.VmState:
+    """Wait until the supervisor says ready/failed/exited; raise BootFailed unless ready."""
+    deadline = time.monotonic() + timeout + 5
+    state: st.VmState | None = None
+    while time.monotonic() < deadline:
+        state = st.read_state(directory)
+        if state is not None:
+            if state.status == "ready":
+                return state
+            if state.status in ("failed", "exited"):
+                break
+            if state.supervisor is not None and not state.supervisor.alive():
+                break
+        time.sleep(POLL)
+    stage = state.stage if state else "spawn"
+    detail = (state.detail if state else "") or "the VM did not become ready"
+    raise BootFailed(f"boot failed at stage {stage}: {detail}", stage, last_lines(directory))
+
+
+# -- stop ---------------------------------------------------------------------------------
+@dataclass
+class StopResult:
+    schema: str
+    name: str
+    method: str  # powerdown | quit | kill | none (already gone)
+    seconds: float
+
+
+def _wait_gone(ref: st.ProcessRef | None, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while ref is not None and ref.alive():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL)
+    return True
+
+
+def _kill(ref: st.ProcessRef | None) -> None:
+    if ref is not None and ref.alive():
+        with contextlib.suppress(OSError):
+            os.kill(ref.pid, signal.SIGKILL)
+
+
+def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
+    """ACPI power-down, then QMP quit after `grace`, then SIGKILL; then remove the state."""
+    started = time.monotonic()
+    state = record.state
+    qemu = state.qemu if state else None
+    method = "none"
+    if qemu is not None and qemu.alive():
+        method = "powerdown"
+        qmp_path = str(record.directory / st.QMP_SOCKET)
+        try:
+            with Qmp(qmp_path, timeout=QMP_TIMEOUT) as qmp:
+                qmp.execute("system_powerdown")
+        except QmpError:
+            pass
+        if not _wait_gone(qemu, grace):
+            method = "quit"
+            try:
+                with Qmp(qmp_path, timeout=QMP_TIMEOUT) as qmp:
+                    qmp.execute("quit")
+            except QmpError:
+                pass
+            if not _wait_gone(qemu, 2.0):
+                method = "kill"
+                _kill(qemu)
+                _wait_gone(qemu, 2.0)
+    if state is not None:
+        # the supervisor leaves once QEMU is gone; a stuck or orphaned one is killed
+        if not _wait_gone(state.supervisor, 3.0):
+            _kill(state.supervisor)
+            _wait_gone(state.supervisor, 2.0)
+        _kill(state.virtiofsd)
+    st.remove_vm_dir(record.directory)
+    return StopResult(STOP_SCHEMA, record.name, method, round(time.monotonic() - started, 3))
+
+
+def prune(grace: float = 1.0) -> list[StopResult]:
+    """Stop orphaned VMs and remove the state of dead, failed, exited and stale ones."""
+    results = []
+    for record in st.list_records():
+        if record.condition in ("orphaned", "dead", "failed", "exited", "stale"):
+            results.append(stop(record, grace))
+    return results
+
+
+# -- list and inspect -------------------------------------------------------------------------
+@dataclass
+class VmSummary:
+    name: str
+    condition: str
+    qmp_status: str
+    pid: int | None
+    vcpus: int | None
+    memory_mib: int | None
+    uptime_seconds: float | None
+    accel: str
+
+
+@dataclass
+class VmList:
+    schema: str
+    run_dir: str
+    vms: list[VmSummary]
+
+
+def _qmp_status(record: st.VmRecord) -> str:
+    if not record.qemu_alive:
+        return "-"
+    try:
+        with Qmp(str(record.directory / st.QMP_SOCKET), timeout=1.0) as qmp:
+            reply = qmp.execute("query-status")
+    except QmpError:
+        return "unreachable"
+    return str(reply.get("status", "?")) if isinstance(reply, dict) else "?"
+
+
+def list_vms() -> VmList:
+    summaries = []
+    for record in st.list_records():
+        plan = record.launch.plan if record.launch else {}
+        qemu = record.state.qemu if record.state else None
+        alive = record.qemu_alive
+        summaries.append(
+            VmSummary(
+                name=record.name,
+                condition=record.condition,
+                qmp_status=_qmp_status(record),
+                pid=qemu.pid if qemu else None,
+                vcpus=plan.get("vcpus"),
+                memory_mib=plan.get("memory_mib"),
+                uptime_seconds=round(time.time() - qemu.create_time, 1) if qemu and alive else None,
+                accel=(record.state.accel if record.state else "") or plan.get("accel", ""),
+            )
+        )
+    return VmList(LIST_SCHEMA, str(st.vms_dir()), summaries)
+
+
+@dataclass
+class VmInspect:
+    schema: str
+    name: str
+    condition: str
+    directory: str
+    pid: int | None
+    rss_bytes: int | None
+    status: Any
+    cpus: Any
+    memory: Any
+    block: Any
+    sockets: dict[str, str]
+    plan: dict[str, Any]
+    state: dict[str, Any]
+
+
+def inspect(record: st.VmRecord) -> VmInspect:
+    status: Any = None
+    cpus: Any = None
+    memory: Any = None
+    block: Any = None
+    if record.qemu_alive:
+        try:
+            with Qmp(str(record.directory / st.QMP_SOCKET), timeout=QMP_TIMEOUT) as qmp:
+                status = qmp.execute("query-status")
+                cpus = qmp.execute("query-cpus-fast")
+                memory = qmp.execute("query-memory-size-summary")
+                block = [_block_summary(b) for b in qmp.execute("query-block") or []]
+        except QmpError as exc:
+            status = {"error": exc.message}
+    rss = None
+    qemu = record.state.qemu if record.state else None
+    if qemu is not None and record.qemu_alive:
+        import psutil
+
+        with contextlib.suppress(psutil.Error):
+            rss = psutil.Process(qemu.pid).memory_info().rss
+    sockets = {}
+    for key, name in (
+        ("qmp", st.QMP_SOCKET),
+        ("console", st.CONSOLE_SOCKET),
+        ("hvsock", st.HVSOCK_SOCKET),
+        ("debug", st.DEBUG_SOCKET),
+        ("virtiofs", st.VIRTIOFS_SOCKET),
+    ):
+        path = record.directory / name
+        if path.exists():
+            sockets[key] = str(path)
+    return VmInspect(
+        INSPECT_SCHEMA,
+        record.name,
+        record.condition,
+        str(record.directory),
+        qemu.pid if qemu else None,
+        rss,
+        status,
+        cpus,
+        memory,
+        block,
+        sockets,
+        record.launch.plan if record.launch else {},
+        dataclasses.asdict(record.state) if record.state else {},
+    )
+
+
+def _block_summary(entry: dict[str, Any]) -> dict[str, Any]:
+    inserted = entry.get("inserted") or {}
+    return {
+        "device": entry.get("device") or entry.get("qdev", ""),
+        "qdev": entry.get("qdev", ""),
+        "file": inserted.get("file", ""),
+        "read_only": inserted.get("ro", False),
+        "node_name": inserted.get("node-name", ""),
+    }
+
+
+# -- disks --------------------------------------------------------------------------------
+def hotplug_disk(record: st.VmRecord, path: str, index: int, read_only: bool = False) -> str:
+    """Hot-plug `path` as a virtio-blk disk (QMP blockdev-add + device_add); returns its id."""
+    local = Path(path).resolve()
+    if not local.is_file() and not local.is_block_device():
+        raise KataError(f"--disk {path}: no such file or block device")
+    node = f"disk{index}"
+    bus = f"rp{index}"
+    with Qmp(str(record.directory / st.QMP_SOCKET), timeout=QMP_TIMEOUT) as qmp:
+        qmp.execute(
+            "blockdev-add",
+            {
+                "node-name": node,
+                "driver": "raw",
+                "read-only": read_only,
+                "file": {"driver": "file", "filename": str(local)},
+            },
+        )
+        qmp.execute(
+            "device_add", {"driver": "virtio-blk-pci", "drive": node, "id": node, "bus": bus}
+        )
+    return node

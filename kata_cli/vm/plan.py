@@ -1,0 +1,314 @@
+"""The QEMU launch plan: a configuration turned into a command line, as data.
+
+Nothing here starts a process. `build_plan` takes the effective configuration (the
+test guest's kernel and initrd may stand in for the configured assets), the size and
+accelerator, and the VM directory its sockets live in; the kernel command line is
+the plan's console settings followed by `kernel_parameters(config)` (spec 2.1, the
+same function `env` reports), so the user's `kernel_params` come last and win.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata_cli.config.kernel_params import kernel_parameters, render
+from kata_cli.config.loader import Config
+from kata_cli.errors import ConfigError, UsageError
+from kata_cli.host import Host
+from kata_cli.vm import state as st
+from kata_cli.vm.guest import DEBUG_PORT_NAME, TestGuest
+from kata_cli.vm.sizing import VmSize
+
+PLAN_SCHEMA = "kata-cli.vm.plan/1"
+QEMU_FALLBACK = "qemu-system-x86_64"
+CONSOLE_PARAMS: list[tuple[str, str]] = [("console", "ttyS0"), ("reboot", "k"), ("panic", "1")]
+NVDIMM_ROOT_PARAMS: list[tuple[str, str]] = [
+    ("root", "/dev/pmem0p1"),
+    ("rootflags", "dax,data=ordered,errors=remount-ro"),
+    ("ro", ""),
+]
+BLOCK_ROOT_PARAMS: list[tuple[str, str]] = [("root", "/dev/vda1"), ("ro", "")]
+NVDIMM_MACHINES = ("q35", "pc")
+SHARE_TAG = "kata-share{index}"
+
+
+@dataclass
+class Share:
+    source: str
+    tag: str
+    mode: str  # "virtio-fs" | "9p"
+
+
+@dataclass
+class LaunchPlan:
+    schema: str
+    name: str
+    binary: str
+    accel: str
+    machine: str
+    vcpus: int
+    max_vcpus: int
+    memory_mib: int
+    kernel: str
+    initrd: str
+    image: str
+    image_device: str  # "" | "nvdimm" | "virtio-blk"
+    kernel_params: str
+    sockets: dict[str, str]
+    console_log: str
+    shares: list[Share]
+    virtiofsd: list[str]
+    argv: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def _local(host: Host, host_path: str) -> str:
+    return str(host.path(host_path)) if host_path else ""
+
+
+def resolve_binary(host: Host, config: Config, test_guest: bool) -> tuple[str, list[str]]:
+    """The QEMU binary (a local path) and any notes about the choice."""
+    configured = config.hypervisor.path
+    if configured and host.is_executable(configured):
+        return _local(host, configured), []
+    if test_guest:
+        found = host.which(QEMU_FALLBACK)
+        if found:
+            note = f"configured hypervisor {configured or '(none)'} not found: using {found}"
+            return found, [note]
+    raise ConfigError(
+        f"hypervisor binary {configured or '(unset)'} is not an executable file",
+        "install QEMU, fix [hypervisor.qemu] path, or boot the test guest with --test-guest",
+    )
+
+
+def effective_for_boot(config: Config, guest: TestGuest | None) -> Config:
+    """The configuration the VM boots: with the test guest's kernel and initrd if asked."""
+    if guest is None:
+        return config
+    hv = dataclasses.replace(config.hypervisor, kernel=guest.kernel, initrd=guest.initrd, image="")
+    return dataclasses.replace(config, hypervisor=hv)
+
+
+def build_plan(
+    host: Host,
+    config: Config,
+    *,
+    name: str,
+    directory: Path,
+    accel: str,
+    size: VmSize,
+    guest: TestGuest | None = None,
+    shares: list[str] | None = None,
+    share_mode: str = "auto",
+) -> LaunchPlan:
+    if config.hypervisor_type != "qemu":
+        raise ConfigError(
+            f"kata-cli vm boots QEMU only; the configuration selects {config.hypervisor_type}",
+            "use a qemu configuration (--config) or --test-guest with one",
+        )
+    binary, notes = resolve_binary(host, config, guest is not None)
+    boot = effective_for_boot(config, guest)
+    hv = boot.hypervisor
+    # assets named by the configuration live under the host root; the test guest's do not
+    kernel = hv.kernel if guest else _local(host, hv.kernel)
+    initrd = hv.initrd if guest else _local(host, hv.initrd)
+    image = "" if guest else _local(host, hv.image)
+    for label, path in (("kernel", kernel), ("initrd", initrd), ("image", image)):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"guest {label} {path} does not exist", f"fix [hypervisor] {label}")
+    if not kernel:
+        raise ConfigError("no guest kernel configured", "set [hypervisor.qemu] kernel")
+    sockets = {
+        "qmp": str(directory / st.QMP_SOCKET),
+        "console": str(directory / st.CONSOLE_SOCKET),
+        "debug": str(directory / st.DEBUG_SOCKET),
+        "hvsock": str(directory / st.HVSOCK_SOCKET),
+    }
+    console_log = str(directory / st.CONSOLE_LOG)
+    machine_type = hv.machine_type or "q35"
+    image_device = ""
+    if image:
+        nvdimm_ok = machine_type in NVDIMM_MACHINES and not hv.disable_image_nvdimm
+        image_device = "nvdimm" if nvdimm_ok else "virtio-blk"
+    params = list(CONSOLE_PARAMS)
+    if image_device == "nvdimm":
+        params += [*NVDIMM_ROOT_PARAMS, ("rootfstype", hv.rootfs_type)]
+    elif image_device == "virtio-blk":
+        params += [*BLOCK_ROOT_PARAMS, ("rootfstype", hv.rootfs_type)]
+    params += kernel_parameters(boot)
+    kernel_params = render(params)
+
+    machine = f"{machine_type},accel={accel}"
+    if hv.machine_accelerators:
+        machine += f",{hv.machine_accelerators}"
+    if image_device == "nvdimm":
+        machine += ",nvdimm=on"
+    cpu = "host" if accel == "kvm" else "max"
+    if hv.cpu_features:
+        cpu += f",{hv.cpu_features}"
+    memory = f"{size.memory_mib}M"
+    if image_device == "nvdimm":
+        slots = max(1, hv.memory_slots)
+        memory += f",slots={slots},maxmem={max(size.max_memory_mib, size.memory_mib) + 1024}M"
+
+    argv = [
+        binary,
+        "-name",
+        name,
+        "-nodefaults",
+        "-no-user-config",
+        "-nographic",
+        "-no-reboot",
+        "-machine",
+        machine,
+        "-cpu",
+        cpu,
+        "-smp",
+        f"{size.vcpus},maxcpus={size.max_vcpus}",
+        "-m",
+        memory,
+        "-kernel",
+        kernel,
+        "-append",
+        kernel_params,
+    ]
+    if initrd:
+        argv += ["-initrd", initrd]
+    if image_device == "nvdimm":
+        image_size = Path(image).stat().st_size
+        argv += [
+            "-object",
+            f"memory-backend-file,id=rootmem,mem-path={image},size={image_size},readonly=on",
+            "-device",
+            "nvdimm,id=rootnv,memdev=rootmem,unarmed=on",
+        ]
+    elif image_device == "virtio-blk":
+        argv += [
+            "-drive",
+            f"file={image},if=none,id=rootfs,format=raw,readonly=on",
+            "-device",
+            "virtio-blk-pci,drive=rootfs",
+        ]
+    argv += [
+        "-qmp",
+        f"unix:{sockets['qmp']},server=on,wait=off",
+        "-chardev",
+        f"socket,id=console,path={sockets['console']},server=on,wait=off,logfile={console_log}",
+        "-serial",
+        "chardev:console",
+        "-device",
+        "virtio-serial-pci,id=serial0",
+        "-chardev",
+        f"socket,id=debug,path={sockets['debug']},server=on,wait=off",
+        "-device",
+        f"virtserialport,bus=serial0.0,chardev=debug,name={DEBUG_PORT_NAME},nr=1",
+    ]
+    if machine_type == "q35":
+        # hot-plugged disks need a PCIe root port (q35's root bus takes no hot-plug)
+        for index in range(max(2, hv.pcie_root_port)):
+            argv += ["-device", f"pcie-root-port,id=rp{index},bus=pcie.0,chassis={index + 1}"]
+    share_list, virtiofsd, share_notes = _shares(host, boot, shares or [], share_mode, directory)
+    notes += share_notes
+    argv += _share_args(share_list, size.memory_mib, directory)
+    return LaunchPlan(
+        schema=PLAN_SCHEMA,
+        name=name,
+        binary=binary,
+        accel=accel,
+        machine=machine,
+        vcpus=size.vcpus,
+        max_vcpus=size.max_vcpus,
+        memory_mib=size.memory_mib,
+        kernel=kernel,
+        initrd=initrd,
+        image=image,
+        image_device=image_device,
+        kernel_params=kernel_params,
+        sockets=sockets,
+        console_log=console_log,
+        shares=share_list,
+        virtiofsd=virtiofsd,
+        argv=argv,
+        notes=notes + list(size.notes),
+    )
+
+
+def _virtiofsd(host: Host, config: Config) -> str | None:
+    daemon = config.hypervisor.virtio_fs_daemon
+    if daemon and host.is_executable(daemon):
+        return _local(host, daemon)
+    return None
+
+
+def _shares(
+    host: Host, config: Config, sources: list[str], mode: str, directory: Path
+) -> tuple[list[Share], list[str], list[str]]:
+    if not sources:
+        return [], [], []
+    notes: list[str] = []
+    for source in sources:
+        if not Path(source).is_dir():
+            raise UsageError(f"--share {source}: not a directory")
+    daemon = _virtiofsd(host, config)
+    if mode == "virtio-fs" and daemon is None:
+        raise UsageError(
+            "--share-mode virtio-fs: no virtiofsd",
+            f"the configured virtio_fs_daemon {config.hypervisor.virtio_fs_daemon or '(unset)'}"
+            " is not executable",
+        )
+    if len(sources) > 1 and mode != "9p" and daemon is not None:
+        notes.append("virtio-fs shares only the first directory; the others use 9p")
+    shares: list[Share] = []
+    virtiofsd: list[str] = []
+    for index, source in enumerate(sources):
+        use_virtiofs = mode != "9p" and daemon is not None and index == 0
+        shares.append(
+            Share(
+                str(Path(source).resolve()),
+                SHARE_TAG.format(index=index),
+                "virtio-fs" if use_virtiofs else "9p",
+            )
+        )
+    if shares[0].mode == "virtio-fs" and daemon is not None:
+        virtiofsd = [
+            daemon,
+            f"--socket-path={directory / st.VIRTIOFS_SOCKET}",
+            "-o",
+            f"source={shares[0].source}",
+            "-o",
+            f"cache={config.hypervisor.virtio_fs_cache or 'auto'}",
+            *config.hypervisor.virtio_fs_extra_args,
+        ]
+    if any(share.mode == "9p" for share in shares):
+        notes.append(
+            "sharing over 9p: the slow path, not POSIX-complete (no virtiofsd available or "
+            "--share-mode 9p)"
+        )
+    return shares, virtiofsd, notes
+
+
+def _share_args(shares: list[Share], memory_mib: int, directory: Path) -> list[str]:
+    args: list[str] = []
+    for index, share in enumerate(shares):
+        if share.mode == "virtio-fs":
+            args += [
+                "-object",
+                f"memory-backend-memfd,id=shm,size={memory_mib}M,share=on",
+                "-numa",
+                "node,memdev=shm",
+                "-chardev",
+                f"socket,id=vfs{index},path={directory / st.VIRTIOFS_SOCKET}",
+                "-device",
+                f"vhost-user-fs-pci,chardev=vfs{index},tag={share.tag}",
+            ]
+        else:
+            args += [
+                "-fsdev",
+                f"local,id=fs{index},path={share.source},security_model=none",
+                "-device",
+                f"virtio-9p-pci,fsdev=fs{index},mount_tag={share.tag}",
+            ]
+    return args

@@ -1,0 +1,251 @@
+"""Where VMs started by kata-cli are recorded, and whether they still run.
+
+Run directory: `KATA_CLI_RUN_DIR` when set (tests use it), else `/run/kata-cli` as
+root, else `$XDG_RUNTIME_DIR/kata-cli`, else `/tmp/kata-cli-<uid>`. Each VM has
+`<run dir>/vms/<name>/` with `launch.json` (written by the CLI before the supervisor
+starts) and `state.json` (written by the supervisor), both atomically. A process is
+identified by pid *and* start time (psutil), never by a bare pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kata_cli.errors import KataError, UsageError
+from kata_cli.host import atomic_write
+
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+
+QMP_SOCKET = "qmp.sock"
+CONSOLE_SOCKET = "console.sock"
+CONSOLE_LOG = "console.log"
+DEBUG_SOCKET = "debug.sock"
+HVSOCK_SOCKET = "hvsock.sock"
+VIRTIOFS_SOCKET = "virtiofs.sock"
+QEMU_LOG = "qemu.log"
+SUPERVISOR_LOG = "supervisor.log"
+
+
+def run_root() -> Path:
+    explicit = os.environ.get("KATA_CLI_RUN_DIR")
+    if explicit:
+        return Path(explicit)
+    if os.geteuid() == 0:
+        return Path("/run/kata-cli")
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return Path(runtime) / "kata-cli"
+    return Path(f"/tmp/kata-cli-{os.getuid()}")
+
+
+def vms_dir() -> Path:
+    return run_root() / "vms"
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise UsageError(
+            f"invalid VM name {name!r}",
+            "use letters, digits, '_', '.', '-' (at most 63, starting with a letter or digit)",
+        )
+    return name
+
+
+def vm_dir(name: str) -> Path:
+    return vms_dir() / check_name(name)
+
+
+@dataclass
+class ProcessRef:
+    """A process named by pid and start time (psutil `create_time`)."""
+
+    pid: int
+    create_time: float
+
+    @classmethod
+    def of(cls, pid: int) -> ProcessRef | None:
+        import psutil
+
+        try:
+            return cls(pid, psutil.Process(pid).create_time())
+        except psutil.Error:
+            return None
+
+    def alive(self) -> bool:
+        import psutil
+
+        try:
+            proc = psutil.Process(self.pid)
+            if abs(proc.create_time() - self.create_time) > 0.05:
+                return False
+            return proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+
+@dataclass
+class Launch:
+    """What the CLI asked for (written before the supervisor starts)."""
+
+    name: str
+    argv: list[str]
+    ready_marker: str
+    ready_timeout: float
+    accel: str
+    accel_auto: bool
+    detach: bool
+    created: float
+    cli: ProcessRef | None = None
+    virtiofsd_argv: list[str] = field(default_factory=list)
+    plan: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class VmState:
+    """What the supervisor reports (rewritten at every change)."""
+
+    status: str  # booting | ready | failed | exited
+    supervisor: ProcessRef | None = None
+    qemu: ProcessRef | None = None
+    virtiofsd: ProcessRef | None = None
+    stage: str = "spawn"
+    ready_seconds: float | None = None
+    detail: str = ""
+    accel: str = ""
+    exit_code: int | None = None
+    updated: float = 0.0
+
+
+def _ref(value: Any) -> ProcessRef | None:
+    if isinstance(value, dict) and "pid" in value:
+        return ProcessRef(int(value["pid"]), float(value.get("create_time", 0.0)))
+    return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    atomic_write(path, (json.dumps(data, indent=2) + "\n").encode(), 0o600)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_launch(directory: Path, launch: Launch) -> None:
+    _write_json(directory / "launch.json", asdict(launch))
+
+
+def read_launch(directory: Path) -> Launch | None:
+    data = _read_json(directory / "launch.json")
+    if data is None:
+        return None
+    names = {f.name for f in fields(Launch)}
+    values = {k: v for k, v in data.items() if k in names}
+    values["cli"] = _ref(values.get("cli"))
+    try:
+        return Launch(**values)
+    except TypeError:
+        return None
+
+
+def write_state(directory: Path, state: VmState) -> None:
+    state.updated = time.time()
+    _write_json(directory / "state.json", asdict(state))
+
+
+def read_state(directory: Path) -> VmState | None:
+    data = _read_json(directory / "state.json")
+    if data is None:
+        return None
+    names = {f.name for f in fields(VmState)}
+    values = {k: v for k, v in data.items() if k in names}
+    for key in ("supervisor", "qemu", "virtiofsd"):
+        values[key] = _ref(values.get(key))
+    try:
+        return VmState(**values)
+    except TypeError:
+        return None
+
+
+@dataclass
+class VmRecord:
+    """One VM directory as found on disk, with its liveness judged."""
+
+    name: str
+    directory: Path
+    launch: Launch | None
+    state: VmState | None
+    condition: str  # booting | running | orphaned | failed | exited | dead | stale
+
+    @property
+    def qemu_alive(self) -> bool:
+        return bool(self.state and self.state.qemu and self.state.qemu.alive())
+
+    @property
+    def supervisor_alive(self) -> bool:
+        return bool(self.state and self.state.supervisor and self.state.supervisor.alive())
+
+
+def judge(name: str, directory: Path) -> VmRecord:
+    launch = read_launch(directory)
+    state = read_state(directory)
+    record = VmRecord(name, directory, launch, state, "stale")
+    if launch is None:
+        return record
+    if state is None:
+        # the supervisor never wrote a state: it is starting, or it died at once
+        fresh = time.time() - launch.created < 10
+        cli_alive = launch.cli is not None and launch.cli.alive()
+        record.condition = "booting" if fresh and cli_alive else "stale"
+        return record
+    if record.qemu_alive:
+        if state.status == "booting":
+            record.condition = "booting"
+        else:
+            record.condition = "running"
+        if (
+            not launch.detach and launch.cli is not None and not launch.cli.alive()
+        ) or not record.supervisor_alive:
+            record.condition = "orphaned"
+        return record
+    if state.status in ("failed", "exited"):
+        record.condition = state.status
+    elif record.supervisor_alive and state.qemu is None:
+        record.condition = "booting"
+    else:
+        record.condition = "dead"
+    return record
+
+
+def list_records() -> list[VmRecord]:
+    root = vms_dir()
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return []
+    return [judge(name, root / name) for name in names if NAME_RE.match(name)]
+
+
+def find_record(name: str) -> VmRecord:
+    directory = vm_dir(name)
+    if not directory.is_dir():
+        raise KataError(f"no VM named {name!r}", "see 'kata-cli vm list'")
+    return judge(name, directory)
+
+
+def remove_vm_dir(directory: Path) -> None:
+    """Remove a VM directory (only ever one under our own vms/ directory)."""
+    if directory.parent != vms_dir():
+        raise ValueError(f"refusing to remove {directory}: not a VM directory")
+    shutil.rmtree(directory, ignore_errors=True)

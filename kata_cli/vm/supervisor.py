@@ -1,0 +1,257 @@
+"""The per-VM supervisor: `python -m kata_cli.vm.supervisor [--daemonize] VM_DIR`.
+
+It keeps QEMU (and virtiofsd, when sharing with virtio-fs) as direct children, so
+nothing is re-parented and every exit is reaped; relays hybrid vsock to the debug
+port; watches the console log (QEMU's chardev `logfile=`, so no output is lost while
+nobody is attached) for the ready marker; and records every change in state.json.
+With `--daemonize` it double-forks first, so the CLI that started it never has to
+reap it and may exit (or be killed) at any time.
+
+Boot stages, as reported: spawn (QEMU did not start), firmware (no firmware output),
+kernel (the firmware handed over, the kernel printed nothing), ready (the kernel runs,
+no ready marker yet). With `accel_auto` and KVM, a kernel that prints nothing within
+`KVM_PROGRESS_TIMEOUT` makes the supervisor restart QEMU under TCG and say so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from kata_cli.vm import state as st
+from kata_cli.vm.relay import HvsockRelay
+
+POLL = 0.02
+KVM_PROGRESS_TIMEOUT = 8.0
+VIRTIOFSD_TIMEOUT = 5.0
+FIRMWARE_SIGNS = (b"SeaBIOS", b"Booting from", b"EFI", b"OVMF")
+KERNEL_SIGNS = (b"Linux version", b"[    0.", b"Decompressing Linux", b"early console")
+
+
+def boot_stage(log: bytes, marker: bytes) -> str:
+    """The stage a boot has reached, judged from the console output so far."""
+    if marker and marker in log:
+        return "done"
+    if any(sign in log for sign in KERNEL_SIGNS):
+        return "ready"
+    if any(sign in log for sign in FIRMWARE_SIGNS):
+        return "kernel"
+    return "firmware"
+
+
+class Supervisor:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        launch = st.read_launch(directory)
+        if launch is None:
+            raise SystemExit(f"kata-cli supervisor: no launch.json in {directory}")
+        self.launch = launch
+        self.state = st.VmState(
+            status="booting", supervisor=st.ProcessRef.of(os.getpid()), accel=launch.accel
+        )
+        self.qemu: subprocess.Popen[bytes] | None = None
+        self.virtiofsd: subprocess.Popen[bytes] | None = None
+        self.relay: HvsockRelay | None = None
+        self.stopping = False
+
+    # -- helpers -----------------------------------------------------------------------
+    def _save(self) -> None:
+        st.write_state(self.directory, self.state)
+
+    def _log(self) -> int:
+        return os.open(self.directory / st.QEMU_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+        if self.qemu is not None and self.qemu.poll() is None:
+            self.qemu.terminate()  # QEMU quits cleanly on SIGTERM
+
+    def _console(self) -> bytes:
+        try:
+            with open(self.directory / st.CONSOLE_LOG, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return b""
+
+    # -- phases ------------------------------------------------------------------------
+    def start_virtiofsd(self) -> bool:
+        if not self.launch.virtiofsd_argv:
+            return True
+        socket_path = self.directory / st.VIRTIOFS_SOCKET
+        log = self._log()
+        try:
+            self.virtiofsd = subprocess.Popen(
+                self.launch.virtiofsd_argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            )
+        except OSError as exc:
+            self.state.detail = f"virtiofsd could not start: {exc.strerror or exc}"
+            return False
+        finally:
+            os.close(log)
+        self.state.virtiofsd = st.ProcessRef.of(self.virtiofsd.pid)
+        deadline = time.monotonic() + VIRTIOFSD_TIMEOUT
+        while time.monotonic() < deadline:
+            if socket_path.exists():
+                return True
+            if self.virtiofsd.poll() is not None:
+                break
+            time.sleep(POLL)
+        self.state.detail = "virtiofsd did not create its socket"
+        return False
+
+    def start_qemu(self, argv: list[str]) -> bool:
+        with contextlib.suppress(FileNotFoundError):
+            (self.directory / st.CONSOLE_LOG).unlink()
+        log = self._log()
+        try:
+            self.qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        except OSError as exc:
+            self.state.detail = f"{argv[0]}: {exc.strerror or exc}"
+            return False
+        finally:
+            os.close(log)
+        self.state.qemu = st.ProcessRef.of(self.qemu.pid)
+        self.state.stage = "firmware"
+        self._save()
+        return True
+
+    def wait_ready(self, argv: list[str]) -> None:
+        assert self.qemu is not None
+        marker = self.launch.ready_marker.encode()
+        started = time.monotonic()
+        deadline = started + self.launch.ready_timeout
+        while not self.stopping:
+            log = self._console()
+            stage = boot_stage(log, marker)
+            if stage != self.state.stage:
+                self.state.stage = stage
+                if stage == "done":
+                    self.state.status = "ready"
+                    self.state.ready_seconds = round(time.monotonic() - started, 3)
+                self._save()
+            if stage == "done":
+                return
+            if self.qemu.poll() is not None:
+                self.state.status = "failed"
+                self.state.exit_code = self.qemu.returncode
+                self.state.detail = f"QEMU exited with status {self.qemu.returncode} during boot"
+                return
+            now = time.monotonic()
+            if (
+                self.launch.accel_auto
+                and self.state.accel == "kvm"
+                and stage in ("firmware", "kernel")
+                and now - started > KVM_PROGRESS_TIMEOUT
+            ):
+                self._fall_back_to_tcg(argv)
+                started = time.monotonic()
+                deadline = started + self.launch.ready_timeout
+                continue
+            if now > deadline:
+                self.state.status = "failed"
+                self.state.detail = (
+                    f"no ready marker within {self.launch.ready_timeout:g}s "
+                    f"(stuck at stage {stage})"
+                )
+                self._kill_qemu()
+                return
+            time.sleep(POLL)
+
+    def _fall_back_to_tcg(self, argv: list[str]) -> None:
+        self._kill_qemu()
+        argv[:] = [
+            a.replace("accel=kvm", "accel=tcg") if a.startswith(("q35", "pc", "microvm")) else a
+            for a in argv
+        ]
+        argv[:] = ["max" + a[4:] if a.startswith("host") else a for a in argv]
+        self.state.accel = "tcg"
+        self.state.detail = (
+            f"no kernel output within {KVM_PROGRESS_TIMEOUT:g}s under KVM: restarted under TCG"
+        )
+        self.start_qemu(argv)
+
+    def _kill_qemu(self) -> None:
+        if self.qemu is not None and self.qemu.poll() is None:
+            self.qemu.kill()
+            self.qemu.wait()
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        self._save()
+        argv = list(self.launch.argv)
+        if not self.start_virtiofsd() or not self.start_qemu(argv):
+            self.state.status = "failed"
+            self.state.stage = "spawn"
+            self._finish()
+            return 1
+        self.relay = HvsockRelay.for_debug_console(
+            str(self.directory / st.HVSOCK_SOCKET), str(self.directory / st.DEBUG_SOCKET)
+        )
+        self.relay.start()
+        self.wait_ready(argv)
+        self._save()
+        assert self.qemu is not None
+        while self.qemu.poll() is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.qemu.wait(timeout=0.5)
+        if self.state.status != "failed":
+            self.state.status = "exited"
+            self.state.exit_code = self.qemu.returncode
+        self._finish()
+        return 0
+
+    def _finish(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        if self.virtiofsd is not None and self.virtiofsd.poll() is None:
+            self.virtiofsd.terminate()
+            try:
+                self.virtiofsd.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.virtiofsd.kill()
+                self.virtiofsd.wait()
+        for name in (st.QMP_SOCKET, st.CONSOLE_SOCKET, st.DEBUG_SOCKET, st.VIRTIOFS_SOCKET):
+            with contextlib.suppress(FileNotFoundError):
+                (self.directory / name).unlink()
+        self._save()
+
+
+def _daemonize(log_path: Path) -> None:
+    """Double fork: the caller's child exits at once; the grandchild runs on, unowned."""
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+    null = os.open(os.devnull, os.O_RDWR)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.dup2(log, 2)
+    os.close(null)
+    os.close(log)
+
+
+def main(argv: list[str]) -> int:
+    args = argv[1:]
+    daemonize = bool(args) and args[0] == "--daemonize"
+    if daemonize:
+        args = args[1:]
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m kata_cli.vm.supervisor [--daemonize] VM_DIR\n")
+        return 2
+    directory = Path(args[0])
+    if daemonize:
+        _daemonize(directory / st.SUPERVISOR_LOG)
+    return Supervisor(directory).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -64,6 +64,8 @@ def run_oneshot(
             data = sock.recv(_CHUNK)
         except TimeoutError:
             raise _timeout(parser, timeout) from None
+        except ConnectionResetError:
+            data = b""  # the guest closed with our input unread: same as a close
         except OSError as exc:
             raise KataError(f"guest console connection failed: {exc.strerror or exc}") from None
         if not data:

@@ -336,3 +336,11 @@ def test_version_in_the_scripts_layout(cli):
     assert result.exit_code == 0
     assert result.stdout.startswith("kata-collect-data version ")
     assert "(commit " in result.stdout
+
+
+def test_unwritable_output_is_one_line_error(cli, seeded, stubs, tmp_path):
+    quick_docker(stubs)
+    result = run(cli, seeded, stubs, "--output", str(tmp_path / "missing-dir" / "x.tar.gz"))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0] and "Traceback" not in result.stderr

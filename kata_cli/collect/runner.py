@@ -311,11 +311,15 @@ def run_sections(
     for _ in range(min(MAX_WORKERS, len(tasks))):
         threading.Thread(target=worker, name="collect-data", daemon=True).start()
     with cond:
-        while finished[0] < len(tasks):
-            left = ctx.remaining()
-            if left <= 0:
-                break
-            cond.wait(timeout=left)
+        try:
+            while finished[0] < len(tasks):
+                left = ctx.remaining()
+                if left <= 0:
+                    break
+                cond.wait(timeout=left)
+        except KeyboardInterrupt:
+            pending.clear()  # start nothing more; main() reports the interruption
+            raise
         snapshot = [(task, task.done, list(task.items)) for task in tasks]
     expired = any(not done for _, done, _ in snapshot)
 

@@ -7,7 +7,7 @@ kept, merged from every source in time order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from kata_cli.collect.model import FAILED, NOT_FOUND, Item, Section
 from kata_cli.collect.runner import Context
@@ -48,14 +48,21 @@ def bounded(lines: list[str], limit: int) -> tuple[list[str], str]:
     return kept, note
 
 
-def _journal(ctx: Context, argv: list[str], title: str, keep: str | None) -> tuple[Item, list[str]]:
+def is_kata_line(line: str) -> bool:
+    """A containerd line from a Kata shim: names kata, or is a runtime-rs JSON record."""
+    return "kata" in line or ('{"' in line and '"sid":' in line)
+
+
+def _journal(
+    ctx: Context, argv: list[str], title: str, keep: Callable[[str], bool] | None
+) -> tuple[Item, list[str]]:
     item = ctx.run(argv, title=title)
     if item.status == NOT_FOUND:
         item.detail = "journalctl not found: no systemd journal to read (this is not 'no problems')"
         return item, []
     lines = [line for line in item.text.splitlines() if line.strip() and not line.startswith("-- ")]
-    if keep:
-        lines = [line for line in lines if keep in line]
+    if keep is not None:
+        lines = [line for line in lines if keep(line)]
     if item.status != "ok":
         return item, lines
     kept, note = bounded(lines, ctx.options.max_lines)
@@ -73,7 +80,8 @@ def probe(ctx: Context) -> Iterator[Item]:
     base = ["journalctl", "-q", "-a", "--no-pager", "-o", "short-iso-precise", f"--since={since}"]
     ids = [arg for name in IDENTIFIERS for arg in ("-t", name)]
     merged: list[str] = []
-    item, lines = _journal(ctx, [*base, "-n", limit, *ids], "Kata components (journal)", sandbox)
+    mine = None if sandbox is None else (lambda line: sandbox in line)
+    item, lines = _journal(ctx, [*base, "-n", limit, *ids], "Kata components (journal)", mine)
     merged += lines
     yield item
     if item.status != NOT_FOUND:
@@ -81,8 +89,8 @@ def probe(ctx: Context) -> Iterator[Item]:
         item, lines = _journal(
             ctx,
             [*base, "-n", limit, "-u", "containerd"],
-            "containerd unit lines mentioning kata (journal)",
-            sandbox or "kata",
+            "containerd unit lines from Kata shims (journal)",
+            mine or is_kata_line,
         )
         merged += lines
         yield item

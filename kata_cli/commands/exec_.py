@@ -70,8 +70,7 @@ def exec_(
         if command:
             from kata_cli.console.oneshot import run_oneshot
 
-            output, status = run_oneshot(sock, list(command), timeout=timeout)
-            out_bytes(output)
+            _, status = run_oneshot(sock, list(command), timeout=timeout, on_output=out_bytes)
             if status != 0:
                 raise VerdictFailure("", exit_code=status & 0xFF)
             return

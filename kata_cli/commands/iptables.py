@@ -12,9 +12,14 @@ _sandbox_option = click.option(
 _v6_option = click.option("--v6", is_flag=True, help="ip6tables instead of iptables.")
 
 
-@click.group()
-def iptables() -> None:
+@click.group(invoke_without_command=True)
+@click.pass_context
+def iptables(ctx: click.Context) -> None:
     """Get or set iptables in a sandbox guest."""
+    if ctx.invoked_subcommand is None:
+        from kata_cli.render.terminal import out
+
+        out(ctx.get_help())
 
 
 @iptables.command()

@@ -7,9 +7,14 @@ import click
 from kata_cli.appctx import AppContext, pass_app
 
 
-@click.group()
-def policy() -> None:
+@click.group(invoke_without_command=True)
+@click.pass_context
+def policy(ctx: click.Context) -> None:
     """Set the agent policy of a sandbox."""
+    if ctx.invoked_subcommand is None:
+        from kata_cli.render.terminal import out
+
+        out(ctx.get_help())
 
 
 @policy.command(name="set")

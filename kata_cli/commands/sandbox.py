@@ -14,9 +14,14 @@ if TYPE_CHECKING:
 JSON_SCHEMA = "kata-cli/sandbox-list/1"
 
 
-@click.group()
-def sandbox() -> None:
+@click.group(invoke_without_command=True)
+@click.pass_context
+def sandbox(ctx: click.Context) -> None:
     """List and inspect running sandboxes."""
+    if ctx.invoked_subcommand is None:
+        from kata_cli.render.terminal import out
+
+        out(ctx.get_help())
 
 
 @sandbox.command(name="list")

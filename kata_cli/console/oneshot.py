@@ -17,7 +17,7 @@ import re
 import shlex
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kata_cli.errors import KataError
 
@@ -37,11 +37,17 @@ def command_line(argv: Sequence[str], marker: str) -> bytes:
 
 
 def run_oneshot(
-    sock: socket.socket, argv: Sequence[str], *, timeout: float, marker: str | None = None
+    sock: socket.socket,
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    marker: str | None = None,
+    on_output: Callable[[bytes], None] | None = None,
 ) -> tuple[bytes, int]:
     """Run `argv` in the guest shell behind `sock`; return (output bytes, exit status).
 
     `timeout` bounds the whole exchange; the shell is told to `exit` afterwards.
+    `on_output`, when given, receives the output as it arrives (same bytes, in order).
     """
     if not argv:
         raise KataError("no command given")
@@ -75,6 +81,10 @@ def run_oneshot(
                 else "the guest console closed before the shell started the command"
             )
         parser.feed(data)
+        if on_output is not None:
+            chunk = parser.take()
+            if chunk:
+                on_output(chunk)
     try:
         sock.settimeout(1.0)
         sock.sendall(b"exit\n")
@@ -102,6 +112,7 @@ class MarkerParser:
         self.crlf = False
         self.status: int | None = None
         self._output = bytearray()
+        self._taken = 0  # raw output bytes already handed out by take()
 
     @property
     def done(self) -> bool:
@@ -110,6 +121,15 @@ class MarkerParser:
     @property
     def output(self) -> bytes:
         data = bytes(self._output)
+        return data.replace(b"\r\n", b"\n") if self.crlf else data
+
+    def take(self) -> bytes:
+        """Output not taken yet, CRLF undone; a trailing CR waits for its possible LF."""
+        end = len(self._output)
+        if self.crlf and self.status is None and self._output.endswith(b"\r"):
+            end -= 1
+        data = bytes(self._output[self._taken : end])
+        self._taken = end
         return data.replace(b"\r\n", b"\n") if self.crlf else data
 
     def feed(self, data: bytes) -> None:

@@ -87,3 +87,30 @@ def test_silent_guest_times_out(hybrid_vsock):
     server = hybrid_vsock(lambda conn: conn.recv(10_000) and time.sleep(0.5))
     with _connect(server) as sock, pytest.raises(KataError, match=r"timed out after 0\.3s"):
         run_oneshot(sock, ["true"], timeout=0.3)
+
+
+@given(st.binary(max_size=200), st.integers(1, 30), st.booleans())
+def test_streamed_output_equals_final_output(payload, chunk, crlf):
+    parser = MarkerParser("MK")
+    end = b"\r\n" if crlf else b"\n"
+    stream = b"MK-BEGIN" + end + payload + b"MK-END:3" + end
+    if b"MK-END:" in payload:
+        return
+    streamed = b""
+    for start in range(0, len(stream), chunk):
+        parser.feed(stream[start : start + chunk])
+        streamed += parser.take()
+    streamed += parser.take()
+    assert streamed == parser.output
+    assert parser.status == 3
+
+
+def test_run_oneshot_streams_to_callback(hybrid_vsock):
+    server = hybrid_vsock(shell_guest)
+    pieces = []
+    with _connect(server) as sock:
+        output, status = run_oneshot(
+            sock, ["sh", "-c", "echo a; echo b"], timeout=20, on_output=pieces.append
+        )
+    assert b"".join(pieces) == output == b"a\nb\n"
+    assert status == 0

@@ -152,3 +152,11 @@ def test_list_json_and_text(dv, fake_host):
     text = dv("list")
     assert text.exit_code == 0
     assert "/a/b/c" in text.stdout and "sb1" in text.stdout
+
+
+def test_add_and_remove_confirm_on_a_terminal(dv, monkeypatch):
+    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+    added = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)
+    assert (added.stdout, added.stderr) == ("", "added direct volume /a/b/c\n")
+    removed = dv("remove", "--volume-path", "/a/b/c")
+    assert removed.stderr == "removed direct volume /a/b/c\n"

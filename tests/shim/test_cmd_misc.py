@@ -153,3 +153,10 @@ def test_sandbox_list_and_ps_alias(run, shim, fake_host):
 def test_sandbox_list_empty(run):
     result = run("ps")
     assert (result.exit_code, result.stdout) == (0, "no sandboxes found\n")
+
+
+@pytest.mark.parametrize("group", ["sandbox", "iptables", "policy"])
+def test_groups_without_subcommand_print_help(run, group):
+    result = run(group)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: kata-cli {group}")

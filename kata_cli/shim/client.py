@@ -101,7 +101,9 @@ class ShimClient:
 
     def volume_stats(self, device: str) -> str:
         # Go's url.PathEscape set, except `+`: the shim's query parser turns it into a space.
-        target = "/direct-volume/stats?path=" + quote(device, safe="$&:=@")
+        # The Go shim unescapes the value a second time, so a literal `%` is escaped twice.
+        value = device.replace("%", "%25") if self.dialect == "go" else device
+        target = "/direct-volume/stats?path=" + quote(value, safe="$&:=@")
         method = "GET" if self.dialect == "go" else "POST"
         return self.checked(self.request(method, target), method, "/direct-volume/stats").text
 

@@ -160,3 +160,13 @@ def test_add_and_remove_confirm_on_a_terminal(dv, monkeypatch):
     assert (added.stdout, added.stderr) == ("", "added direct volume /a/b/c\n")
     removed = dv("remove", "--volume-path", "/a/b/c")
     assert removed.stderr == "removed direct volume /a/b/c\n"
+
+
+def test_stats_percent_survives_the_go_shims_double_unescape(dv, fake_host, shim):
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    _volume(fake_host, device="/dev/x%41+y")
+    server = shim("sb1", "go")
+    assert dv("stats", "--volume-path", "/a/b/c").exit_code == 0
+    query = parse_qs(urlsplit(server.requests[0].target).query)["path"][0]
+    assert unquote(query) == "/dev/x%41+y"  # what the Go shim ends up with

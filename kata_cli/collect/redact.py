@@ -48,7 +48,12 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}
 _IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])"
 )
-_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])")
+# full 8-group form, or a compressed form with `::` (times, PCI and MAC addresses do not match)
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"
+    r"|(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,5})?"
+    r"|::(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4})(?![\w:])"
+)
 _URL_HOST = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)(?:[^/\s@'\"]*@)?(?P<host>[A-Za-z0-9.-]+)")
 # names ending in a common public or private top-level domain (file names never do)
 _TLDS = (
@@ -59,7 +64,7 @@ _FQDN = re.compile(
     r"(?<![\w./-])(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+(?:" + _TLDS + r")(?![\w.-])",
     re.I,
 )
-_KEEP_IPS = frozenset({"127.0.0.1", "0.0.0.0", "255.255.255.255"})
+_KEEP_IPS = frozenset({"127.0.0.1", "0.0.0.0", "255.255.255.255", "::1", "::"})
 
 
 def _quoted_mask(value: str) -> str:

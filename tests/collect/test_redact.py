@@ -78,3 +78,11 @@ def test_host_placeholders_are_stable():
     assert "/etc/kata-containers/configuration.toml" in text
     assert "io.containerd.grpc.v1.cri" in text
     assert redactor.counts["ip-address"] == 2
+
+
+def test_times_and_pci_addresses_are_not_ip_addresses():
+    redactor = Redactor(hosts=True)
+    text = "virtio-pci 0000:00:01.0 at 12:07:14.5 built 1.2.3; v6 fe80::1c2:3 [2001:db8::5]:80"
+    assert redactor.text(text) == (
+        "virtio-pci 0000:00:01.0 at 12:07:14.5 built 1.2.3; v6 ip-1 [ip-2]:80"
+    )

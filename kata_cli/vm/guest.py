@@ -14,6 +14,8 @@ DEBUG_PORT_NAME = "kata.debug"
 
 @dataclass(frozen=True)
 class TestGuest:
+    __test__ = False  # not a pytest test class, whatever its name says
+
     directory: str
     kernel: str
     initrd: str

@@ -1,0 +1,72 @@
+"""`kata-cli vm` without booting anything: plan, list, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import MINIMAL_QEMU_CONFIG, Cli, FakeHost
+
+
+def _host(fake_host: FakeHost) -> FakeHost:
+    fake_host.intel()
+    fake_host.assets(MINIMAL_QEMU_CONFIG)
+    return fake_host
+
+
+def test_plan_json(cli: Cli, fake_host: FakeHost) -> None:
+    host = _host(fake_host)
+    result = cli(
+        "--host-root",
+        str(host.root),
+        "vm",
+        "plan",
+        "--name",
+        "p1",
+        "--accel",
+        "tcg",
+        "--memory-limit",
+        "512Mi",
+        "--cpus",
+        "0.5",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert data["schema"] == "kata-cli.vm.plan/1"
+    assert (data["vcpus"], data["memory_mib"]) == (2, 2560)
+    assert data["argv"][0] == str(host.local("/opt/kata/bin/qemu-system-x86_64"))
+    assert data["argv"][data["argv"].index("-m") + 1].startswith("2560M")
+
+
+def test_plan_text(cli: Cli, fake_host: FakeHost) -> None:
+    host = _host(fake_host)
+    result = cli("--host-root", str(host.root), "vm", "plan", "--name", "p2", "--accel", "tcg")
+    assert result.exit_code == 0, result.stderr
+    assert "name:          p2" in result.stdout
+    assert "  -machine q35,accel=tcg,nvdimm=on \\" in result.stdout
+
+
+def test_bad_memory_limit_is_a_usage_error(cli: Cli, fake_host: FakeHost) -> None:
+    host = _host(fake_host)
+    result = cli("--host-root", str(host.root), "vm", "plan", "--memory-limit", "lots")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "invalid memory limit 'lots' (use a quantity such as 512Mi, 1Gi or 268435456)"
+    ]
+
+
+def test_list_is_empty_and_unknown_vms_are_one_line_errors(cli: Cli) -> None:
+    result = cli("vm", "list", "--json")
+    assert result.exit_code == 0
+    assert result.json()["vms"] == []
+    for args in (("inspect", "nope"), ("stop", "nope"), ("exec", "nope", "--", "true")):
+        result = cli("vm", *args)
+        assert result.exit_code == 1
+        assert result.stderr == "no VM named 'nope' (see 'kata-cli vm list')\n"
+        assert "Traceback" not in result.output
+
+
+def test_prune_with_nothing_to_do(cli: Cli, vm_run_dir: Path) -> None:
+    result = cli("vm", "prune", "--json")
+    assert result.exit_code == 0
+    assert result.json() == []

@@ -1,0 +1,181 @@
+"""Launch plans: golden command lines for the shipped qemu configuration, and variants."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from kata_cli.config import load
+from kata_cli.config.kernel_params import kernel_parameters_string
+from kata_cli.errors import ConfigError, UsageError
+from kata_cli.vm.guest import TestGuest
+from kata_cli.vm.plan import build_plan
+from kata_cli.vm.sizing import VmSize
+from tests.conftest import KATA_CONFIGS, MINIMAL_QEMU_CONFIG, FakeHost
+
+VMDIR = Path("/run/kata-cli/vms/golden")
+SIZE = VmSize(vcpus=1, max_vcpus=2, memory_mib=2048, max_memory_mib=4096)
+SHIPPED_QEMU = KATA_CONFIGS / "go" / "configuration-qemu.toml"
+
+GOLDEN_SHIPPED = [
+    "<root>/opt/kata/bin/qemu-system-x86_64",
+    *("-name", "golden", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"),
+    *("-machine", "q35,accel=kvm,nvdimm=on", "-cpu", "host,pmu=off"),
+    *("-smp", "1,maxcpus=2", "-m", "2048M,slots=10,maxmem=5120M"),
+    *("-kernel", "<root>/opt/kata/share/kata-containers/vmlinux.container"),
+    "-append",
+    "console=ttyS0 reboot=k panic=1 root=/dev/pmem0p1 rootflags=dax,data=ordered,"
+    "errors=remount-ro ro rootfstype=ext4 systemd.unit=kata-containers.target "
+    "systemd.mask=systemd-networkd.service systemd.mask=systemd-networkd.socket "
+    "scsi_mod.scan=none agent.cdh_api_timeout=50 cgroup_no_v1=all "
+    "systemd.unified_cgroup_hierarchy=1",
+    "-object",
+    "memory-backend-file,id=rootmem,mem-path=<root>/opt/kata/share/kata-containers/"
+    "kata-containers.img,size=68,readonly=on",
+    *("-device", "nvdimm,id=rootnv,memdev=rootmem,unarmed=on"),
+    *("-qmp", "unix:/run/kata-cli/vms/golden/qmp.sock,server=on,wait=off"),
+    "-chardev",
+    "socket,id=console,path=/run/kata-cli/vms/golden/console.sock,server=on,wait=off,"
+    "logfile=/run/kata-cli/vms/golden/console.log",
+    *("-serial", "chardev:console", "-device", "virtio-serial-pci,id=serial0"),
+    *("-chardev", "socket,id=debug,path=/run/kata-cli/vms/golden/debug.sock,server=on,wait=off"),
+    *("-device", "virtserialport,bus=serial0.0,chardev=debug,name=kata.debug,nr=1"),
+    *("-device", "pcie-root-port,id=rp0,bus=pcie.0,chassis=1"),
+    *("-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=2"),
+]
+
+
+def _host_with(fake_host: FakeHost, text: str) -> FakeHost:
+    fake_host.cpuinfo()
+    fake_host.meminfo()
+    fake_host.config(text)
+    fake_host.assets(text)
+    return fake_host
+
+
+def _argv(fake_host: FakeHost, argv: list[str]) -> list[str]:
+    return [arg.replace(str(fake_host.root), "<root>") for arg in argv]
+
+
+def test_golden_command_line_for_the_shipped_qemu_configuration(fake_host: FakeHost) -> None:
+    if not SHIPPED_QEMU.is_file():
+        pytest.skip("../shared/kata-configs is not available")
+    host = _host_with(fake_host, SHIPPED_QEMU.read_text())
+    config = load(host.host)
+    plan = build_plan(host.host, config, name="golden", directory=VMDIR, accel="kvm", size=SIZE)
+    assert _argv(fake_host, plan.argv) == GOLDEN_SHIPPED
+    assert plan.image_device == "nvdimm"
+    assert plan.notes == []
+
+
+def test_kernel_command_line_ends_with_the_env_parameters(fake_host: FakeHost) -> None:
+    """The VM's parameters are env's Kernel.Parameters (same function), after the console."""
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    config = load(host.host)
+    plan = build_plan(host.host, config, name="k", directory=VMDIR, accel="tcg", size=SIZE)
+    assert plan.kernel_params.endswith(" " + kernel_parameters_string(config))
+    assert plan.kernel_params.startswith("console=ttyS0 ")
+
+
+def test_tcg_uses_the_max_cpu_and_block_image_without_nvdimm(fake_host: FakeHost) -> None:
+    text = MINIMAL_QEMU_CONFIG.replace(
+        'machine_type = "q35"', 'machine_type = "q35"\ndisable_image_nvdimm = true'
+    )
+    host = _host_with(fake_host, text)
+    plan = build_plan(host.host, load(host.host), name="b", directory=VMDIR, accel="tcg", size=SIZE)
+    argv = plan.argv
+    assert argv[argv.index("-cpu") + 1] == "max"
+    assert argv[argv.index("-machine") + 1] == "q35,accel=tcg"
+    assert plan.image_device == "virtio-blk"
+    image = str(fake_host.local("/opt/kata/share/kata-containers/kata-containers.img"))
+    assert f"file={image},if=none,id=rootfs,format=raw,readonly=on" in argv
+    assert "root=/dev/vda1 ro rootfstype=ext4" in plan.kernel_params
+
+
+def test_test_guest_replaces_kernel_and_image(fake_host: FakeHost, tmp_path: Path) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    (tmp_path / "vmlinux").write_bytes(b"\x7fELF")
+    (tmp_path / "initrd.img").write_bytes(b"070701")
+    guest = TestGuest(
+        str(tmp_path),
+        str(tmp_path / "vmlinux"),
+        str(tmp_path / "initrd.img"),
+        "READY",
+        "kata.debug",
+        "1",
+    )
+    plan = build_plan(
+        host.host, load(host.host), name="g", directory=VMDIR, accel="tcg", size=SIZE, guest=guest
+    )
+    assert plan.kernel == guest.kernel and plan.initrd == guest.initrd and plan.image == ""
+    assert "systemd.unit" not in plan.kernel_params  # no image: no systemd units
+    assert plan.argv[plan.argv.index("-initrd") + 1] == guest.initrd
+
+
+def test_shares_use_9p_without_a_virtiofsd(fake_host: FakeHost, tmp_path: Path) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    fake_host.remove("/opt/kata/libexec/virtiofsd")
+    plan = build_plan(
+        host.host,
+        load(host.host),
+        name="s",
+        directory=VMDIR,
+        accel="tcg",
+        size=SIZE,
+        shares=[str(tmp_path)],
+    )
+    assert [s.mode for s in plan.shares] == ["9p"]
+    assert f"local,id=fs0,path={tmp_path.resolve()},security_model=none" in plan.argv
+    assert any("9p" in note for note in plan.notes)
+    assert plan.virtiofsd == []
+
+
+def test_shares_use_virtio_fs_with_the_configured_daemon(
+    fake_host: FakeHost, tmp_path: Path
+) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    plan = build_plan(
+        host.host,
+        load(host.host),
+        name="s",
+        directory=VMDIR,
+        accel="tcg",
+        size=SIZE,
+        shares=[str(tmp_path)],
+    )
+    assert [s.mode for s in plan.shares] == ["virtio-fs"]
+    assert plan.virtiofsd[0] == str(fake_host.local("/opt/kata/libexec/virtiofsd"))
+    assert f"source={tmp_path.resolve()}" in plan.virtiofsd
+    assert "vhost-user-fs-pci,chardev=vfs0,tag=kata-share0" in plan.argv
+    assert "memory-backend-memfd,id=shm,size=2048M,share=on" in plan.argv
+
+
+def test_missing_hypervisor_binary_is_a_config_error(fake_host: FakeHost) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    fake_host.remove("/opt/kata/bin/qemu-system-x86_64")
+    with pytest.raises(ConfigError, match="is not an executable file"):
+        build_plan(host.host, load(host.host), name="m", directory=VMDIR, accel="tcg", size=SIZE)
+
+
+def test_share_must_be_a_directory(fake_host: FakeHost, tmp_path: Path) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    with pytest.raises(UsageError, match="not a directory"):
+        build_plan(
+            host.host,
+            load(host.host),
+            name="m",
+            directory=VMDIR,
+            accel="tcg",
+            size=SIZE,
+            shares=[str(tmp_path / "nope")],
+        )
+
+
+def test_other_hypervisors_are_refused(fake_host: FakeHost) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    config = load(host.host)
+    config = dataclasses.replace(config, hypervisor_type="clh")
+    with pytest.raises(ConfigError, match="boots QEMU only"):
+        build_plan(host.host, config, name="m", directory=VMDIR, accel="tcg", size=SIZE)

@@ -1,0 +1,220 @@
+"""Real VMs: QEMU boots the test guest (TCG here). Boots are few: one VM is shared by
+every inspect-only test; separate boots only where a test destroys its VM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kata_cli.host import Host
+from kata_cli.vm import state as st
+from kata_cli.vm.bootcheck import boot_check
+from kata_cli.vm.guest import TestGuest
+from tests.conftest import run_subprocess
+
+pytestmark = pytest.mark.vm
+
+SHARED = "shared"
+DISK_BYTES = 16 * 1024 * 1024
+KATA = [sys.executable, "-m", "kata_cli"]
+
+
+def kata(config: Path, *args: str, timeout: float = 120) -> Any:
+    return run_subprocess("--config", str(config), "vm", *args, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("share")
+    (directory / "hello.txt").write_text("hello from the host\n")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def disk_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("disk") / "disk.img"
+    with path.open("wb") as handle:
+        handle.truncate(DISK_BYTES)
+    return path
+
+
+@pytest.fixture(scope="module")
+def shared_vm(
+    test_guest: TestGuest, vm_config: Path, shared_dir: Path, disk_image: Path
+) -> Iterator[dict[str, Any]]:
+    """One booted VM with a 9p share and a hot-plugged disk, for the inspect-only tests."""
+    result = kata(
+        vm_config,
+        "run",
+        "--test-guest",
+        "--name",
+        SHARED,
+        "--detach",
+        "--share",
+        str(shared_dir),
+        "--share-mode",
+        "9p",
+        "--disk",
+        str(disk_image),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "9p" in result.stderr  # the slow-path warning
+    yield json.loads(result.stdout)
+    if st.vm_dir(SHARED).exists():
+        kata(vm_config, "stop", SHARED, "--grace", "1")
+
+
+def test_run_reports_ready(shared_vm: dict[str, Any]) -> None:
+    assert shared_vm["schema"] == "kata-cli.vm.run/1"
+    assert shared_vm["status"] == "ready"
+    assert 0 < shared_vm["ready_seconds"] < 60
+    assert shared_vm["disks"] == ["disk0"]
+
+
+def test_list_shows_the_running_vm(shared_vm: dict[str, Any], vm_config: Path) -> None:
+    result = kata(vm_config, "list", "--json")
+    assert result.returncode == 0, result.stderr
+    (vm,) = [v for v in json.loads(result.stdout)["vms"] if v["name"] == SHARED]
+    assert vm["condition"] == "running"
+    assert vm["qmp_status"] == "running"
+    assert vm["pid"] == shared_vm["pid"]
+    assert (vm["vcpus"], vm["memory_mib"]) == (1, 256)
+    assert vm["uptime_seconds"] > 0
+
+
+def test_inspect_shows_qmp_facts_disk_and_rss(
+    shared_vm: dict[str, Any], vm_config: Path, disk_image: Path
+) -> None:
+    result = kata(vm_config, "inspect", SHARED, "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["status"]["status"] == "running"
+    assert len(info["cpus"]) == 1
+    assert info["memory"]["base-memory"] == 256 * 1024 * 1024
+    assert info["rss_bytes"] > 10 * 1024 * 1024
+    assert any(d["file"] == str(disk_image) for d in info["block"])
+    assert set(info["sockets"]) >= {"qmp", "console", "hvsock"}
+    assert info["plan"]["argv"][0].endswith("qemu-system-x86_64")
+
+
+def test_exec_returns_output_and_status(shared_vm: dict[str, Any], vm_config: Path) -> None:
+    result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", "echo out; echo err >&2; exit 3")
+    assert result.returncode == 3
+    assert result.stdout == "out\nerr\n"
+
+
+def test_guest_sees_the_shared_directory(
+    shared_vm: dict[str, Any], vm_config: Path, shared_dir: Path
+) -> None:
+    script = (
+        "mkdir -p /mnt/share && "
+        "mount -t 9p -o trans=virtio,version=9p2000.L kata-share0 /mnt/share && "
+        "cat /mnt/share/hello.txt && echo from-guest > /mnt/share/back.txt"
+    )
+    result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "hello from the host\n"
+    assert (shared_dir / "back.txt").read_text() == "from-guest\n"
+
+
+def test_guest_sees_the_hot_plugged_disk(shared_vm: dict[str, Any], vm_config: Path) -> None:
+    result = kata(vm_config, "exec", SHARED, "--", "cat", "/sys/block/vda/size")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert int(result.stdout) * 512 == DISK_BYTES
+
+
+def test_console_without_a_terminal(shared_vm: dict[str, Any], vm_config: Path) -> None:
+    result = run_subprocess(
+        "--config",
+        str(vm_config),
+        "vm",
+        "console",
+        SHARED,
+        input="echo console-$((6 * 7))\n",
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "console-42" in result.stdout
+
+
+def test_stop_powers_down_and_removes_everything(
+    shared_vm: dict[str, Any], vm_config: Path
+) -> None:
+    pid = shared_vm["pid"]
+    result = kata(vm_config, "stop", SHARED, "--json")
+    assert result.returncode == 0, result.stderr
+    (stopped,) = json.loads(result.stdout)
+    assert stopped["method"] == "powerdown"
+    assert stopped["seconds"] < 5
+    assert not st.vm_dir(SHARED).exists()
+    assert not st.ProcessRef(pid, 0).alive()
+
+
+def test_killed_cli_leaves_an_orphan_that_prune_removes(
+    test_guest: TestGuest, vm_config: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
+    cli = subprocess.Popen(
+        [*KATA, "--config", str(vm_config), "vm", "run", "--test-guest", "--name", "orphan"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    directory = st.vm_dir("orphan")
+    deadline = time.monotonic() + 30
+    state = None
+    while time.monotonic() < deadline:
+        state = st.read_state(directory)
+        if state is not None and state.qemu is not None:
+            break
+        time.sleep(0.02)
+    assert state is not None and state.qemu is not None, "QEMU never started"
+    cli.send_signal(signal.SIGKILL)  # mid-boot
+    cli.wait(timeout=10)
+    listing = json.loads(kata(vm_config, "list", "--json").stdout)
+    (vm,) = [v for v in listing["vms"] if v["name"] == "orphan"]
+    assert vm["condition"] == "orphaned"
+    result = kata(vm_config, "prune", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [r["name"] for r in json.loads(result.stdout)] == ["orphan"]
+    assert not directory.exists()
+    assert not state.qemu.alive()
+
+
+def test_boot_check_boots_runs_a_command_and_tears_down(test_guest: TestGuest) -> None:
+    from kata_cli.config import load
+
+    config = load(Host("/"), explicit=None)
+    report = boot_check(Host("/"), config, use_test_guest=True, timeout=60)
+    assert report.ok, report
+    assert report.stage == "done"
+    assert report.seconds is not None and report.seconds > 0
+    assert st.list_records() == []
+
+
+def test_boot_check_names_the_failing_stage(
+    test_guest: TestGuest, vm_config: Path, tmp_path: Path
+) -> None:
+    """A kernel that is not a kernel: QEMU gives up, the report names the stage and why."""
+    from kata_cli.config import load
+
+    bogus = tmp_path / "vmlinux"
+    bogus.write_bytes(b"this is not a kernel\n" * 100)
+    text = vm_config.read_text().replace("/nonexistent/vmlinux", str(bogus))
+    (tmp_path / "c.toml").write_text(text)
+    config = load(Host("/"), explicit=str(tmp_path / "c.toml"))
+    report = boot_check(Host("/"), config, use_test_guest=False, timeout=20)
+    assert not report.ok
+    assert report.stage in ("firmware", "kernel")
+    assert any("qemu" in line.lower() for line in report.last_output), report
+    assert st.list_records() == []

@@ -1,0 +1,219 @@
+"""The runtime core's parts without a VM: boot stages, state, liveness, relay, QMP, accel."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kata_cli.vm import state as st
+from kata_cli.vm.accel import choose_accel
+from kata_cli.vm.qmp import Qmp, QmpError
+from kata_cli.vm.relay import HvsockRelay
+from kata_cli.vm.supervisor import boot_stage
+from tests.conftest import FakeHost
+
+
+@pytest.mark.parametrize(
+    ("log", "stage"),
+    [
+        (b"", "firmware"),
+        (b"SeaBIOS (version 1.16)\r\nBooting from ROM..", "kernel"),
+        (b"Booting from ROM..\r\n[    0.000000] Linux version 6.1", "ready"),
+        (b"[    0.1] x\r\nKATA-READY\r\n", "done"),
+    ],
+)
+def test_boot_stage(log: bytes, stage: str) -> None:
+    assert boot_stage(log, b"KATA-READY") == stage
+
+
+def test_accel_explicit_and_no_kvm(fake_host: FakeHost) -> None:
+    fake_host.no_kvm()
+    assert choose_accel(fake_host.host, "kvm").accel == "kvm"
+    choice = choose_accel(fake_host.host, "auto")
+    assert choice.accel == "tcg"
+    assert choice.notice and "/dev/kvm does not exist" in choice.notice
+
+
+def test_process_ref_needs_pid_and_start_time() -> None:
+    me = st.ProcessRef.of(os.getpid())
+    assert me is not None and me.alive()
+    assert not st.ProcessRef(os.getpid(), me.create_time - 100).alive()
+    assert not st.ProcessRef(2**22 + 12345, 0.0).alive()
+
+
+def _record(tmp_run: Path, name: str, state: st.VmState | None, **launch: object) -> Path:
+    directory = st.vm_dir(name)
+    directory.mkdir(parents=True)
+    values: dict[str, object] = {
+        "name": name,
+        "argv": ["qemu"],
+        "ready_marker": "R",
+        "ready_timeout": 10.0,
+        "accel": "tcg",
+        "accel_auto": False,
+        "detach": True,
+        "created": time.time() - 60,
+        "cli": None,
+    }
+    values.update(launch)
+    st.write_launch(directory, st.Launch(**values))  # type: ignore[arg-type]
+    if state is not None:
+        st.write_state(directory, state)
+    return directory
+
+
+@pytest.fixture
+def tmp_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("KATA_CLI_RUN_DIR", str(tmp_path / "run"))
+    yield tmp_path / "run"
+
+
+def test_dead_and_stale_vms_are_recognised(tmp_run: Path) -> None:
+    gone = st.ProcessRef(2**22 + 4321, 1.0)
+    _record(tmp_run, "dead", st.VmState("ready", supervisor=gone, qemu=gone))
+    _record(tmp_run, "exited", st.VmState("exited", supervisor=gone, qemu=gone))
+    _record(tmp_run, "stale", None)
+    (tmp_run / "vms" / "junk").mkdir()
+    conditions = {r.name: r.condition for r in st.list_records()}
+    assert conditions == {"dead": "dead", "exited": "exited", "stale": "stale", "junk": "stale"}
+
+
+def test_a_foreground_vm_whose_cli_died_is_orphaned(tmp_run: Path) -> None:
+    me = st.ProcessRef.of(os.getpid())
+    gone = st.ProcessRef(2**22 + 4321, 1.0)
+    _record(tmp_run, "orphan", st.VmState("ready", supervisor=me, qemu=me), detach=False, cli=gone)
+    _record(tmp_run, "fine", st.VmState("ready", supervisor=me, qemu=me), detach=False, cli=me)
+    conditions = {r.name: r.condition for r in st.list_records()}
+    assert conditions == {"orphan": "orphaned", "fine": "running"}
+
+
+def test_state_files_are_private_and_round_trip(tmp_run: Path) -> None:
+    directory = _record(tmp_run, "vm1", st.VmState("booting", stage="kernel"))
+    assert (directory / "state.json").stat().st_mode & 0o777 == 0o600
+    state = st.read_state(directory)
+    assert state is not None and state.stage == "kernel"
+    assert json.loads((directory / "launch.json").read_text())["name"] == "vm1"
+
+
+def test_bad_names_are_usage_errors(tmp_run: Path) -> None:
+    from kata_cli.errors import UsageError
+
+    for bad in ("", "-x", "a/b", "x" * 80, "../up"):
+        with pytest.raises(UsageError):
+            st.vm_dir(bad)
+
+
+# -- hybrid vsock relay -----------------------------------------------------------------
+@pytest.fixture
+def echo_chardev(tmp_path: Path) -> Iterator[str]:
+    """A stand-in for QEMU's debug chardev: echoes what it receives, upper-cased."""
+    path = str(tmp_path / "debug.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    server.settimeout(5)
+
+    def serve() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            while data := conn.recv(1024):
+                conn.sendall(data.upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield path
+    server.close()
+    thread.join(timeout=5)
+
+
+def test_relay_speaks_the_hybrid_vsock_handshake(tmp_path: Path, echo_chardev: str) -> None:
+    relay = HvsockRelay.for_debug_console(str(tmp_path / "hv.sock"), echo_chardev)
+    relay.start()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(5)
+            client.connect(str(tmp_path / "hv.sock"))
+            client.sendall(b"CONNECT 1026\n")
+            assert client.recv(64) == b"OK 1026\n"
+            client.sendall(b"hello")
+            assert client.recv(64) == b"HELLO"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.settimeout(5)
+            client.connect(str(tmp_path / "hv.sock"))
+            client.sendall(b"CONNECT 1024\n")
+            assert client.recv(64) == b""  # no such port: closed without OK
+    finally:
+        relay.stop()
+    assert not (tmp_path / "hv.sock").exists()
+
+
+def test_kata_cli_console_client_reaches_the_relay(tmp_path: Path, echo_chardev: str) -> None:
+    """The relay is what `exec`'s hybrid vsock client expects (issue 7's client)."""
+    from kata_cli.console.hvsock import connect_hybrid_vsock
+
+    relay = HvsockRelay.for_debug_console(str(tmp_path / "hv.sock"), echo_chardev)
+    relay.start()
+    try:
+        sock = connect_hybrid_vsock(str(tmp_path / "hv.sock"), 1026, deadline=time.monotonic() + 3)
+        with sock:
+            sock.settimeout(5)
+            sock.sendall(b"abc")
+            assert sock.recv(16) == b"ABC"
+    finally:
+        relay.stop()
+
+
+# -- QMP --------------------------------------------------------------------------------
+def _fake_qmp(path: str, replies: dict[str, object]) -> threading.Thread:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn, server:
+            conn.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\r\n')
+            stream = conn.makefile("rb")
+            for line in stream:
+                command = json.loads(line)["execute"]
+                if command == "boom":
+                    conn.sendall(b'{"error": {"class": "GenericError", "desc": "no way"}}\r\n')
+                    continue
+                conn.sendall(b'{"event": "NOISE"}\r\n')
+                reply = {"return": replies.get(command, {})}
+                conn.sendall(json.dumps(reply).encode() + b"\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_qmp_client(tmp_path: Path) -> None:
+    path = str(tmp_path / "qmp.sock")
+    thread = _fake_qmp(path, {"query-status": {"status": "running", "running": True}})
+    with Qmp(path, timeout=3) as qmp:
+        assert qmp.execute("query-status") == {"status": "running", "running": True}
+        with pytest.raises(QmpError, match="QMP boom: no way"):
+            qmp.execute("boom")
+        assert qmp.events and qmp.events[0]["event"] == "NOISE"
+    thread.join(timeout=5)
+
+
+def test_qmp_errors_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(QmpError, match="cannot connect to QMP socket"):
+        Qmp(str(tmp_path / "missing.sock"), timeout=1).connect()
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(tmp_path / "silent.sock"))
+    silent.listen(1)
+    with silent, pytest.raises(QmpError, match=r"no answer within 0\.2s"):
+        Qmp(str(tmp_path / "silent.sock"), timeout=0.2).connect()

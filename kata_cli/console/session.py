@@ -26,6 +26,8 @@ ESCAPE_BYTE = 0x1D  # Ctrl-]
 ESCAPE_ENDERS = (ord("q"), ord("."))
 ESCAPE_HELP = "Ctrl-] then q ends the session (Ctrl-] twice sends a literal Ctrl-])"
 DRAIN_QUIET = 2.0
+# A guest that stops reading our input for this long ends the session (never a hang).
+SEND_TIMEOUT = 10.0
 CHUNK = 65536
 EOT = b"\x04"
 
@@ -40,7 +42,8 @@ class SessionTerminated(KataError):
 
 def interactive_session(sock: socket.socket, *, stdin_fd: int = 0, stdout_fd: int = 1) -> int:
     """Relay stdin/stdout to `sock` until the session ends; returns the exit status (0)."""
-    sock.setblocking(True)
+    # Reads only happen when select() says data is there; the timeout bounds sends.
+    sock.settimeout(SEND_TIMEOUT)
     if os.isatty(stdin_fd):
         return _tty_session(sock, stdin_fd, stdout_fd)
     return _pipe_session(sock, stdin_fd, stdout_fd)
@@ -196,6 +199,8 @@ def _recv(sock: socket.socket) -> bytes:
         return sock.recv(CHUNK)
     except (ConnectionResetError, BrokenPipeError):
         return b""
+    except TimeoutError:
+        raise KataError(f"the guest console stopped answering for {SEND_TIMEOUT:g}s") from None
 
 
 def _send(sock: socket.socket, data: bytes) -> None:
@@ -203,6 +208,8 @@ def _send(sock: socket.socket, data: bytes) -> None:
         sock.sendall(data)
     except (ConnectionResetError, BrokenPipeError):
         pass  # the guest went away; the next read sees EOF and ends the session
+    except TimeoutError:
+        raise KataError(f"the guest console stopped reading input for {SEND_TIMEOUT:g}s") from None
 
 
 def _write_all(fd: int, data: bytes) -> None:

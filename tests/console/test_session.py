@@ -171,3 +171,33 @@ def test_escape_filter_state_machine():
     assert filt.feed(b"b") == (b"\x1db", False)
     assert filt.feed(b"\x1d\x1d") == (b"\x1d", False)
     assert filt.feed(b"x\x1dqrest") == (b"x", True)
+
+
+def test_guest_that_stops_reading_ends_the_session(monkeypatch):
+    from kata_cli.console import session
+    from kata_cli.errors import KataError
+
+    monkeypatch.setattr(session, "SEND_TIMEOUT", 0.2)
+    ours, theirs = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    read_fd, write_fd = os.pipe()
+    big = b"x" * (4 << 20)
+
+    def feed() -> None:
+        try:
+            os.write(write_fd, big)
+        except OSError:
+            pass  # the session stopped reading
+        finally:
+            os.close(write_fd)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        with pytest.raises(KataError, match="stopped reading input"):
+            session.interactive_session(ours, stdin_fd=read_fd, stdout_fd=1)
+    finally:
+        os.close(read_fd)
+        writer.join(timeout=5)
+        ours.close()
+        theirs.close()

@@ -19,12 +19,17 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 _MAX_SYMLINKS = 40
+
+# process groups started by run_command and still running, so an interrupt can end them
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
 
 FileKind = str  # "file" | "dir" | "char" | "block" | "socket" | "fifo" | "missing" | "other"
 
@@ -290,6 +295,8 @@ def run_command(
         return RunResult(
             args, None, error=exc.strerror or str(exc), elapsed=time.monotonic() - start
         )
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
     try:
         out, err = proc.communicate(input=input, timeout=timeout)
         timed_out = False
@@ -300,6 +307,12 @@ def run_command(
         except subprocess.TimeoutExpired:
             out, err = b"", b""
         timed_out = True
+    except BaseException:  # KeyboardInterrupt in the main thread: leave nothing running
+        _kill_group(proc)
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
     return RunResult(
         args,
         None if timed_out else proc.returncode,
@@ -308,6 +321,19 @@ def run_command(
         elapsed=time.monotonic() - start,
         timed_out=timed_out,
     )
+
+
+def kill_running() -> int:
+    """Kill every process group still running from `run_command` (e.g. on Ctrl-C).
+
+    Commands run from worker threads do not see a KeyboardInterrupt; the thread that
+    does calls this. Returns how many were killed.
+    """
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        _kill_group(proc)
+    return len(running)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -103,3 +103,24 @@ def test_run_captures_output():
     assert result.returncode == 3
     assert result.stdout == b"out\n"
     assert result.stderr == b"err\n"
+
+
+def test_kill_running_ends_commands_of_other_threads():
+    import threading
+    import time
+
+    from kata_cli import host as host_module
+
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(Host().run(["sleep", "30"], timeout=60)), daemon=True
+    )
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not host_module._RUNNING and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert host_module.kill_running() == 1
+    worker.join(timeout=10)
+    assert results and results[0].returncode == -9
+    assert results[0].elapsed < 10
+    assert not host_module._RUNNING

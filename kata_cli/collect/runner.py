@@ -319,6 +319,9 @@ def run_sections(
                 cond.wait(timeout=left)
         except KeyboardInterrupt:
             pending.clear()  # start nothing more; main() reports the interruption
+            from kata_cli.host import kill_running
+
+            kill_running()  # and end the commands already running in worker threads
             raise
         snapshot = [(task, task.done, list(task.items)) for task in tasks]
     expired = any(not done for _, done, _ in snapshot)

@@ -50,8 +50,9 @@ def interactive_session(sock: socket.socket, *, stdin_fd: int = 0, stdout_fd: in
 
 
 # -- pipes -------------------------------------------------------------------------------
+# poll(), not epoll: stdin may be a regular file or /dev/null, which epoll refuses.
 def _pipe_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
-    with selectors.DefaultSelector() as sel:
+    with selectors.PollSelector() as sel:
         sel.register(sock, selectors.EVENT_READ, "guest")
         sel.register(stdin_fd, selectors.EVENT_READ, "stdin")
         drain_until: float | None = None
@@ -91,7 +92,7 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
     try:
-        with _signal_handlers(wake_w), selectors.DefaultSelector() as sel:
+        with _signal_handlers(wake_w), selectors.PollSelector() as sel:
             tty.setraw(stdin_fd, termios.TCSANOW)
             _send_window_size(sock, stdin_fd)
             sel.register(sock, selectors.EVENT_READ, "guest")

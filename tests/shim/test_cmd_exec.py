@@ -242,3 +242,23 @@ def test_interactive_on_a_terminal_escape_and_restore(fake_host, guest):
             proc.wait(timeout=5)
         os.close(master)
         os.close(slave)
+
+
+@pytest.mark.parametrize("source", ["file", "devnull"])
+def test_interactive_with_stdin_from_a_file_or_dev_null(fake_host, guest, tmp_path, source):
+    guest(shell_guest)
+    commands = tmp_path / "cmds"
+    commands.write_bytes(b"echo from-file-$((2+3))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
+    stdin_path = commands if source == "file" else os.devnull
+    with open(stdin_path, "rb") as stdin:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
+            stdin=stdin,
+            capture_output=True,
+            timeout=30,
+            env=env,
+        )
+    assert proc.returncode == 0, proc.stderr
+    if source == "file":
+        assert b"from-file-5" in proc.stdout

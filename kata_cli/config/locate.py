@@ -8,6 +8,7 @@ arrays. Good enough to point a human at the line; the parse itself is tomllib's.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(#.*)?$")
@@ -31,6 +32,8 @@ class KeyPosition:
 
 def split_dotted(text: str) -> tuple[str, ...]:
     """Split a dotted TOML key (`a."b.c".d`) into its parts."""
+    if '"' not in text and "'" not in text:
+        return tuple(part.strip() for part in text.split("."))
     parts: list[str] = []
     current = ""
     quote: str | None = None
@@ -53,7 +56,11 @@ def split_dotted(text: str) -> tuple[str, ...]:
 
 def scan(text: str) -> list[KeyPosition]:
     """Every table header and key line, in order (headers have an empty `key`)."""
-    found: list[KeyPosition] = []
+    return list(iter_scan(text))
+
+
+def iter_scan(text: str) -> Iterator[KeyPosition]:
+    """`scan`, lazily: callers that need a few positions can stop early."""
     table: tuple[str, ...] = ()
     in_multiline: str | None = None
     bracket_depth = 0
@@ -71,17 +78,13 @@ def scan(text: str) -> list[KeyPosition]:
         header = _HEADER.match(line)
         if header and not _KEY.match(line):
             table = split_dotted(header.group(2))
-            found.append(
-                KeyPosition(table, (), number, line.index("[") + 1, header.group(1) == "[[")
-            )
+            yield KeyPosition(table, (), number, line.index("[") + 1, header.group(1) == "[[")
             continue
         key = _KEY.match(line)
         if not key:
             continue
-        found.append(
-            KeyPosition(
-                table, split_dotted(key.group(1)), number, len(line) - len(line.lstrip()) + 1
-            )
+        yield KeyPosition(
+            table, split_dotted(key.group(1)), number, len(line) - len(line.lstrip()) + 1
         )
         rest = line[key.end() :]
         for marker in ('"""', "'''"):
@@ -90,7 +93,6 @@ def scan(text: str) -> list[KeyPosition]:
                 break
         else:
             bracket_depth = max(0, _bracket_delta(rest))
-    return found
 
 
 def _bracket_delta(text: str) -> int:

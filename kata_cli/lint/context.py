@@ -3,10 +3,10 @@ about the target (flavour, architecture, host root for path rules)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kata_cli.config import schema
 from kata_cli.host import Host
@@ -14,6 +14,7 @@ from kata_cli.lint.model import Edit, Hit
 from kata_cli.lint.source import SourceFile
 
 TOP_LEVEL = ("hypervisor", "agent", "runtime", "factory")
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,6 +32,7 @@ class LintContext:
                 _merge(self.raw, source.data, (), source.path, self.origins)
         self._by_path = {source.path: source for source in self.files}
         self._lowered: dict[int, tuple[Mapping[str, Any], dict[str, str]]] = {}
+        self._memo: dict[str, Any] = {}
 
     # -- the document (read only once the flavour is set: selections are cached) ------------
     def top(self, name: str) -> tuple[str, dict[str, Any]] | None:
@@ -158,6 +160,12 @@ class LintContext:
         factory = self.top("factory")
         if factory is not None:
             yield (factory[0],), factory[1], schema.FACTORY_KEYS
+
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """A value several rules need, computed once per configuration."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return cast(T, self._memo[name])
 
     # -- positions -------------------------------------------------------------------------
     def source(self, path: str) -> SourceFile | None:

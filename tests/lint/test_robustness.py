@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from kata_cli.lint.engine import lint_text
 from kata_cli.lint.model import SEVERITIES
-from kata_cli.lint.source import MAX_BYTES
+from kata_cli.lint.source import MAX_BYTES, _without_comment_lines
 from tests.conftest import Cli
 
 from .conftest import FIXTURES
@@ -129,3 +130,24 @@ def test_cli_on_garbage_and_missing_files(cli: Cli, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     assert "KATA002" in result.stdout
     assert "missing.toml:1:1: KATA003 [error] cannot read file:" in result.stdout
+
+
+def _outcome(text: str) -> object:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return type(exc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            LINES, st.sampled_from(["# c", " \t# c", "\u00a0# c", "#\x01", '"""', "x = '''"])
+        ),
+        max_size=20,
+    )
+)
+def test_blanking_comment_lines_never_changes_the_parse(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    assert _outcome(_without_comment_lines(text)) == _outcome(text)

@@ -96,10 +96,15 @@ def _allowed_subtables(ctx: LintContext, path: tuple[str, ...]) -> set[str]:
     return set()
 
 
-def _classify(
-    ctx: LintContext,
-) -> Iterator[tuple[str, tuple[str, ...], Any, dict[str, schema.KeySpec]]]:
-    """(verdict, path, value, catalogue) for every scalar key of a checked table."""
+Verdict = tuple[str, tuple[str, ...], Any, dict[str, schema.KeySpec]]
+
+
+def _classify(ctx: LintContext) -> list[Verdict]:
+    """(verdict, path, value, catalogue) for every scalar key of a checked table (cached)."""
+    return ctx.memo("keys.classify", lambda: list(_verdicts(ctx)))
+
+
+def _verdicts(ctx: LintContext) -> Iterator[Verdict]:
     for path, table in _checked_tables(ctx):
         catalogue = catalogue_for(ctx, path)
         if catalogue is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kata_cli.config import schema
 from kata_cli.lint.context import LintContext
@@ -48,35 +49,37 @@ VALUE_LISTS = {
 }
 
 
-def annotation_names() -> list[str]:
+@lru_cache(maxsize=1)
+def annotation_names() -> tuple[str, ...]:
     names = {name for name in schema.HYPERVISOR_KEYS if not name.startswith("valid_")}
     names |= set(ANNOTATION_ALIASES) | set(EXTRA_ANNOTATIONS) | {"file_mem_backend"}
     names -= set(ANNOTATION_ALIASES.values())
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def _placeholders(ctx: LintContext, in_comment: bool) -> Iterator[Hit]:
     for source in ctx.files:
-        if source.data is None:
+        if source.data is None or "@" not in source.text:
             continue
-        for number, line in enumerate(source.lines, start=1):
-            if "@" not in line:
-                continue
+        for match in PLACEHOLDER.finditer(source.text):
+            start = source.text.rfind("\n", 0, match.start()) + 1
+            end = source.text.find("\n", match.end())
+            line = source.text[start : len(source.text) if end < 0 else end].rstrip("\r")
             comment = comment_of(line)
             split = len(line) - len(comment) if comment is not None else len(line)
-            for match in PLACEHOLDER.finditer(line):
-                if (match.start() >= split) != in_comment:
-                    continue
-                edit = None
-                if not in_comment and _ASSIGNMENT.match(line):
-                    edit = Edit(source.path, number, 0, len(line), None, unsafe=True)
-                yield Hit(
-                    args={"name": match.group(0)},
-                    file=source.path,
-                    line=number,
-                    column=match.start() + 1,
-                    edit=edit,
-                )
+            if (match.start() - start >= split) != in_comment:
+                continue
+            number = source.text.count("\n", 0, start) + 1
+            edit = None
+            if not in_comment and _ASSIGNMENT.match(line):
+                edit = Edit(source.path, number, 0, len(line), None, unsafe=True)
+            yield Hit(
+                args={"name": match.group(0)},
+                file=source.path,
+                line=number,
+                column=match.start() - start + 1,
+                edit=edit,
+            )
 
 
 @rule(
@@ -141,13 +144,24 @@ def _compile(entry: str) -> re.Pattern[str] | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def admitted(entry: str) -> tuple[str, ...]:
+    """The annotation names an enable_annotations entry admits (unanchored search)."""
+    pattern = _compile(entry)
+    if pattern is None:
+        return ()
+    return tuple(name for name in annotation_names() if pattern.search(name))
+
+
 def enabled_annotations(ctx: LintContext) -> set[str]:
+    """Annotation names some enable_annotations entry admits (cached per configuration)."""
+    return ctx.memo("security.enabled", lambda: _enabled_annotations(ctx))
+
+
+def _enabled_annotations(ctx: LintContext) -> set[str]:
     enabled: set[str] = set()
-    names = annotation_names()
     for _path, entry in _annotation_patterns(ctx):
-        pattern = _compile(entry)
-        if pattern is not None:
-            enabled |= {name for name in names if pattern.search(name)}
+        enabled.update(admitted(entry))
     return enabled
 
 
@@ -162,12 +176,10 @@ def enabled_annotations(ctx: LintContext) -> set[str]:
     'anchor the entry: "^enable_iommu$"',
 )
 def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
-    names = annotation_names()
     for path, entry in _annotation_patterns(ctx):
-        pattern = _compile(entry)
-        if pattern is None or (entry.startswith("^") and entry.endswith("$")):
+        if entry.startswith("^") and entry.endswith("$"):
             continue
-        others = [name for name in names if name != entry and pattern.search(name)]
+        others = [name for name in admitted(entry) if name != entry]
         if others:
             shown = ", ".join(others[:4]) + (", ..." if len(others) > 4 else "")
             yield ctx.value_hit(path, _quoted(entry), entry=entry, others=shown)

@@ -20,8 +20,15 @@ _ITEM_KEYS = {
 }
 
 
-def _typed_keys(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], str, Any]]:
-    """(path as written, kind, value) of every catalogued key the runtime decodes."""
+TypedKey = tuple[tuple[str, ...], str, Any]
+
+
+def _typed_keys(ctx: LintContext) -> list[TypedKey]:
+    """(path as written, kind, value) of every catalogued key the runtime decodes (cached)."""
+    return ctx.memo("types.keys", lambda: list(_walk_typed_keys(ctx)))
+
+
+def _walk_typed_keys(ctx: LintContext) -> Iterator[TypedKey]:
     for path, table, catalogue in ctx.sections():
         kinds: dict[str, str] = (
             {n: s.kind for n, s in catalogue.items() if s.known_in(ctx.flavour)}

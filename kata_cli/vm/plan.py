@@ -273,21 +273,46 @@ def _shares(
             )
         )
     if shares[0].mode == "virtio-fs" and daemon is not None:
-        virtiofsd = [
+        virtiofsd = virtiofsd_argv(
             daemon,
-            f"--socket-path={directory / st.VIRTIOFS_SOCKET}",
-            "-o",
-            f"source={shares[0].source}",
-            "-o",
-            f"cache={config.hypervisor.virtio_fs_cache or 'auto'}",
-            *config.hypervisor.virtio_fs_extra_args,
-        ]
+            str(directory / st.VIRTIOFS_SOCKET),
+            shares[0].source,
+            config.hypervisor.virtio_fs_cache,
+            config.hypervisor.virtio_fs_extra_args,
+        )
     if any(share.mode == "9p" for share in shares):
         notes.append(
             "sharing over 9p: the slow path, not POSIX-complete (no virtiofsd available or "
             "--share-mode 9p)"
         )
     return shares, virtiofsd, notes
+
+
+def virtiofsd_argv(
+    daemon: str, socket_path: str, source: str, cache: str, extra: list[str]
+) -> list[str]:
+    """The daemon's command line: the Rust virtiofsd Kata ships, or QEMU's older C one.
+
+    QEMU's C daemon (`/usr/lib/qemu/virtiofsd`) takes FUSE `-o` options, calls the
+    never-cache mode `none` and knows none of the Rust daemon's extra arguments.
+    """
+    if "/qemu/" in daemon:
+        mode = {"never": "none", "": "auto"}.get(cache, cache)
+        return [
+            daemon,
+            f"--socket-path={socket_path}",
+            "-o",
+            f"source={source}",
+            "-o",
+            f"cache={mode}",
+        ]
+    return [
+        daemon,
+        f"--socket-path={socket_path}",
+        f"--shared-dir={source}",
+        f"--cache={cache or 'auto'}",
+        *extra,
+    ]
 
 
 def _share_args(shares: list[Share], memory_mib: int, directory: Path) -> list[str]:

@@ -28,7 +28,8 @@ machine_type = "q35"
 default_vcpus = 1
 default_maxvcpus = 2
 default_memory = 256
-shared_fs = "virtio-9p"
+shared_fs = "virtio-fs"
+virtio_fs_daemon = "/usr/lib/qemu/virtiofsd"
 kernel_params = ""
 
 [agent.kata]

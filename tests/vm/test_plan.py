@@ -146,8 +146,12 @@ def test_shares_use_virtio_fs_with_the_configured_daemon(
         shares=[str(tmp_path)],
     )
     assert [s.mode for s in plan.shares] == ["virtio-fs"]
-    assert plan.virtiofsd[0] == str(fake_host.local("/opt/kata/libexec/virtiofsd"))
-    assert f"source={tmp_path.resolve()}" in plan.virtiofsd
+    assert plan.virtiofsd == [
+        str(fake_host.local("/opt/kata/libexec/virtiofsd")),
+        "--socket-path=/run/kata-cli/vms/golden/virtiofs.sock",
+        f"--shared-dir={tmp_path.resolve()}",
+        "--cache=never",
+    ]
     assert "vhost-user-fs-pci,chardev=vfs0,tag=kata-share0" in plan.argv
     assert "memory-backend-memfd,id=shm,size=2048M,share=on" in plan.argv
 
@@ -179,3 +183,14 @@ def test_other_hypervisors_are_refused(fake_host: FakeHost) -> None:
     config = dataclasses.replace(config, hypervisor_type="clh")
     with pytest.raises(ConfigError, match="boots QEMU only"):
         build_plan(host.host, config, name="m", directory=VMDIR, accel="tcg", size=SIZE)
+
+
+def test_qemus_c_virtiofsd_gets_its_own_syntax() -> None:
+    from kata_cli.vm.plan import virtiofsd_argv
+
+    argv = virtiofsd_argv("/usr/lib/qemu/virtiofsd", "/r/v.sock", "/src", "never", ["--x"])
+    assert argv == [
+        "/usr/lib/qemu/virtiofsd",
+        "--socket-path=/r/v.sock",
+        *("-o", "source=/src", "-o", "cache=none"),
+    ]

@@ -32,10 +32,22 @@ def kata(config: Path, *args: str, timeout: float = 120) -> Any:
     return run_subprocess("--config", str(config), "vm", *args, timeout=timeout)
 
 
+VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")  # QEMU 7.2's daemon, named in vm_config
+
+
 @pytest.fixture(scope="module")
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared over 9p (the second --share always is)."""
     directory = tmp_path_factory.mktemp("share")
     (directory / "hello.txt").write_text("hello from the host\n")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def virtiofs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared over virtio-fs when QEMU's virtiofsd is installed (the first --share)."""
+    directory = tmp_path_factory.mktemp("vfs")
+    (directory / "fast.txt").write_text("over virtio-fs\n")
     return directory
 
 
@@ -49,9 +61,10 @@ def disk_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def shared_vm(
-    test_guest: TestGuest, vm_config: Path, shared_dir: Path, disk_image: Path
+    test_guest: TestGuest, vm_config: Path, shared_dir: Path, virtiofs_dir: Path, disk_image: Path
 ) -> Iterator[dict[str, Any]]:
-    """One booted VM with a 9p share and a hot-plugged disk, for the inspect-only tests."""
+    """One booted VM with a virtio-fs and a 9p share and a hot-plugged disk, for the
+    inspect-only tests."""
     result = kata(
         vm_config,
         "run",
@@ -60,9 +73,9 @@ def shared_vm(
         SHARED,
         "--detach",
         "--share",
+        str(virtiofs_dir),
+        "--share",
         str(shared_dir),
-        "--share-mode",
-        "9p",
         "--disk",
         str(disk_image),
         "--json",
@@ -118,13 +131,26 @@ def test_guest_sees_the_shared_directory(
 ) -> None:
     script = (
         "mkdir -p /mnt/share && "
-        "mount -t 9p -o trans=virtio,version=9p2000.L kata-share0 /mnt/share && "
+        "mount -t 9p -o trans=virtio,version=9p2000.L kata-share1 /mnt/share && "
         "cat /mnt/share/hello.txt && echo from-guest > /mnt/share/back.txt"
     )
     result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "hello from the host\n"
     assert (shared_dir / "back.txt").read_text() == "from-guest\n"
+
+
+def test_guest_sees_the_virtiofs_share(
+    shared_vm: dict[str, Any], vm_config: Path, virtiofs_dir: Path
+) -> None:
+    if not VIRTIOFSD.exists():
+        pytest.skip(f"{VIRTIOFSD} is not installed")
+    script = "mkdir -p /mnt/vfs && mount -t virtiofs kata-share0 /mnt/vfs && cat /mnt/vfs/fast.txt"
+    result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "over virtio-fs\n"
+    info = json.loads(kata(vm_config, "inspect", SHARED, "--json").stdout)
+    assert info["state"]["virtiofsd"]["pid"] > 0  # one daemon per VM, supervised with it
 
 
 def test_guest_sees_the_hot_plugged_disk(shared_vm: dict[str, Any], vm_config: Path) -> None:
@@ -158,6 +184,17 @@ def test_stop_powers_down_and_removes_everything(
     assert stopped["seconds"] < 5
     assert not st.vm_dir(SHARED).exists()
     assert not st.ProcessRef(pid, 0).alive()
+    assert not _virtiofsd_for(SHARED)
+
+
+def _virtiofsd_for(name: str) -> list[int]:
+    import psutil
+
+    return [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if any(f"/vms/{name}/virtiofs.sock" in arg for arg in (p.info["cmdline"] or []))
+    ]
 
 
 def test_killed_cli_leaves_an_orphan_that_prune_removes(

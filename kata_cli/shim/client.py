@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from urllib.parse import quote
 
 from kata_cli.errors import ShimError
@@ -11,6 +13,7 @@ from kata_cli.shim.http import HttpError, HttpResponse, unix_http_request
 from kata_cli.shim.sandboxes import SandboxRef, missing_socket_error
 
 DEFAULT_TIMEOUT = 3.0
+log = logging.getLogger(__name__)
 
 
 class ShimUnreachable(ShimError):
@@ -41,12 +44,24 @@ class ShimClient:
         if not self.host.lexists(self.ref.socket_path):
             raise ShimUnreachable(str(missing_socket_error(self.ref.id)))
         local = str(self.host.path(self.ref.socket_path))
+        start = time.monotonic()
         try:
-            return unix_http_request(
+            response = unix_http_request(
                 local, method, target, body=body, content_type=content_type, timeout=self.timeout
             )
         except HttpError as exc:
+            log.info("shim %s: %s %s failed: %s", self.ref.id, method, target, exc.detail)
             raise self._transport_error(exc) from None
+        log.info(
+            "shim %s (%s): %s %s -> %d in %.0f ms",
+            self.ref.id,
+            self.dialect,
+            method,
+            target,
+            response.status,
+            (time.monotonic() - start) * 1000,
+        )
+        return response
 
     def _transport_error(self, exc: HttpError) -> ShimUnreachable:
         where = f"shim of sandbox {self.ref.id} ({self.ref.socket_path})"

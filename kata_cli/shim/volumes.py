@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from kata_cli.host import Host
 VOLUMES_ROOT = "/run/kata-containers/shared/direct-volumes"
 MOUNT_INFO = "mountInfo.json"
 REQUIRED_KEYS = ("volume-type", "device", "fstype")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,6 +117,7 @@ def add_volume(host: Host, volume_path: str, mount_info_text: str) -> str:
         if created:
             remove_dir_quietly(host, directory)
         raise KataError(f"cannot write {directory}/{MOUNT_INFO}: {exc.strerror or exc}") from None
+    log.info("direct volume %s added in %s", volume_path, directory)
     return directory
 
 
@@ -130,6 +133,7 @@ def remove_volume(host: Host, volume_path: str) -> bool:
             host.remove(directory)
     except OSError as exc:
         raise KataError(f"cannot remove {directory}: {exc.strerror or exc}") from None
+    log.info("direct volume %s removed (%s)", volume_path, directory)
     return True
 
 

@@ -160,3 +160,11 @@ def test_groups_without_subcommand_print_help(run, group):
     result = run(group)
     assert result.exit_code == 0
     assert result.stdout.startswith(f"Usage: kata-cli {group}")
+
+
+def test_shim_requests_are_logged_with_log(run, shim, tmp_path):
+    shim("sb1").reply("/metrics", METRICS)
+    log = tmp_path / "kata.log"
+    assert run("--log", str(log), "metrics", "sb1").exit_code == 0
+    text = log.read_text()
+    assert "shim sb1 (go): GET /metrics -> 200" in text

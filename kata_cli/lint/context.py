@@ -23,6 +23,7 @@ class LintContext:
     flavour: str
     arch: str
     host: Host | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     origins: dict[tuple[str, ...], str] = field(default_factory=dict)
 

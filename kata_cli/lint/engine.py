@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kata_cli.config import loader
 from kata_cli.host import Host
@@ -34,11 +35,17 @@ class UnitResult:
     edits: list[Edit]
 
 
-def lint_sources(sources: list[SourceFile], options: Options) -> UnitResult:
-    """Lint one configuration (a main file and its drop-ins, judged merged)."""
+def lint_sources(
+    sources: list[SourceFile], options: Options, facts: dict[str, Any] | None = None
+) -> UnitResult:
+    """Lint one configuration (a main file and its drop-ins, judged merged).
+
+    `facts` describe the files' surroundings (how the main file was reached, which
+    drop-ins are symlinks) for the environment rules.
+    """
     rules = [r for r in registry.RULES if _enabled(r, options)]
     try:
-        ctx = LintContext(sources, "go", options.arch, options.host)
+        ctx = LintContext(sources, "go", options.arch, options.host, facts=dict(facts or {}))
         main = sources[0].path if sources else "<config>"
         ctx.flavour = options.flavour or loader.detect_flavour(main, ctx.raw)
         if any(source.problem is not None for source in sources):

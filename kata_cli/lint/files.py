@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from kata_cli.config import discovery, loader
 from kata_cli.errors import ConfigError
@@ -26,8 +27,8 @@ class Located:
     role: str
 
 
-def discovered(host: Host, explicit: str | None) -> list[Located]:
-    """The configuration the runtime would use, and its drop-ins."""
+def discovered(host: Host, explicit: str | None) -> tuple[list[Located], dict[str, Any]]:
+    """The configuration the runtime would use, its drop-ins, and facts about them."""
     found = discovery.locate(host, explicit, allow_embedded=False)
     if found is None:
         raise ConfigError(discovery.not_found_message(host), "pass a PATH or --config")
@@ -38,7 +39,22 @@ def discovered(host: Host, explicit: str | None) -> list[Located]:
         directory = os.path.join(os.path.dirname(found.path), "config.d")
         dropins = [directory]
     files += [Located(p, found.fs, p, "drop-in") for p in dropins]
-    return files
+    return files, _facts(found.fs, found.requested, found.path, dropins)
+
+
+def _facts(fs: Host, requested: str, resolved: str, dropins: list[str]) -> dict[str, Any]:
+    """What the drop-in rules need to know about the file system around the configuration."""
+    facts: dict[str, Any] = {"requested": requested, "resolved": resolved}
+    beside_link = os.path.join(os.path.dirname(os.path.abspath(requested)), "config.d")
+    read_dir = os.path.join(os.path.dirname(resolved), "config.d")
+    try:
+        if beside_link != read_dir and fs.is_dir(beside_link):
+            facts["unread_dropin_dir"] = beside_link
+            facts["dropin_dir"] = read_dir
+        facts["symlinked_dropins"] = [p for p in dropins if fs.is_symlink(p)]
+    except (OSError, ValueError):
+        pass
+    return facts
 
 
 def named(paths: tuple[str, ...]) -> list[list[Located]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kata_cli.appctx import AppContext
 from kata_cli.lint import files
@@ -36,11 +37,16 @@ def run_lint(
     diff: bool = False,
     unsafe: bool = False,
 ) -> Outcome:
-    units = files.named(paths) if paths else [files.discovered(app.host, app.config_path)]
+    if paths:
+        units: list[tuple[list[files.Located], dict[str, Any]]] = [
+            (unit, {}) for unit in files.named(paths)
+        ]
+    else:
+        units = [files.discovered(app.host, app.config_path)]
     options = Options(flavour, target_arch(arch), select, ignore, app.host)
     outcome = Outcome(LintResult())
-    for unit in units:
-        result = _lint_unit(unit, options)
+    for unit, facts in units:
+        result = _lint_unit(unit, options, facts)
         if fix or diff:
             fixes = _fixes(unit, result.edits, unsafe)
             for item, fixed in fixes:
@@ -51,14 +57,14 @@ def run_lint(
                     files.write_fixed(item, fixed.after)
                     outcome.fixed += fixed.applied
             if fix and not diff and fixes:
-                result = _lint_unit(unit, options)
+                result = _lint_unit(unit, options, facts)
         outcome.result.units.append(result.unit)
         outcome.result.findings.extend(result.findings)
     return outcome
 
 
-def _lint_unit(unit: list[files.Located], options: Options) -> UnitResult:
-    return lint_sources([files.read(item) for item in unit], options)
+def _lint_unit(unit: list[files.Located], options: Options, facts: dict[str, Any]) -> UnitResult:
+    return lint_sources([files.read(item) for item in unit], options, facts)
 
 
 def _fixes(

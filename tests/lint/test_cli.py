@@ -235,3 +235,33 @@ def test_flavour_override(cli: Cli, tmp_path: Path) -> None:
     data = lint(cli, "--format", "json", "--flavour", "rs", path).json()
     assert data["units"][0]["flavour"] == "rs"
     assert "KATA701" in {f["code"] for f in data["findings"]}  # Go's dial_timeout
+
+
+def test_dropins_beside_a_symlinked_configuration_are_reported(
+    cli: Cli, fake_host: FakeHost
+) -> None:
+    target = "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml"
+    fake_host.config(CLEAN, path=target)
+    fake_host.symlink("/etc/kata-containers/configuration.toml", target)
+    fake_host.file(
+        "/etc/kata-containers/config.d/50-debug.toml", "[runtime]\nenable_debug = true\n"
+    )
+    result = cli("--host-root", str(fake_host.root), "config", "lint", "--select", "KATA903")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == (
+        f"{target}:1:1: KATA903 [warning] /etc/kata-containers/config.d is not read: the "
+        "configuration is a symlink, and drop-ins are read from "
+        "/opt/kata/share/defaults/kata-containers/config.d (fix: move the fragments into the "
+        "directory next to the link's target)"
+    )
+
+
+def test_runtime_rs_rejects_symlinked_dropins(cli: Cli, fake_host: FakeHost) -> None:
+    main = "/etc/kata-containers/runtime-rs/configuration.toml"
+    fake_host.config((FIXTURES / "KATA702.good.toml").read_text(), path=main)
+    fake_host.file("/srv/fragments/10-debug.toml", "[runtime]\nenable_debug = true\n")
+    link = "/etc/kata-containers/runtime-rs/config.d/10-debug.toml"
+    fake_host.symlink(link, "../../../../srv/fragments/10-debug.toml")
+    result = cli("--host-root", str(fake_host.root), "config", "lint", "--select", "KATA904")
+    assert result.exit_code == 1
+    assert f"{link}:1:1: KATA904 [error]" in result.stdout

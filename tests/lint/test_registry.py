@@ -42,3 +42,12 @@ def test_prefix_matching() -> None:
     assert registry.matches("KATA201", ("kata201",))
     assert not registry.matches("KATA201", ("KATA3",))
     assert registry.unknown_patterns(("KATA2", "KATA999", "FOO")) == ["KATA999", "FOO"]
+
+
+def test_readme_section_lists_every_rule() -> None:
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "readme" / "config.md"
+    text = doc.read_text()
+    for rule in registry.RULES:
+        assert f"| `{rule.code}` | {rule.name} | {rule.severity} |" in text, rule.code

@@ -109,4 +109,37 @@ def not_executable(ctx: LintContext) -> Iterator[Hit]:
             yield ctx.hit(path, key=name, value=value)
 
 
-RULES = (missing_path, not_executable)
+@rule(
+    "KATA903",
+    "unread-dropin-directory",
+    WARNING,
+    "{unread} is not read: the configuration is a symlink, and drop-ins are read from {read}",
+    "The runtime takes config.d from the directory of the *resolved* configuration file: "
+    "when /etc/kata-containers/configuration.toml links into /opt/kata/..., fragments in "
+    "/etc/kata-containers/config.d are silently ignored.",
+    "move the fragments into the directory next to the link's target",
+)
+def unread_dropin_directory(ctx: LintContext) -> Iterator[Hit]:
+    unread = ctx.facts.get("unread_dropin_dir")
+    if unread and ctx.files:
+        read = ctx.facts.get("dropin_dir", "")
+        yield Hit(args={"unread": unread, "read": read}, file=ctx.files[0].path, line=1, column=1)
+
+
+@rule(
+    "KATA904",
+    "rs-symlinked-dropin",
+    ERROR,
+    "runtime-rs rejects the drop-in {path} because it is a symbolic link",
+    "runtime-rs checks the type of each config.d entry without following links, so a "
+    "symlinked fragment is refused (despite its message allowing symlinks).",
+    "copy the fragment into config.d instead of linking it",
+)
+def rs_symlinked_dropin(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "rs":
+        return
+    for path in ctx.facts.get("symlinked_dropins", []):
+        yield Hit(args={"path": path}, file=path, line=1, column=1)
+
+
+RULES = (missing_path, not_executable, unread_dropin_directory, rs_symlinked_dropin)

@@ -265,3 +265,31 @@ def test_runtime_rs_rejects_symlinked_dropins(cli: Cli, fake_host: FakeHost) -> 
     result = cli("--host-root", str(fake_host.root), "config", "lint", "--select", "KATA904")
     assert result.exit_code == 1
     assert f"{link}:1:1: KATA904 [error]" in result.stdout
+
+
+def test_fix_table_headers_and_deprecated_values(cli: Cli, tmp_path: Path) -> None:
+    text = CLEAN.replace("[runtime]", "[Runtime]  # the runtime table")
+    path = write(tmp_path, text)
+    assert "[Runtime]" in lint(cli, "--format", "json", path).stdout
+    lint(cli, "--fix", path)
+    assert "[runtime]  # the runtime table\n" in Path(path).read_text()
+    rs_path = write(tmp_path, (FIXTURES / "KATA305.bad.toml").read_text(), "rs.toml")
+    diff = lint(cli, "--diff", rs_path).stdout
+    assert '-virtio_fs_cache = "none"\n+virtio_fs_cache = "never"\n' in diff
+
+
+def test_dragonball_block_driver(cli: Cli, tmp_path: Path) -> None:
+    text = (
+        (FIXTURES / "KATA706.good.toml")
+        .read_text()
+        .replace("[hypervisor.qemu]", "[hypervisor.dragonball]")
+    )
+    text = text.replace('hypervisor_name = "qemu"', 'hypervisor_name = "dragonball"')
+    text = text.replace(
+        'path = "/opt/kata/bin/qemu-system-x86_64"\n', 'block_device_driver = "virtio-scsi"\n'
+    )
+    data = lint(cli, "--format", "json", write(tmp_path, text)).json()
+    messages = [f["message"] for f in data["findings"] if f["code"] == "KATA706"]
+    assert messages == [
+        'block_device_driver = "virtio-scsi" must not be set for dragonball in runtime-rs'
+    ]

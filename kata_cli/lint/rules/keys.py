@@ -63,6 +63,22 @@ def respell_edit(ctx: LintContext, path: tuple[str, ...], value: Any) -> Edit | 
     return Edit(file, line, match.start(2), match.end(4), f"{new_name}{match.group(3)}{new_value}")
 
 
+def _headers_naming(ctx: LintContext, name: str) -> Iterator[tuple[str, int, int]]:
+    """(file, line, 0-based column of the name) of every table header starting with `name`."""
+    from kata_cli.config import locate
+
+    for source in ctx.files:
+        if source.data is None:
+            continue
+        for pos in locate.iter_scan(source.text):
+            if pos.key or not pos.table or pos.table[0] != name:
+                continue
+            text = source.lines[pos.line - 1]
+            start = text.find(name, pos.column - 1)
+            if start >= 0:
+                yield source.path, pos.line, start
+
+
 def catalogue_for(ctx: LintContext, path: tuple[str, ...]) -> dict[str, schema.KeySpec] | None:
     """The catalogue of a table path the Go/rs linter checks for unknown keys here."""
     top = path[0].lower() if ctx.flavour == "go" else path[0]
@@ -198,7 +214,10 @@ def case_variant_key(ctx: LintContext) -> Iterator[Hit]:
     for name in ctx.raw:
         lowered = name.lower()
         if lowered in TOP_LEVEL and name != lowered:
-            yield ctx.hit((name,), key=f"[{name}]", canonical=f"[{lowered}]", effect=effect)
+            for file, line, start in _headers_naming(ctx, name):
+                header_edit = Edit(file, line, start, start + len(name), lowered)
+                args = {"key": f"[{name}]", "canonical": f"[{lowered}]", "effect": effect}
+                yield Hit(args=args, file=file, line=line, column=start + 1, edit=header_edit)
     for verdict, path, _value, catalogue in _classify(ctx):
         if verdict != "case":
             continue

@@ -43,6 +43,7 @@ FORBIDDEN = {
     "clh": ("jailer_path",),
     "remote": ("rootfs_type",),
 }
+DRAGONBALL_BLOCK = ("virtio-blk-pci", "virtio-blk-mmio", "virtio-pmem")
 REQUIRED = {
     "qemu": ("kernel",),
     "clh": ("kernel",),
@@ -220,6 +221,9 @@ def rs_forbidden_key(ctx: LintContext) -> Iterator[Hit]:
             key='block_device_driver = "virtio-blk-mmio"',
             hypervisor="qemu",
         )
+    if ctx.hv_type == "dragonball" and isinstance(driver, str) and driver not in DRAGONBALL_BLOCK:
+        key = f'block_device_driver = "{driver}"'
+        yield ctx.hit(ctx.hv_key("block_device_driver"), key=key, hypervisor="dragonball")
     if ctx.hv_type == "remote" and driver == "nvdimm":
         yield ctx.hit(
             ctx.hv_key("block_device_driver"),

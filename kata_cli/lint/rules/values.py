@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.lint.context import LintContext
-from kata_cli.lint.model import ERROR, Hit, rule
+from kata_cli.lint.model import ERROR, INFO, Edit, Hit, rule
 
 VIRTIOFS = ("virtio-fs", "virtio-fs-nydus")
 
@@ -106,4 +106,35 @@ def experimental_feature(ctx: LintContext) -> Iterator[Hit]:
         yield ctx.value_hit((*ctx.top_path("runtime"), found[0]), f'"{feature}"', feature=feature)
 
 
-RULES = (invalid_value, shared_fs_unsupported, vfio_port, experimental_feature)
+# (flavour, key) -> {old value: new value}
+DEPRECATED = {("rs", "virtio_fs_cache"): {"none": "never"}}
+
+
+@rule(
+    "KATA305",
+    "deprecated-value",
+    INFO,
+    '{key} = "{value}" is the old spelling of "{new}"',
+    "Some values were renamed; the runtime still maps the old spelling, but documentation "
+    "and other tools only know the new one.",
+    "use the new spelling (mechanical: --fix)",
+)
+def deprecated_value(ctx: LintContext) -> Iterator[Hit]:
+    for (flavour, name), renames in DEPRECATED.items():
+        found = ctx.get(ctx.hv, name)
+        if flavour != ctx.flavour or found is None or found[1] not in renames:
+            continue
+        old, new = found[1], renames[found[1]]
+        hit = ctx.value_hit(ctx.hv_key(name), f'"{old}"', key=found[0], value=old, new=new)
+        if hit.file is not None and hit.line is not None and hit.column is not None:
+            source = ctx.source(hit.file)
+            lines = source.lines if source is not None else []
+            if 0 < hit.line <= len(lines) and lines[hit.line - 1][hit.column - 1 :].startswith(
+                f'"{old}"'
+            ):
+                start = hit.column - 1
+                hit.edit = Edit(hit.file, hit.line, start, start + len(old) + 2, f'"{new}"')
+        yield hit
+
+
+RULES = (invalid_value, shared_fs_unsupported, vfio_port, experimental_feature, deprecated_value)

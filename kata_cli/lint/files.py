@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kata_cli.config import discovery, loader
-from kata_cli.errors import ConfigError
+from kata_cli.errors import ConfigError, KataError
 from kata_cli.host import Host
 from kata_cli.lint.source import MAX_BYTES, ParseProblem, SourceFile, load_source
 
@@ -64,10 +64,12 @@ def named(paths: tuple[str, ...]) -> list[list[Located]]:
     for name in paths:
         absolute = os.path.abspath(name)
         if local.is_dir(absolute):
-            for entry in local.listdir_or_empty(absolute):
-                if entry.endswith(".toml"):
-                    display = os.path.join(name, entry)
-                    units.append([Located(display, local, os.path.join(absolute, entry), "main")])
+            entries = [e for e in local.listdir_or_empty(absolute) if e.endswith(".toml")]
+            if not entries:
+                raise KataError(f"{name}: no *.toml files in this directory")
+            for entry in entries:
+                display = os.path.join(name, entry)
+                units.append([Located(display, local, os.path.join(absolute, entry), "main")])
         else:
             units.append([Located(name, local, absolute, "main")])
     return units
@@ -91,6 +93,12 @@ def read(item: Located) -> SourceFile:
 
 def write_fixed(item: Located, text: str) -> None:
     """Write a fixed file atomically, keeping its mode (symlinks: the target is written)."""
-    target = item.fs.resolve(item.path)
-    mode = item.fs.stat(target).st_mode & 0o7777
-    item.fs.write_atomic(target, text.encode("utf-8"), mode=mode)
+    try:
+        target = item.fs.resolve(item.path)
+        mode = item.fs.stat(target).st_mode & 0o7777
+        item.fs.write_atomic(target, text.encode("utf-8"), mode=mode)
+    except OSError as exc:
+        raise KataError(
+            f"cannot write the fixes to {item.display}: {exc.strerror or exc}",
+            "check the file's permissions, or use --diff",
+        ) from None

@@ -7,6 +7,8 @@ import stat
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from kata_cli.lint.registry import RULES
 from tests.conftest import Cli, CliResult, FakeHost
 
@@ -293,3 +295,28 @@ def test_dragonball_block_driver(cli: Cli, tmp_path: Path) -> None:
     assert messages == [
         'block_device_driver = "virtio-scsi" must not be set for dragonball in runtime-rs'
     ]
+
+
+def test_unwritable_fix_is_a_clear_error(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kata_cli.host import Host
+
+    def refuse(self: Host, host_path: str, data: bytes, mode: int = 0o600) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Host, "write_atomic", refuse)
+    path = write(tmp_path, CLEAN.replace("default_memory", "Default_Memory"))
+    result = lint(cli, "--fix", path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"cannot write the fixes to {path}: Permission denied (check the file's permissions, "
+        "or use --diff)\n"
+    )
+    assert "Default_Memory" in Path(path).read_text()
+
+
+def test_directory_without_toml_files(cli: Cli, tmp_path: Path) -> None:
+    result = lint(cli, str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == f"{tmp_path}: no *.toml files in this directory\n"

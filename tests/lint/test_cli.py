@@ -320,3 +320,15 @@ def test_directory_without_toml_files(cli: Cli, tmp_path: Path) -> None:
     result = lint(cli, str(tmp_path))
     assert result.exit_code == 1
     assert result.stderr == f"{tmp_path}: no *.toml files in this directory\n"
+
+
+def test_coloured_output_has_the_same_text(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kata_cli.render.lint_text as lint_text
+
+    path = write(tmp_path, CLEAN.replace("default_memory = 4096", "foo = 1"))
+    plain = lint(cli, path).stdout
+    monkeypatch.setattr(lint_text, "color_enabled", lambda stream: True)
+    coloured = lint(cli, path).stdout
+    assert coloured == plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +20,14 @@ class Outcome:
     diffs: list[str] = field(default_factory=list)
 
 
-def target_arch(arch: str | None) -> str:
-    from kata_cli import probe
+# machine name -> Go architecture name (what the rules and --arch use)
+GO_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 
-    return probe.go_arch(arch) if arch else probe.go_arch()
+
+def target_arch(arch: str | None) -> str:
+    """--arch, else this machine's (os.uname: cheaper to import than `platform`)."""
+    machine = arch or os.uname().machine
+    return GO_ARCH.get(machine, machine)
 
 
 def run_lint(

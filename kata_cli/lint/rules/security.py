@@ -132,9 +132,8 @@ def _annotation_patterns(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], st
 
 
 def _quoted(entry: str) -> str:
-    import json
-
-    return json.dumps(entry)
+    """How the entry is most likely written in the file (a basic string)."""
+    return '"' + entry.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _compile(entry: str) -> re.Pattern[str] | None:

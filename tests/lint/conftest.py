@@ -16,7 +16,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def fixture_options(data: bytes) -> dict[str, str]:
-    """`# lint-options: flavour=rs arch=s390x files=/a,/b executables=/c` on line 1."""
+    """`# lint-options: flavour=rs arch=s390x files=/a,/b executables=/c` on line 1.
+
+    Host files: `files` (small regular files), `executables`, `empty` (zero bytes),
+    `sparse=/path:MiB` (large sparse files). Any of them gives the lint a host root.
+    """
     first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
     if not first.startswith("# lint-options:"):
         return {}
@@ -35,13 +39,17 @@ def lint_fixture(tmp_path: Path) -> LintFixture:
         data = (FIXTURES / name).read_bytes()
         opts = fixture_options(data)
         host = None
-        if "files" in opts or "executables" in opts:
+        if {"files", "executables", "empty", "sparse"} & set(opts):
             root = tmp_path / "host"
-            for kind in ("files", "executables"):
-                for host_path in filter(None, opts.get(kind, "").split(",")):
+            for kind in ("files", "executables", "empty", "sparse"):
+                for entry in filter(None, opts.get(kind, "").split(",")):
+                    host_path, _, mib = entry.partition(":")
                     local = root / host_path.lstrip("/")
                     local.parent.mkdir(parents=True, exist_ok=True)
-                    local.write_bytes(b"\x7fELF")
+                    local.write_bytes(b"" if kind == "empty" else b"\x7fELF")
+                    if kind == "sparse":  # a large file that takes no disk space
+                        with local.open("r+b") as handle:
+                            handle.truncate(int(mib) * 1024 * 1024)
                     local.chmod(0o755 if kind == "executables" else 0o644)
             host = Host(root)
         options = Options(flavour=opts.get("flavour"), arch=opts.get("arch", "amd64"), host=host)

@@ -34,8 +34,8 @@ def test_text_output_lines_and_summary(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == textwrap.dedent(
         f"""\
-        {path}:6:1: KATA203 [warning] `Default_Memory` is spelled `default_memory`; the Go runtime accepts it, runtime-rs would ignore it (fix: use the exact lower-case spelling (mechanical: --fix))
-        {path}:7:1: KATA202 [warning] [hypervisor.qemu] unknown key `foo`: the runtime ignores it (fix: correct the spelling or delete the key)
+        {path}:7:1: KATA203 [warning] `Default_Memory` is spelled `default_memory`; the Go runtime accepts it, runtime-rs would ignore it (fix: use the exact lower-case spelling (mechanical: --fix))
+        {path}:8:1: KATA202 [warning] [hypervisor.qemu] unknown key `foo`: the runtime ignores it (fix: correct the spelling or delete the key)
         Found 2 problems (0 errors, 2 warnings, 0 info) in 1 file; 1 fixable with --fix.
         """
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from kata_cli.config import schema
 from kata_cli.lint.context import LintContext
-from kata_cli.lint.model import WARNING, Hit, rule
+from kata_cli.lint.model import INFO, WARNING, Hit, rule
 
 ARCH_MAX_VCPUS = {"amd64": 240, "s390x": 248, "ppc64le": 128, "riscv64": 512, "arm64": 123}
 
@@ -175,6 +175,67 @@ def no_effect(ctx: LintContext) -> Iterator[Hit]:
             yield ctx.hit((*ctx.hv_path, name), key=name, hypervisor=kind)
 
 
+# Go loader fallbacks when the key is absent: hard-coded, not following the install PREFIX
+GO_FALLBACK_PATHS = {
+    "path": ("/usr/bin/qemu-system-x86_64", ("qemu", "clh", "firecracker", "stratovirt")),
+    "kernel": (
+        "/usr/share/kata-containers/vmlinuz.container",
+        ("qemu", "clh", "firecracker", "stratovirt", "dragonball"),
+    ),
+}
+
+
+@rule(
+    "KATA507",
+    "implicit-asset-path",
+    WARNING,
+    "{key} is not set: the Go runtime falls back to {fallback}{note}",
+    "Without `path` or `kernel` the Go runtime uses hard-coded paths that ignore the "
+    "install prefix (/opt/kata) — for every hypervisor type, so a Cloud Hypervisor "
+    "configuration without `path` looks for QEMU.",
+    "set the key explicitly",
+)
+def implicit_asset_path(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go" or ctx.hv_name is None:
+        return
+    for name, (fallback, kinds) in GO_FALLBACK_PATHS.items():
+        if ctx.hv_type not in kinds or ctx.get(ctx.hv, name) is not None:
+            continue
+        note = f" (even for {ctx.hv_type})" if name == "path" and ctx.hv_type != "qemu" else ""
+        yield ctx.hit(ctx.hv_path, key=name, fallback=fallback, note=note)
+
+
+# (table kind, key) -> (what the reader expects, what the Go runtime really uses)
+GO_SURPRISING_DEFAULTS = {
+    ("runtime", "vfio_mode"): ("guest-kernel", "vfio"),
+    ("hypervisor", "disable_guest_selinux"): ("true", "false"),
+}
+
+
+@rule(
+    "KATA508",
+    "surprising-default",
+    INFO,
+    "{key} is not set: the Go runtime uses {actual}, not the documented default {documented}",
+    "For a few keys the Go runtime's effective default differs from the documented one "
+    "(the constant is overwritten by the struct's zero value): vfio_mode becomes vfio, "
+    "disable_guest_selinux false.",
+    "set the key explicitly to the value you mean",
+)
+def surprising_default(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go" or ctx.hv_name is None:
+        return
+    for (kind, name), (documented, actual) in GO_SURPRISING_DEFAULTS.items():
+        if kind == "runtime":
+            table, path = ctx.runtime, ctx.top_path("runtime")
+        else:
+            table, path = ctx.hv, ctx.hv_path
+            if not schema.HYPERVISOR_KEYS[name].used_by_type(ctx.hv_type):
+                continue
+        if ctx.get(table, name) is None:
+            yield ctx.hit(path, key=name, actual=actual, documented=documented)
+
+
 RULES = (
     memory_reset,
     vcpus_clamped,
@@ -182,4 +243,6 @@ RULES = (
     value_clamped,
     burst_without_rate,
     no_effect,
+    implicit_asset_path,
+    surprising_default,
 )

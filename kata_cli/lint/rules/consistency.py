@@ -362,6 +362,44 @@ def bind_mount_basename(ctx: LintContext) -> Iterator[Hit]:
             seen[base] = mount
 
 
+@rule(
+    "KATA414",
+    "bind-mount-suffix",
+    ERROR,
+    'sandbox_bind_mounts: "{mount}" carries a mount option; the Go runtime takes it as part of the path',
+    "runtime-rs accepts a `:ro`/`:rw` suffix on bind mounts, the Go runtime does not: it "
+    "looks for a file literally named '...:ro' and refuses to start.",
+    "drop the suffix (Go bind mounts are read-only), or use runtime-rs",
+)
+def bind_mount_suffix(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go":
+        return
+    found = ctx.get(ctx.runtime, "sandbox_bind_mounts")
+    if found is None or not isinstance(found[1], list):
+        return
+    for mount in found[1]:
+        if isinstance(mount, str) and mount.endswith((":ro", ":rw")):
+            path_key = (*ctx.top_path("runtime"), found[0])
+            yield ctx.value_hit(path_key, f'"{mount}"', mount=mount)
+
+
+@rule(
+    "KATA415",
+    "snp-id-pair",
+    WARNING,
+    "{present} is set but {missing} is not; SEV-SNP needs both or neither",
+    "The ID block and its authentication structure only make sense together; upstream "
+    "documents this but does not check it, so the guest fails to launch.",
+    "set both snp_id_block and snp_id_auth, or neither",
+)
+def snp_id_pair(ctx: LintContext) -> Iterator[Hit]:
+    block, auth = ctx.hv_value("snp_id_block"), ctx.hv_value("snp_id_auth")
+    if bool(block) == bool(auth):
+        return
+    present, missing = ("snp_id_block", "snp_id_auth") if block else ("snp_id_auth", "snp_id_block")
+    yield ctx.hit(ctx.hv_key(present), present=present, missing=missing)
+
+
 RULES = (
     image_xor_initrd,
     virtio_fs_without_daemon,
@@ -376,4 +414,6 @@ RULES = (
     confidential_mmio,
     empty_kernel_parameter,
     bind_mount_basename,
+    bind_mount_suffix,
+    snp_id_pair,
 )

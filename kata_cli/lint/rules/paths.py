@@ -29,6 +29,7 @@ RESOLVED = {
     ),
 }
 EXECUTABLES = ("path", "jailer_path", "virtio_fs_daemon")
+VSOCK_DEVICE = "/dev/vhost-vsock"
 
 
 def _configured_paths(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], str, str]]:
@@ -142,4 +143,83 @@ def rs_symlinked_dropin(ctx: LintContext) -> Iterator[Hit]:
         yield Hit(args={"path": path}, file=path, line=1, column=1)
 
 
-RULES = (missing_path, not_executable, unread_dropin_directory, rs_symlinked_dropin)
+def _asset_size(ctx: LintContext, name: str) -> tuple[tuple[str, ...], str, int] | None:
+    """(key path, host path, size) of an existing image/initrd file."""
+    host = ctx.host
+    found = ctx.get(ctx.hv, name)
+    if host is None or ctx.hv_name is None or found is None or not isinstance(found[1], str):
+        return None
+    value = found[1]
+    if not value.startswith("/") or not _exists(host, value) or not host.is_file(value):
+        return None
+    try:
+        return ctx.hv_key(name), value, host.stat(value).st_size
+    except OSError:
+        return None
+
+
+@rule(
+    "KATA905",
+    "empty-asset",
+    ERROR,
+    "{key} = {value} is an empty file",
+    "The Go runtime refuses an empty image or initrd when it loads ('image ... is empty'); "
+    "usually a failed download or copy.",
+    "reinstall the guest image / initrd",
+)
+def empty_asset(ctx: LintContext) -> Iterator[Hit]:
+    for name in ("image", "initrd"):
+        found = _asset_size(ctx, name)
+        if found is not None and found[2] == 0:
+            yield ctx.hit(found[0], key=name, value=found[1])
+
+
+@rule(
+    "KATA906",
+    "initrd-larger-than-memory",
+    ERROR,
+    "initrd {value} ({size} MiB) does not fit in default_memory ({memory} MiB)",
+    "The Go runtime refuses an initrd at least as large as the guest memory: the guest "
+    "could not even unpack it.",
+    "raise default_memory or use a smaller initrd (or an image)",
+)
+def initrd_larger_than_memory(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go":
+        return
+    found = _asset_size(ctx, "initrd")
+    memory = ctx.hv_value("default_memory")
+    if found is None or isinstance(memory, bool) or not isinstance(memory, int):
+        return
+    if memory < 256:
+        memory = 2048  # what the runtime would use (KATA501)
+    if found[2] >= memory * 1024 * 1024:
+        size = found[2] // (1024 * 1024)
+        yield ctx.hit(found[0], value=found[1], size=size, memory=memory)
+
+
+@rule(
+    "KATA907",
+    "no-vhost-vsock",
+    ERROR,
+    "{device} does not exist: {hypervisor} guests need vhost-vsock",
+    "The Go runtime checks for /dev/vhost-vsock when it loads a qemu or StratoVirt "
+    "configuration and refuses to start without it ('host system doesn't support vsock').",
+    "load the vhost_vsock kernel module (modprobe vhost_vsock)",
+)
+def no_vhost_vsock(ctx: LintContext) -> Iterator[Hit]:
+    host = ctx.host
+    if host is None or ctx.flavour != "go" or ctx.hv_name not in ("qemu", "stratovirt"):
+        return
+    if not _exists(host, VSOCK_DEVICE):
+        yield ctx.hit(ctx.hv_path, device=VSOCK_DEVICE, hypervisor=ctx.hv_type)
+
+
+RULES = (
+    missing_path,
+    not_executable,
+    unread_dropin_directory,
+    rs_symlinked_dropin,
+    empty_asset,
+    initrd_larger_than_memory,
+    no_vhost_vsock,
+)

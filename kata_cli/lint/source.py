@@ -69,6 +69,12 @@ class SourceFile:
                     found = pos
             if found is not None:
                 return found.line, found.column
+        # a table only written as part of deeper headers (`[proxy.kata]` for `proxy`)
+        width = len(path)
+        inside = [p for p in self._positions.values() if p.path[:width] == path]
+        if inside:
+            first = min(inside, key=lambda p: p.line)
+            return first.line, first.column
         return None
 
     def suppressed(self, line: int) -> tuple[str, ...]:

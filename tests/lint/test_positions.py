@@ -41,3 +41,9 @@ def test_placeholder_column() -> None:
     text = BASE.replace("default_memory = 4096", 'firmware = "/opt/@PREFIX@/fw.bin"')
     _line, _column, rest = _at(text, "KATA601")
     assert rest.startswith("@PREFIX@")
+
+
+def test_table_only_written_as_a_deeper_header() -> None:
+    text = BASE + '\n[proxy.kata]\npath = "/usr/libexec/kata-proxy"\n'
+    _line, _column, rest = _at(text, "KATA201")
+    assert rest == "[proxy.kata]"

@@ -59,12 +59,12 @@ def cpu_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         return
     cpu = ctx.cpu
     if cpu.error is not None:
-        yield VENDOR.failed(cpu.error)
+        # cannot verify is not "unsupported": the fix is access to the file, not a new CPU
+        yield VENDOR.failed(cpu.error, FLAGS.remedy)
         return
     vendor = ctx.vendor
     if vendor is None:
-        found = cpu.vendor_id or "none"
-        yield VENDOR.failed(f"Unknown CPU Type: vendor_id is {found!r}")
+        yield VENDOR.failed(_unknown_vendor(cpu.text or "", cpu.vendor_id))
         return
     if not probe.has_word(cpu.block, vendor.match):
         yield VENDOR.failed(
@@ -84,6 +84,14 @@ def cpu_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     flags = " ".join(cpu.flags)
     for flag in vendor.flags:
         yield _flag_result(ctx, vendor, flag, flags)
+
+
+def _unknown_vendor(text: str, vendor_id: str | None) -> str:
+    if not text.strip():
+        return f"Unknown CPU Type: {probe.CPUINFO} is empty"
+    if vendor_id is None:
+        return f"Unknown CPU Type: the first CPU block of {probe.CPUINFO} has no vendor_id line"
+    return f"Unknown CPU Type: vendor_id is {vendor_id!r}"
 
 
 def _flag_result(

@@ -45,6 +45,8 @@ def redact_results(results: list[SectionResult], redactor: Redactor) -> None:
 def _redact_item(item: Item, redactor: Redactor) -> None:
     item.title = redactor.text(item.title)
     item.text = redactor.text(item.text)
+    if item.full_text is not None:
+        item.full_text = redactor.text(item.full_text)
     if item.detail:
         item.detail = redactor.text(item.detail)
     if item.argv:

@@ -1,4 +1,8 @@
-"""`--output FILE.tar.gz`: the Markdown report (untruncated), the JSON, every raw output."""
+"""`--output FILE.tar.gz`: the Markdown report (untruncated), the JSON, every raw output.
+
+An item whose shown text is an excerpt (log lines bounded by --max-lines, filtered kernel
+log) is written whole (`Item.full_text`), so the archive keeps what the report cut.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +31,11 @@ def members(report: Report) -> dict[str, bytes]:
     }
     for s_index, section in enumerate(report.sections, start=1):
         for i_index, item in enumerate(section.items, start=1):
-            if not item.text:
+            text = item.text if item.full_text is None else item.full_text
+            if not text:
                 continue
             name = f"{top}/sections/{s_index:02d}-{section.id}/{i_index:02d}-{slug(item.title)}.txt"
-            files[name] = item.text.encode()
+            files[name] = text.encode()
     return files
 
 

@@ -15,5 +15,9 @@ def render(report: Report) -> str:
 
     from kata_cli.render.jsonout import to_data
 
+    data = to_data(report)
+    for section in data["sections"]:
+        for item in section["items"]:
+            item.pop("full_text", None)  # archive-only: the JSON keeps the bounded output
     # default=str: probes may hand over values JSON lacks (TOML datetimes, paths)
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -80,6 +80,8 @@ class Item:
     duration: float | None = None
     detail: str | None = None  # e.g. "exit 1", "timed out after 1.0s", "could not read: ..."
     data: Any = None  # structured (JSON-able) form, when there is one
+    # the whole output when `text` is a bounded or filtered excerpt: kept for the archive only
+    full_text: str | None = None
 
 
 @dataclass

@@ -42,6 +42,7 @@ CHROOT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/s
 KATA_BIN_DIRS = ("/opt/kata/bin", "/usr/local/bin", "/usr/bin")
 
 DEADLINE_GRACE = 0.25  # seconds kept before the deadline to reap a command and record it
+INTERRUPT_GRACE = 2.0  # seconds spent ending the commands still running after Ctrl-C
 
 Progress = Callable[[int, int, str], None]
 
@@ -65,6 +66,7 @@ class Context:
         self._config: Config | None = None
         self._config_error: str | None = None
         self._config_loaded = False
+        self.interrupted = False  # set on Ctrl-C: no new command is started
 
     # -- time --------------------------------------------------------------------------
     def remaining(self) -> float:
@@ -136,6 +138,9 @@ class Context:
         program = argv[0] if argv[0].startswith("/") else self.which(argv[0], extra_dirs)
         if program is None:
             item.status, item.detail = NOT_FOUND, f"{argv[0]}: not found"
+            return item
+        if self.interrupted:
+            item.status, item.detail = SKIPPED, "not run: interrupted"
             return item
         left = self.remaining()
         if left <= 0:
@@ -272,6 +277,26 @@ def _work(task: _Task) -> None:
     task.ended = time.monotonic()
 
 
+def _stop(ctx: Context, pending: list[_Task], threads: Sequence[threading.Thread]) -> None:
+    """After Ctrl-C: start nothing more and end every command the workers still run.
+
+    A worker may be between starting a program and registering it, or a probe may go on
+    to its next command, so killing once is not enough: kill until the workers are done
+    (bounded; a probe stuck on I/O cannot keep the process alive, its thread is a daemon).
+    """
+    from kata_cli.host import kill_running
+
+    ctx.interrupted = True
+    pending.clear()
+    end = time.monotonic() + INTERRUPT_GRACE
+    while True:
+        kill_running()
+        alive = [thread for thread in threads if thread.is_alive()]
+        if not alive or time.monotonic() >= end:
+            return
+        alive[0].join(0.05)
+
+
 def run_sections(
     ctx: Context, sections: Sequence[Section], progress: Progress | None = None
 ) -> tuple[list[SectionResult], bool]:
@@ -308,22 +333,23 @@ def run_sections(
             if progress is not None:
                 progress(finished[0], len(tasks), task.label)
 
-    for _ in range(min(MAX_WORKERS, len(tasks))):
-        threading.Thread(target=worker, name="collect-data", daemon=True).start()
-    with cond:
-        try:
+    threads = [
+        threading.Thread(target=worker, name="collect-data", daemon=True)
+        for _ in range(min(MAX_WORKERS, len(tasks)))
+    ]
+    try:  # Ctrl-C may land while threads are still being started: cover that too
+        for thread in threads:
+            thread.start()
+        with cond:
             while finished[0] < len(tasks):
                 left = ctx.remaining()
                 if left <= 0:
                     break
                 cond.wait(timeout=left)
-        except KeyboardInterrupt:
-            pending.clear()  # start nothing more; main() reports the interruption
-            from kata_cli.host import kill_running
-
-            kill_running()  # and end the commands already running in worker threads
-            raise
-        snapshot = [(task, task.done, list(task.items)) for task in tasks]
+            snapshot = [(task, task.done, list(task.items)) for task in tasks]
+    except KeyboardInterrupt:
+        _stop(ctx, pending, threads)
+        raise  # main() reports the interruption (exit 130)
     expired = any(not done for _, done, _ in snapshot)
 
     by_section: dict[int, list[tuple[int, list[Item]]]] = {}

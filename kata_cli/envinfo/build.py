@@ -210,9 +210,15 @@ def _host(host: Host, config: Config, capable: bool | None, warnings: list[str])
             "cannot read /proc/version: file does not exist",
             "is /proc mounted under the host root?",
         ) from None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise HostError(f"cannot read /proc/version: {_reason(exc)}") from None
+    except ValueError as exc:
         raise HostError(f"cannot read /proc/version: {exc}") from None
-    name, distro_version = probe.os_release(host)
+    try:
+        name, distro_version = probe.os_release(host)
+    except OSError as exc:  # missing files are skipped; other read errors fail, as upstream
+        where = exc.filename or "/etc/os-release"
+        raise HostError(f"cannot read {host.to_host_path(where)}: {_reason(exc)}") from None
     try:
         cpu = probe.read_cpuinfo(host)
         vendor, model = cpu.vendor, cpu.model
@@ -240,6 +246,11 @@ def _host(host: Host, config: Config, capable: bool | None, warnings: list[str])
         VMContainerCapable=capable,
         SupportVSocks=host.exists("/dev/vhost-vsock"),
     )
+
+
+def _reason(exc: OSError) -> str:
+    """`permission denied`, not `[Errno 13] Permission denied: '/long/local/path'`."""
+    return (exc.strerror or str(exc)).lower()
 
 
 def _capable(host: Host, config: Config, warnings: list[str]) -> bool:

@@ -126,6 +126,7 @@ def security_probe(ctx: Context) -> Iterator[Item]:
 
 
 def _kernel_lines(ctx: Context, item: Item) -> Item:
+    item.full_text = item.text or None  # the whole kernel log goes to the archive
     lines = [line for line in item.text.splitlines() if KERNEL_LOG_PATTERN.search(line)]
     total = len(lines)
     lines = lines[-ctx.options.max_lines :] if ctx.options.max_lines else []

@@ -60,7 +60,8 @@ def _journal(
     if item.status == NOT_FOUND:
         item.detail = "journalctl not found: no systemd journal to read (this is not 'no problems')"
         return item, []
-    lines = [line for line in item.text.splitlines() if line.strip() and not line.startswith("-- ")]
+    raw = item.text
+    lines = [line for line in raw.splitlines() if line.strip() and not line.startswith("-- ")]
     if keep is not None:
         lines = [line for line in lines if keep(line)]
     if item.status != "ok":
@@ -70,6 +71,8 @@ def _journal(
     item.detail = f"{item.detail}; {note}"
     if not lines:
         item.text = "No matching journal lines in the period.\n"
+    if raw and raw != item.text:
+        item.full_text = raw  # the report shows the excerpt, the archive keeps all of it
     return item, lines
 
 
@@ -109,7 +112,8 @@ def probe(ctx: Context) -> Iterator[Item]:
         if cut:
             note += f"; only the last {MAX_LOG_FILE // (1024 * 1024)} MiB of the file read"
         text = "\n".join(kept) + "\n" if kept else "No matching lines.\n"
-        yield Item("file", title, path=path, text=text, detail=note)
+        full = "\n".join(lines) + "\n" if len(kept) < len(lines) else None
+        yield Item("file", title, path=path, text=text, detail=note, full_text=full)
     if sandbox:
         ordered = sorted(dict.fromkeys(merged), key=sort_key)
         kept, note = bounded(ordered, ctx.options.max_lines)
@@ -119,6 +123,7 @@ def probe(ctx: Context) -> Iterator[Item]:
             text="\n".join(kept) + "\n" if kept else "No log line carries this id.\n",
             detail=note,
             status="ok" if kept else FAILED,
+            full_text="\n".join(ordered) + "\n" if len(kept) < len(ordered) else None,
         )
 
 

@@ -1,0 +1,98 @@
+"""`kata-cli check` on hostile hosts: every failure is one line or a verdict, never a crash."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from tests.checks.test_check_cli import NOT_CAPABLE, check
+
+
+def _one_line_errors(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert "internal error" not in stderr
+
+
+def test_empty_cpuinfo_says_so(cli, fake_host, as_user):
+    fake_host.intel()
+    fake_host.file("/proc/cpuinfo", "")
+    result = check(cli, fake_host, "-n", "--json")
+    assert result.exit_code == 1
+    vendor = next(c for c in result.json()["checks"] if c["id"] == "cpu.vendor")
+    assert vendor["status"] == "fail"
+    assert "/proc/cpuinfo is empty" in vendor["detail"]
+    assert "'none'" not in vendor["detail"]
+
+
+def test_cpu_block_without_vendor_line(cli, fake_host, as_user):
+    fake_host.intel()
+    fake_host.file("/proc/cpuinfo", "processor\t: 0\nflags\t\t: vmx lm sse4_1\n")
+    result = check(cli, fake_host, "-n")
+    assert result.exit_code == 1
+    assert "has no vendor_id line" in result.stderr
+
+
+def test_unreadable_cpuinfo_remedy_is_about_access(cli, fake_host, as_user, monkeypatch):
+    """ "Cannot verify" must not tell the user to buy an Intel or AMD CPU."""
+    from kata_cli.host import Host
+
+    fake_host.intel()
+    real = Host.read_bytes
+
+    def denied(self, host_path, limit=None):
+        if host_path == "/proc/cpuinfo":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self.path(host_path)))
+        return real(self, host_path, limit)
+
+    monkeypatch.setattr(Host, "read_bytes", denied)
+    result = check(cli, fake_host, "-n", "--json")
+    assert result.exit_code == 1
+    vendor = next(c for c in result.json()["checks"] if c["id"] == "cpu.vendor")
+    assert vendor["detail"] == "cannot read /proc/cpuinfo: Permission denied"
+    assert "readable" in vendor["remedy"] and "Intel" not in vendor["remedy"]
+
+
+@pytest.mark.parametrize(
+    "breakage", ["empty-root", "garbage-config", "two-hypervisors", "non-utf8", "dirs"]
+)
+@pytest.mark.parametrize("mode", [(), ("-v",), ("--json",)])
+def test_hostile_hosts(cli, fake_host, as_user, breakage, mode):
+    if breakage != "empty-root":
+        fake_host.intel()
+    else:
+        fake_host.dir("/")
+    if breakage == "garbage-config":
+        fake_host.file("/etc/kata-containers/configuration.toml", b"\x00\xff[[ not toml\n")
+    elif breakage == "two-hypervisors":
+        fake_host.file(
+            "/etc/kata-containers/configuration.toml",
+            '[hypervisor.qemu]\npath = "/a"\n[hypervisor.clh]\npath = "/b"\n',
+        )
+    elif breakage == "non-utf8":
+        fake_host.file("/proc/cpuinfo", b"processor\t: 0\nvendor_id\t: Genuine\xffIntel\n")
+        fake_host.file("/proc/meminfo", b"MemTotal: \xff kB\n")
+    elif breakage == "dirs":
+        for path in ("/proc/cpuinfo", "/proc/meminfo"):
+            fake_host.remove(path)
+            fake_host.dir(path)
+    result = check(cli, fake_host, "-n", *mode)
+    assert result.exit_code == 1
+    _one_line_errors(result.stderr)
+    if breakage in ("garbage-config", "two-hypervisors"):
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert "configuration.toml" in result.stderr
+    elif mode == ("--json",):
+        assert result.json()["capable"] is False
+    else:
+        assert NOT_CAPABLE in result.stderr
+
+
+def test_host_root_that_is_a_file(cli, tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("")
+    result = cli("--host-root", str(target), "check", "-n")
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "not a directory" in result.stderr

@@ -1,0 +1,139 @@
+"""collect-data on hostile hosts, the full logs in the archive, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.collect.conftest import MARK, stub
+from tests.collect.markdown_check import assert_well_formed
+from tests.collect.test_command import items, quick_docker, run
+from tests.conftest import PINNED_ENV, REPO
+
+
+def test_archive_keeps_the_whole_journal_the_report_cuts(cli, seeded, stubs, tmp_path):
+    quick_docker(stubs)
+    target = tmp_path / "bundle.tar.gz"
+    result = run(cli, seeded, stubs, "--max-lines", "10", "--output", str(target))
+    assert result.exit_code == 0, result.stderr
+    with tarfile.open(target) as tar:
+        contents = {m.name: tar.extractfile(m).read().decode() for m in tar.getmembers()}
+    journal = next(data for name, data in contents.items() if "Kata-components-journal" in name)
+    assert 'msg=\\"tick 0\\"' in journal or 'msg="tick 0"' in journal  # the first line too
+    assert len(journal.splitlines()) > 3000
+    for name, data in contents.items():
+        assert MARK not in data, name
+    report = json.loads(next(d for n, d in contents.items() if n.endswith("report.json")))
+    shown = items(report, "logs")[0]
+    assert len(shown["text"].splitlines()) == 10
+    assert "full_text" not in shown  # the JSON keeps its documented, bounded shape
+    markdown = next(d for n, d in contents.items() if n.endswith("report.md"))
+    assert "tick 0\\" not in markdown and 'tick 0"' not in markdown
+
+
+def test_archive_keeps_the_whole_kernel_log(cli, seeded, stubs, tmp_path):
+    quick_docker(stubs)
+    target = tmp_path / "bundle.tar.gz"
+    assert run(cli, seeded, stubs, "--output", str(target)).exit_code == 0
+    with tarfile.open(target) as tar:
+        kernel = next(
+            tar.extractfile(m).read().decode()
+            for m in tar.getmembers()
+            if "/10-kernel-log/" in m.name
+        )
+    assert "usb 1-1: new device" in kernel  # filtered out of the report, kept here
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    ["empty-root", "empty-cpuinfo", "garbage-config", "two-hypervisors", "non-utf8", "dirs"],
+)
+def test_hostile_hosts_still_give_a_report(cli, fake_host, stubs, breakage):
+    quick_docker(stubs)
+    if breakage != "empty-root":
+        fake_host.intel()
+    if breakage == "empty-cpuinfo":
+        fake_host.file("/proc/cpuinfo", "")
+    elif breakage == "garbage-config":
+        fake_host.config("this is [[ not toml\n")
+        fake_host.file("/etc/kata-containers/configuration.toml", b"\x00\xff[[\n")
+    elif breakage == "two-hypervisors":
+        fake_host.file(
+            "/etc/kata-containers/configuration.toml",
+            '[hypervisor.qemu]\npath = "/a"\n[hypervisor.clh]\npath = "/b"\n',
+        )
+    elif breakage == "non-utf8":
+        fake_host.file("/proc/cpuinfo", b"processor\t: 0\nvendor_id\t: Genuine\xffIntel\n")
+        fake_host.file("/proc/version", b"Linux version \xff\xfe\n")
+        fake_host.file("/etc/containerd/config.toml", b'password = "\xff-SEKRIT"\n')
+    elif breakage == "dirs":
+        for path in ("/proc/cpuinfo", "/proc/version", "/proc/meminfo", "/etc/os-release"):
+            fake_host.remove(path)
+            fake_host.dir(path)
+    result = run(cli, fake_host, stubs, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    report = result.json()
+    assert report["schema"] == "kata-cli/collect-data/1"
+    assert MARK not in result.stdout
+    markdown = run(cli, fake_host, stubs)
+    assert markdown.exit_code == 0
+    assert_well_formed(markdown.stdout)
+
+
+def _wait_for(condition, limit: float = 10.0) -> bool:
+    """Poll an observable condition (a pid file, a process state) up to a bound."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+def test_ctrl_c_exits_130_and_leaves_no_child(seeded, stubs, tmp_path):
+    """SIGINT while commands hang: status 130, no output file, every stub process ended."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    for name in ("docker", "kubectl"):
+        stub(stubs, name, f"echo $$ > {pids}/{name}-$$\nexec /bin/sleep 60\n")
+    target = tmp_path / "never.tar.gz"
+    env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV}
+    env.update({"PATH": f"{stubs}:/usr/bin:/bin", "NO_COLOR": "1", "PYTHONPATH": str(REPO)})
+    argv = [sys.executable, "-m", "kata_cli", "--host-root", str(seeded.root), "collect-data"]
+    proc = subprocess.Popen(
+        [*argv, "--timeout", "60", "--output", str(target)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert _wait_for(lambda: len(list(pids.iterdir())) >= 3), "stubs never started"
+        started = [int(p.name.rsplit("-", 1)[1]) for p in pids.iterdir()]
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    assert not target.exists()
+    assert _wait_for(lambda: all(_gone(pid) for pid in started), 5), started

@@ -214,6 +214,33 @@ def no_vhost_vsock(ctx: LintContext) -> Iterator[Hit]:
         yield ctx.hit(ctx.hv_path, device=VSOCK_DEVICE, hypervisor=ctx.hv_type)
 
 
+@rule(
+    "KATA908",
+    "exceeds-host",
+    WARNING,
+    "{key} = {value} is more than this host has ({limit} {unit}); the runtime uses {limit}",
+    "vCPU and memory limits above what the host offers are silently lowered to the host's "
+    "CPU count and RAM, so the configuration promises more than the guest gets.",
+    "use 0 (= the host's) or a value the host can provide",
+)
+def exceeds_host(ctx: LintContext) -> Iterator[Hit]:
+    host = ctx.host
+    if host is None or ctx.hv_name is None:
+        return
+    from kata_cli import probe
+
+    cpus, memory = probe.cpu_count(host), probe.mem_total_mib(host)
+    checks = (("default_vcpus", cpus, "CPUs"), ("default_maxvcpus", cpus, "CPUs"))
+    if memory:
+        checks += (("default_maxmemory", memory, "MiB"),)
+    for name, limit, unit in checks:
+        found = ctx.get(ctx.hv, name)
+        if found is None or isinstance(found[1], bool) or not isinstance(found[1], int | float):
+            continue
+        if limit and found[1] > limit:
+            yield ctx.hit(ctx.hv_key(name), key=name, value=found[1], limit=limit, unit=unit)
+
+
 RULES = (
     missing_path,
     not_executable,
@@ -222,4 +249,5 @@ RULES = (
     empty_asset,
     initrd_larger_than_memory,
     no_vhost_vsock,
+    exceeds_host,
 )

@@ -230,9 +230,9 @@ def exceeds_host(ctx: LintContext) -> Iterator[Hit]:
     from kata_cli import probe
 
     cpus, memory = probe.cpu_count(host), probe.mem_total_mib(host)
-    checks = (("default_vcpus", cpus, "CPUs"), ("default_maxvcpus", cpus, "CPUs"))
+    checks = [("default_vcpus", cpus, "CPUs"), ("default_maxvcpus", cpus, "CPUs")]
     if memory:
-        checks += (("default_maxmemory", memory, "MiB"),)
+        checks.append(("default_maxmemory", memory, "MiB"))
     for name, limit, unit in checks:
         found = ctx.get(ctx.hv, name)
         if found is None or isinstance(found[1], bool) or not isinstance(found[1], int | float):

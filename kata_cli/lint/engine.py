@@ -76,7 +76,9 @@ def lint_sources(
 
 
 def _enabled(rule: Rule, options: Options) -> bool:
-    if options.select and not registry.matches(rule.code, options.select):
+    # a file that cannot be read is always reported, whatever --select names (not --ignore)
+    selected = rule.family == "syntax" or registry.matches(rule.code, options.select)
+    if options.select and not selected:
         return False
     return not registry.matches(rule.code, options.ignore)
 

@@ -332,3 +332,11 @@ def test_coloured_output_has_the_same_text(
     monkeypatch.setattr(lint_text, "color_enabled", lambda stream: True)
     coloured = lint(cli, path).stdout
     assert coloured == plain
+
+
+def test_syntax_errors_are_reported_whatever_is_selected(cli: Cli) -> None:
+    path = str(FIXTURES / "KATA001.bad.toml")
+    result = lint(cli, "--select", "KATA2", path)
+    assert result.exit_code == 1
+    assert "KATA001" in result.stdout
+    assert lint(cli, "--ignore", "KATA0", path).exit_code == 0

@@ -137,3 +137,22 @@ def test_ctrl_c_exits_130_and_leaves_no_child(seeded, stubs, tmp_path):
     assert b"Traceback" not in err
     assert not target.exists()
     assert _wait_for(lambda: all(_gone(pid) for pid in started), 5), started
+
+
+@pytest.mark.parametrize("program", ["journalctl", "dmesg"])
+def test_a_hanging_log_source_costs_one_timeout(cli, seeded, stubs, program):
+    """The journal and kernel-log probes do not run a second query after a hang."""
+    quick_docker(stubs)
+    stub(stubs, program, "exec /bin/sleep 30\n")
+    start = time.monotonic()
+    result = run(cli, seeded, stubs, "--json", "--timeout", "1", "--deadline", "20")
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 0, result.stderr
+    assert elapsed < 1 + 2
+    report = result.json()
+    section = "logs" if program == "journalctl" else "kernel-log"
+    statuses = [item["status"] for item in items(report, section)]
+    if program == "dmesg":
+        assert statuses == ["timed-out"]  # no journalctl -k fallback after a hang
+    else:
+        assert statuses[:2] == ["timed-out", "skipped"]

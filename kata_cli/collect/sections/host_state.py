@@ -7,7 +7,7 @@ import re
 import stat
 from collections.abc import Iterator
 
-from kata_cli.collect.model import FAILED, Item, Section
+from kata_cli.collect.model import FAILED, TIMED_OUT, Item, Section
 from kata_cli.collect.runner import Context
 
 MODULES = (
@@ -142,6 +142,8 @@ def kernel_log_probe(ctx: Context) -> Iterator[Item]:
         yield _kernel_lines(ctx, item)
         return
     yield item  # e.g. dmesg_restrict for non-root: say so, then try the journal's copy
+    if item.status == TIMED_OUT:
+        return  # a hung kernel log is the finding; do not spend a second --timeout
     from kata_cli.collect.sections.logs import journal_since
 
     since = f"--since={journal_since(ctx.options.since)}"

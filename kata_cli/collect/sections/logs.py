@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from kata_cli.collect.model import FAILED, NOT_FOUND, Item, Section
+from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Section
 from kata_cli.collect.runner import Context
 
 # syslog identifiers of the Go runtime (`kata`), its older name, and other components
@@ -87,13 +87,19 @@ def probe(ctx: Context) -> Iterator[Item]:
     item, lines = _journal(ctx, [*base, "-n", limit, *ids], "Kata components (journal)", mine)
     merged += lines
     yield item
-    if item.status != NOT_FOUND:
+    containerd_title = "containerd unit lines from Kata shims (journal)"
+    if item.status == TIMED_OUT:
+        # a journal that hangs once hangs again: one --timeout, not two, for the section
+        yield Item(
+            "command",
+            containerd_title,
+            status=SKIPPED,
+            detail="not run: journalctl timed out on the query above",
+        )
+    elif item.status != NOT_FOUND:
         # runtime-rs and shim output often lands in containerd's unit log
         item, lines = _journal(
-            ctx,
-            [*base, "-n", limit, "-u", "containerd"],
-            "containerd unit lines from Kata shims (journal)",
-            mine or is_kata_line,
+            ctx, [*base, "-n", limit, "-u", "containerd"], containerd_title, mine or is_kata_line
         )
         merged += lines
         yield item

@@ -1,17 +1,11 @@
 #!/usr/bin/env python3
 """`kata-cli config lint` of all shipped Kata configuration files in one process
 (29 files in ../shared/kata-configs) against bare `python3 -c pass` (goal: ratio <= 3).
-
-Measured twice: as the environment is (with PYTHONDONTWRITEBYTECODE=1 every module is
-compiled from source on every run), and with a bytecode cache in a temporary directory,
-as an installed package runs.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,10 +31,6 @@ def main() -> None:
         print(f"no configuration files under {CONFIGS}; nothing to measure")
         return
     measure("", files, None)
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        with tempfile.TemporaryDirectory(prefix="kata-cli-bench-") as cache:
-            env = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": cache}
-            measure(", bytecode cached", files, env)
 
 
 if __name__ == "__main__":

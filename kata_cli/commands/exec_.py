@@ -27,6 +27,13 @@ MAX_PORT = 0xFFFFFFFF
     show_default=True,
     help="Seconds a one-shot command may take, shell start included.",
 )
+@click.option(
+    "--window-size/--no-window-size",
+    default=True,
+    show_default=True,
+    help="Type `stty rows R cols C` into the guest shell at start and, after a resize, "
+    "once it is idle at a prompt (interactive terminal sessions only).",
+)
 @pass_app
 def exec_(
     app: AppContext,
@@ -34,6 +41,7 @@ def exec_(
     command: tuple[str, ...],
     kata_debug_port: int,
     timeout: float,
+    window_size: bool,
 ) -> None:
     """Enter the guest debug console of SANDBOX_ID, or run `-- CMD ARGS...` in it.
 
@@ -45,15 +53,17 @@ def exec_(
     Without a terminal, stdin is sent to the guest shell and EOF ends the session.
     With a command, only its output is printed and its exit status becomes ours.
     """
+    import sys
     import time
 
-    from kata_cli.console.session import ESCAPE_HELP, interactive_session
+    from kata_cli.console.session import ESCAPE_HELP, guard_standard_fds, interactive_session
     from kata_cli.errors import VerdictFailure
-    from kata_cli.render.terminal import err, note, out_bytes, stream_is_tty
+    from kata_cli.render.terminal import err, note, stream_is_tty
     from kata_cli.shim.agenturl import DEFAULT_DEBUG_PORT, parse_agent_url
     from kata_cli.shim.debugconsole import agent_url_for, dial_debug_console
     from kata_cli.shim.sandboxes import locate_sandbox
 
+    guard_standard_fds()  # before any socket exists: none may land on fds 0-2
     host = app.host
     ref = locate_sandbox(host, sandbox_id)
     if ref.container:
@@ -70,13 +80,22 @@ def exec_(
         if command:
             from kata_cli.console.oneshot import run_oneshot
 
-            _, status = run_oneshot(sock, list(command), timeout=timeout, on_output=out_bytes)
+            _, status = run_oneshot(sock, list(command), timeout=timeout, on_output=_write_stdout)
             if status != 0:
                 raise VerdictFailure("", exit_code=status & 0xFF)
             return
-        import sys
-
         if stream_is_tty(sys.stdin):
             err(f"Connected to the debug console of sandbox {ref.id}. {ESCAPE_HELP}.")
-        sys.stdout.flush()
-        interactive_session(sock, stdin_fd=0, stdout_fd=1)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        interactive_session(sock, stdin_fd=0, stdout_fd=1, window_size=window_size)
+
+
+def _write_stdout(data: bytes) -> None:
+    """Guest output, byte-exact (dropped when stdout was closed: sys.stdout is None)."""
+    import sys
+
+    from kata_cli.render.terminal import out_bytes
+
+    if sys.stdout is not None:
+        out_bytes(data)

@@ -17,6 +17,7 @@ HANDSHAKE_TIMEOUT = 10.0
 # Pause between attempts, so a missing socket does not spin the CPU.
 RETRY_PAUSE = 0.05
 _MAX_REPLY = 512
+_NO_CONSOLE = "is debug_console_enabled = true in the agent configuration?"
 
 
 class HandshakeRefused(Exception):
@@ -32,7 +33,7 @@ def connect_hybrid_vsock(
     upstream's message. `display` is the path named in messages (default `uds_path`).
     """
     shown = display or uds_path
-    last_reply = b""
+    hint = _NO_CONSOLE
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -40,15 +41,17 @@ def connect_hybrid_vsock(
         try:
             return _attempt(uds_path, port, min(remaining, HANDSHAKE_TIMEOUT))
         except HandshakeRefused as exc:
-            last_reply = exc.args[0] if exc.args else b""
-        except OSError:
-            pass
+            reply = exc.args[0] if exc.args else b""
+            if reply:
+                text = reply.decode("utf-8", "backslashreplace").strip()
+                hint = f"the hypervisor answered {text!r}; {_NO_CONSOLE}"
+            else:
+                hint = f"the hypervisor closed the connection; {_NO_CONSOLE}"
+        except TimeoutError:
+            hint = f"the hypervisor did not answer the CONNECT line; {_NO_CONSOLE}"
+        except OSError as exc:
+            hint = f"cannot connect to {shown}: {exc.strerror or exc}"
         time.sleep(min(RETRY_PAUSE, max(0.0, deadline - time.monotonic())))
-    hint = None
-    if last_reply:
-        hint = f"the hypervisor answered {last_reply.decode('utf-8', 'replace').strip()!r}"
-    else:
-        hint = "is debug_console_enabled = true in the agent configuration?"
     raise KataError(
         "rpc error: code = DeadlineExceeded desc = timed out connecting to hybrid vsocket "
         f"hvsock:{shown}:{port}",

@@ -61,6 +61,36 @@ def run_oneshot(
             f"the guest console closed before the shell started the command ({exc.strerror or exc})"
         ) from None
     parser = MarkerParser(marker)
+    try:
+        _collect(sock, parser, deadline, timeout, on_output)
+    except (KeyboardInterrupt, KataError):
+        _interrupt_guest(sock)
+        raise
+    try:
+        sock.settimeout(1.0)
+        sock.sendall(b"exit\n")
+    except OSError:
+        pass
+    assert parser.status is not None
+    return parser.output, parser.status
+
+
+def _interrupt_guest(sock: socket.socket) -> None:
+    """Interrupted or timed out: stop the guest command too (Ctrl-C on its pty), end the shell."""
+    try:
+        sock.settimeout(0.5)
+        sock.sendall(b"\x03\nexit\n")
+    except OSError:
+        pass
+
+
+def _collect(
+    sock: socket.socket,
+    parser: MarkerParser,
+    deadline: float,
+    timeout: float,
+    on_output: Callable[[bytes], None] | None,
+) -> None:
     while not parser.done:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -85,13 +115,6 @@ def run_oneshot(
             chunk = parser.take()
             if chunk:
                 on_output(chunk)
-    try:
-        sock.settimeout(1.0)
-        sock.sendall(b"exit\n")
-    except OSError:
-        pass
-    assert parser.status is not None
-    return parser.output, parser.status
 
 
 def _timeout(parser: MarkerParser, timeout: float) -> KataError:

@@ -1,8 +1,10 @@
 """Relay a local terminal (or pipes) to a guest console socket.
 
 With a terminal on stdin: raw mode, always restored (guest closes, escape sequence,
-signal, error); the window size is sent at start and on SIGWINCH; Ctrl-] then `q`
-(or `.`) ends the session without touching the guest shell. Without a terminal: stdin
+signal, error); Ctrl-] then `q` (or `.`) ends the session without touching the guest
+shell. The window size is typed into the guest shell as a ` stty rows R cols C` line
+(the console has no control channel): at start, and after SIGWINCH only once the guest
+sits at a shell prompt with an empty input line (see `_WindowSizer`). Without a terminal: stdin
 is copied to the guest and guest output to stdout; EOF on stdin sends an end-of-file
 (Ctrl-D) to the guest shell, and the session ends when the guest closes or has been
 quiet for `DRAIN_QUIET` seconds.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import selectors
 import signal
 import socket
@@ -40,13 +43,47 @@ class SessionTerminated(KataError):
         self.exit_code = 128 + signum
 
 
-def interactive_session(sock: socket.socket, *, stdin_fd: int = 0, stdout_fd: int = 1) -> int:
-    """Relay stdin/stdout to `sock` until the session ends; returns the exit status (0)."""
+def interactive_session(
+    sock: socket.socket, *, stdin_fd: int = 0, stdout_fd: int = 1, window_size: bool = True
+) -> int:
+    """Relay stdin/stdout to `sock` until the session ends; returns the exit status (0).
+
+    `window_size=False`: never type `stty` lines into the guest (terminal sessions only).
+    """
     # Reads only happen when select() says data is there; the timeout bounds sends.
     sock.settimeout(SEND_TIMEOUT)
-    if os.isatty(stdin_fd):
-        return _tty_session(sock, stdin_fd, stdout_fd)
+    if not _fd_usable(stdin_fd, sock):
+        stdin_fd = -1  # closed stdin: behave as if it were empty
+    elif os.isatty(stdin_fd):
+        return _tty_session(sock, stdin_fd, stdout_fd, window_size)
     return _pipe_session(sock, stdin_fd, stdout_fd)
+
+
+def _fd_usable(fd: int, sock: socket.socket) -> bool:
+    """False for a closed descriptor (or one the socket itself now occupies)."""
+    if fd < 0 or fd == sock.fileno():
+        return False
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def guard_standard_fds() -> None:
+    """Put /dev/null on closed descriptors 0-2 before any socket is opened.
+
+    Otherwise a socket would land on them and the session would read its own socket as
+    stdin or write guest output back to the guest.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 # -- pipes -------------------------------------------------------------------------------
@@ -54,9 +91,13 @@ def interactive_session(sock: socket.socket, *, stdin_fd: int = 0, stdout_fd: in
 def _pipe_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
     with selectors.PollSelector() as sel:
         sel.register(sock, selectors.EVENT_READ, "guest")
-        sel.register(stdin_fd, selectors.EVENT_READ, "stdin")
         drain_until: float | None = None
         last_sent = b"\n"
+        if stdin_fd >= 0:
+            sel.register(stdin_fd, selectors.EVENT_READ, "stdin")
+        else:
+            _send(sock, EOT)
+            drain_until = time.monotonic() + DRAIN_QUIET
         while True:
             timeout = None if drain_until is None else max(0.0, drain_until - time.monotonic())
             events = sel.select(timeout)
@@ -83,7 +124,7 @@ def _pipe_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
 
 
 # -- terminals ---------------------------------------------------------------------------
-def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
+def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int, window_size: bool) -> int:
     import termios
     import tty
 
@@ -94,7 +135,7 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
     try:
         with _signal_handlers(wake_w), selectors.PollSelector() as sel:
             tty.setraw(stdin_fd, termios.TCSANOW)
-            _send_window_size(sock, stdin_fd)
+            sizer = _WindowSizer(sock, stdin_fd, window_size)
             sel.register(sock, selectors.EVENT_READ, "guest")
             sel.register(stdin_fd, selectors.EVENT_READ, "stdin")
             sel.register(wake_r, selectors.EVENT_READ, "winch")
@@ -106,9 +147,10 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
                         if not data:
                             return 0
                         _write_all(stdout_fd, data)
+                        sizer.guest_output(data)
                     elif key.data == "winch":
                         _drain(wake_r)
-                        _send_window_size(sock, stdin_fd)
+                        sizer.changed()
                     else:
                         data = os.read(stdin_fd, CHUNK)
                         if not data:
@@ -116,6 +158,7 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
                         forward, done = escape.feed(data)
                         if forward:
                             _send(sock, forward)
+                            sizer.user_input(forward)
                         if done:
                             return 0
     finally:
@@ -183,6 +226,51 @@ def window_size(fd: int) -> tuple[int, int] | None:
     if size.lines <= 0 or size.columns <= 0:
         return None
     return size.lines, size.columns
+
+
+# A shell prompt at the very end of the guest's output: `# ` (root) or `$ `. Not `> `:
+# that is also the continuation prompt, where a typed line would land in a here-document.
+_PROMPT_END = re.compile(rb"[#$] \Z")
+_LINE_ENDS = (b"\r", b"\n", b"\x03")  # Enter, or Ctrl-C (the shell drops the line)
+
+
+class _WindowSizer:
+    """Decides when the window size may be typed into the guest.
+
+    There is no control channel, so the size goes in as a shell command, and typing
+    into whatever the guest runs is risky (an open editor would take it as keystrokes).
+    It is safe at the start, before the user typed anything: the agent starts a fresh
+    shell for every connection. A later change waits until the guest's output ends in
+    a shell prompt and the user's input line is empty (last key Enter or Ctrl-C).
+    """
+
+    def __init__(self, sock: socket.socket, fd: int, enabled: bool) -> None:
+        self.sock = sock
+        self.fd = fd
+        self.enabled = enabled
+        self.pending = False
+        self.line_empty = True
+        self.tail = b""
+        if enabled:
+            _send_window_size(sock, fd)
+
+    def changed(self) -> None:
+        if self.enabled:
+            self.pending = True
+            self._flush()
+
+    def guest_output(self, data: bytes) -> None:
+        self.tail = (self.tail + data)[-64:]
+        self._flush()
+
+    def user_input(self, data: bytes) -> None:
+        self.line_empty = data[-1:] in _LINE_ENDS
+
+    def _flush(self) -> None:
+        if self.pending and self.line_empty and _PROMPT_END.search(self.tail):
+            self.pending = False
+            self.tail = b""
+            _send_window_size(self.sock, self.fd)
 
 
 def _send_window_size(sock: socket.socket, fd: int) -> None:

@@ -13,6 +13,7 @@ from kata_cli.shim.http import HttpError, HttpResponse, unix_http_request
 from kata_cli.shim.sandboxes import SandboxRef, missing_socket_error
 
 DEFAULT_TIMEOUT = 3.0
+_KIND_NAMES = {"file": "regular file", "dir": "directory", "char": "character device"}
 log = logging.getLogger(__name__)
 
 
@@ -41,8 +42,14 @@ class ShimClient:
         body: bytes | None = None,
         content_type: str | None = None,
     ) -> HttpResponse:
-        if not self.host.lexists(self.ref.socket_path):
+        kind = self.host.kind(self.ref.socket_path)
+        if kind == "missing" and not self.host.lexists(self.ref.socket_path):
             raise ShimUnreachable(str(missing_socket_error(self.ref.id)))
+        if kind not in ("socket", "missing", "other"):
+            raise ShimUnreachable(
+                f"{self.ref.socket_path} is not a socket (it is a {_KIND_NAMES.get(kind, kind)})",
+                hint="the shim of this sandbox is not running",
+            )
         local = str(self.host.path(self.ref.socket_path))
         start = time.monotonic()
         try:
@@ -72,8 +79,13 @@ class ShimClient:
                 f"cannot connect to the {where}: {exc.detail}",
                 hint="the shim is not running; the sandbox may have been stopped",
             )
+        if exc.kind == "denied":
+            return ShimUnreachable(
+                f"cannot connect to the {where}: permission denied",
+                hint="the shim socket is only accessible to root; try again with sudo",
+            )
         if exc.kind == "timeout":
-            return ShimUnreachable(f"the {where} did not answer: {exc.detail}")
+            return ShimUnreachable(f"the {where} did not answer in time: {exc.detail}")
         return ShimUnreachable(f"the {where} failed: {exc.detail}")
 
     @staticmethod

@@ -9,7 +9,7 @@ from kata_cli.errors import KataError
 from kata_cli.host import Host
 from kata_cli.shim.agenturl import AgentURL, parse_agent_url
 from kata_cli.shim.client import ShimClient, ShimUnreachable
-from kata_cli.shim.sandboxes import SandboxRef, persisted_agent_url
+from kata_cli.shim.sandboxes import SandboxRef, StateUnreadable, saved_agent_url
 
 DIAL_TIMEOUT = 3.0
 
@@ -25,12 +25,10 @@ def agent_url_for(host: Host, ref: SandboxRef, timeout: float = 3.0) -> AgentURL
     try:
         return AgentURLSource(ShimClient(host, ref, timeout).agent_url())
     except ShimUnreachable as exc:
-        saved = persisted_agent_url(host, ref)
-        if saved is None:
-            raise KataError(
-                exc.message,
-                hint=f"no agent URL saved in {ref.state_file} to fall back on",
-            ) from None
+        try:
+            saved = saved_agent_url(host, ref)
+        except StateUnreadable as why:
+            raise KataError(exc.message, hint=f"no agent URL to fall back on: {why}") from None
         return AgentURLSource(
             saved, f"{exc.message}; using the agent URL saved in {ref.state_file}: {saved}"
         )

@@ -16,7 +16,7 @@ MAX_RESPONSE = 64 * 1024 * 1024
 
 
 class HttpError(Exception):
-    """Transport-level failure; `kind` is missing | refused | timeout | closed | protocol."""
+    """Transport-level failure; `kind` is missing | refused | denied | timeout | closed | protocol."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -64,22 +64,31 @@ def unix_http_request(
             raise HttpError("refused", "connection refused") from None
         except TimeoutError:
             raise HttpError("timeout", f"no answer within {timeout:g}s") from None
+        except PermissionError:
+            raise HttpError("denied", "permission denied") from None
         except OSError as exc:
             raise HttpError("refused", exc.strerror or str(exc)) from None
+        received = bytearray()
         try:
             sock.sendall(request)
-            raw = _read_response(sock, deadline)
+            _read_response(sock, deadline, received)
         except TimeoutError:
-            raise HttpError("timeout", f"no answer within {timeout:g}s") from None
+            if received:
+                detail = f"the answer was not complete within {timeout:g}s ({len(received)} bytes)"
+            else:
+                detail = f"no answer within {timeout:g}s"
+            raise HttpError("timeout", detail) from None
         except OSError as exc:
-            raise HttpError("closed", exc.strerror or str(exc)) from None
+            if not received:
+                raise HttpError("closed", exc.strerror or str(exc)) from None
+            # A reset after a complete response is still a response.
     finally:
         sock.close()
-    return parse_response(raw)
+    return parse_response(bytes(received))
 
 
-def _read_response(sock: socket.socket, deadline: float) -> bytes:
-    data = bytearray()
+def _read_response(sock: socket.socket, deadline: float, data: bytearray) -> None:
+    """Read into `data` until the response is complete or the server closes."""
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -87,49 +96,75 @@ def _read_response(sock: socket.socket, deadline: float) -> bytes:
         sock.settimeout(remaining)
         chunk = sock.recv(65536)
         if not chunk:
-            return bytes(data)
+            return
         data += chunk
         if len(data) > MAX_RESPONSE:
-            raise HttpError("protocol", "response too large")
+            raise HttpError("protocol", f"response larger than {MAX_RESPONSE} bytes")
         if _complete(data):
-            return bytes(data)
+            return
+
+
+def _split_head(data: bytes | bytearray) -> tuple[str, dict[str, str], bytes] | None:
+    """(status line, lower-cased headers, body) once the head is complete, else None."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(data[:end]).decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return lines[0], headers, bytes(data[end + 4 :])
+
+
+def _content_length(headers: dict[str, str]) -> int | None:
+    """The declared body length; a malformed or oversized one is a protocol error."""
+    if "content-length" not in headers or "chunked" in headers.get("transfer-encoding", ""):
+        return None
+    value = headers["content-length"]
+    if not _is_int(value):
+        raise HttpError("protocol", f"bad Content-Length {value[:40]!r}")
+    length = int(value)
+    if length > MAX_RESPONSE:
+        raise HttpError("protocol", f"response larger than {MAX_RESPONSE} bytes ({length})")
+    return length
 
 
 def _complete(data: bytearray) -> bool:
     """True once a response with Content-Length or chunked encoding is fully read."""
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
+    parts = _split_head(data)
+    if parts is None:
         return False
-    head = bytes(data[:end]).decode("latin-1").lower()
-    body = data[end + 4 :]
-    for line in head.split("\r\n")[1:]:
-        name, _, value = line.partition(":")
-        if name.strip() == "content-length" and _is_int(value.strip()):
-            return len(body) >= int(value.strip())
-        if name.strip() == "transfer-encoding" and "chunked" in value:
-            return body.endswith(b"0\r\n\r\n")
-    return False
+    _, headers, body = parts
+    if "chunked" in headers.get("transfer-encoding", ""):
+        return body.endswith(b"0\r\n\r\n")
+    length = _content_length(headers)
+    return length is not None and len(body) >= length
 
 
 def parse_response(raw: bytes) -> HttpResponse:
     if not raw:
         raise HttpError("closed", "the server closed the connection without a response")
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    if not sep:
-        raise HttpError("protocol", "incomplete HTTP response")
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not _is_int(parts[1]):
-        raise HttpError("protocol", f"not an HTTP response: {lines[0][:80]!r}")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+    parts = _split_head(raw)
+    if parts is None:
+        raise HttpError("closed", "the server closed the connection in the middle of the headers")
+    status_line, headers, body = parts
+    fields = status_line.split(" ", 2)
+    if len(fields) < 2 or not fields[0].startswith("HTTP/") or not _is_int(fields[1]):
+        raise HttpError("protocol", f"not an HTTP response: {status_line[:80]!r}")
     if "chunked" in headers.get("transfer-encoding", ""):
         body = _dechunk(body)
-    elif _is_int(headers.get("content-length", "")):
-        body = body[: int(headers["content-length"])]
-    return HttpResponse(int(parts[1]), parts[2] if len(parts) > 2 else "", headers, body)
+    else:
+        length = _content_length(headers)
+        if length is not None:
+            if len(body) < length:
+                raise HttpError(
+                    "closed",
+                    f"the server closed the connection in the middle of the answer "
+                    f"({len(body)} of {length} body bytes)",
+                )
+            body = body[:length]
+    return HttpResponse(int(fields[1]), fields[2] if len(fields) > 2 else "", headers, body)
 
 
 def _is_int(text: str) -> bool:
@@ -144,12 +179,13 @@ def _dechunk(data: bytes) -> bytes:
         if line_end < 0:
             raise HttpError("protocol", "truncated chunked body")
         size_text = data[pos:line_end].split(b";")[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise HttpError("protocol", "bad chunk size") from None
+        if not size_text or size_text.strip(b"0123456789abcdefABCDEF"):
+            raise HttpError("protocol", "bad chunk size")
+        size = int(size_text, 16)
         if size == 0:
             return bytes(out)
         start = line_end + 2
+        if start + size > len(data):
+            raise HttpError("protocol", "truncated chunked body")
         out += data[start : start + size]
         pos = start + size + 2

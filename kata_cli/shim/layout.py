@@ -16,6 +16,7 @@ RS_NON_SANDBOX_DIRS = frozenset({"firecracker"})
 
 ID_PATTERN = "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"
 _ID_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
+MAX_ID_LENGTH = 255  # NAME_MAX: the id is a directory name
 
 
 def validate_id(sandbox_id: str | None) -> str:
@@ -24,6 +25,12 @@ def validate_id(sandbox_id: str | None) -> str:
         raise KataError("ID cannot be blank")
     if not _ID_RE.fullmatch(sandbox_id):
         raise KataError(f'invalid container/sandbox ID (should match "{ID_PATTERN}")')
+    if len(sandbox_id) > MAX_ID_LENGTH:
+        # No directory can have such a name; stat() would fail with ENAMETOOLONG.
+        raise KataError(
+            f"invalid container/sandbox ID (longer than {MAX_ID_LENGTH} characters)",
+            hint=f"it starts with {sandbox_id[:16]}",
+        )
     return sandbox_id
 
 

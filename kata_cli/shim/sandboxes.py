@@ -68,24 +68,55 @@ def sandbox_ids(host: Host, flavour: str) -> list[str]:
     return found
 
 
-def read_state(host: Host, ref: SandboxRef) -> dict[str, Any] | None:
-    """The sandbox's persisted state (Go persist.json / runtime-rs state.json), or None."""
+class StateUnreadable(Exception):
+    """The persisted state file is missing or unusable; the message says why."""
+
+
+def load_state(host: Host, ref: SandboxRef) -> dict[str, Any]:
+    """The sandbox's persisted state (Go persist.json / runtime-rs state.json).
+
+    Raises StateUnreadable with a short reason (missing, not a file, not JSON, ...).
+    """
+    kind = host.kind(ref.state_file)
+    if kind == "missing":
+        raise StateUnreadable(f"{ref.state_file} does not exist")
+    if kind != "file":  # a FIFO would block the read forever
+        raise StateUnreadable(f"{ref.state_file} is not a regular file")
     text = host.read_text_or(ref.state_file)
     if text is None:
-        return None
+        raise StateUnreadable(f"{ref.state_file} cannot be read")
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
+        raise StateUnreadable(f"{ref.state_file} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise StateUnreadable(f"{ref.state_file} does not hold a JSON object")
+    return data
+
+
+def read_state(host: Host, ref: SandboxRef) -> dict[str, Any] | None:
+    """The sandbox's persisted state, or None when it is missing or unusable."""
+    try:
+        return load_state(host, ref)
+    except StateUnreadable:
         return None
-    return data if isinstance(data, dict) else None
+
+
+def saved_agent_url(host: Host, ref: SandboxRef) -> str:
+    """The agent URL saved in the persisted state; StateUnreadable says why there is none."""
+    url = _dig(
+        load_state(host, ref), ("AgentState", "URL"), ("agent_state", "url"), ("agent", "url")
+    )
+    if not isinstance(url, str) or not url:
+        raise StateUnreadable(f"{ref.state_file} holds no agent URL")
+    return url
 
 
 def persisted_agent_url(host: Host, ref: SandboxRef) -> str | None:
-    state = read_state(host, ref)
-    if not state:
+    try:
+        return saved_agent_url(host, ref)
+    except StateUnreadable:
         return None
-    url = _dig(state, ("AgentState", "URL"), ("agent_state", "url"), ("agent", "url"))
-    return url if isinstance(url, str) and url else None
 
 
 def _dig(data: dict[str, Any], *paths: tuple[str, ...]) -> Any:
@@ -160,7 +191,7 @@ def _describe(host: Host, ref: SandboxRef, probe: bool, timeout: float) -> Sandb
         ("hypervisor", "pid"),
         ("pid",),
     )
-    pid = pid if isinstance(pid, int) and pid > 0 else None
+    pid = pid if _plausible_pid(pid) else None
     status = _dig(state, ("State", "State"), ("State",), ("state",), ("sandbox_state",))
     info = SandboxInfo(
         id=ref.id,
@@ -187,6 +218,11 @@ def _containers(host: Host, ref: SandboxRef) -> list[str]:
         for name in host.listdir_or_empty(ref.state_dir)
         if host.is_file(f"{ref.state_dir}/{name}/{layout.GO_STATE_FILE}")
     ]
+
+
+def _plausible_pid(value: Any) -> bool:
+    # Linux pids are below 2**22 (PID_MAX_LIMIT); bool is an int subclass.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**22
 
 
 def pid_alive(host: Host, pid: int) -> bool:

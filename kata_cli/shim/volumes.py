@@ -22,6 +22,7 @@ from kata_cli.host import Host
 VOLUMES_ROOT = "/run/kata-containers/shared/direct-volumes"
 MOUNT_INFO = "mountInfo.json"
 REQUIRED_KEYS = ("volume-type", "device", "fstype")
+NAME_MAX = 255
 log = logging.getLogger(__name__)
 
 
@@ -46,14 +47,17 @@ class VolumeEntry:
 
 
 def encode_volume_path(volume_path: str) -> str:
-    return base64.urlsafe_b64encode(volume_path.encode()).decode()
+    # os.fsencode: the raw bytes of the argument, even when they are not UTF-8.
+    return base64.urlsafe_b64encode(os.fsencode(volume_path)).decode()
 
 
 def decode_volume_dir(name: str) -> str | None:
+    """The volume path a directory name encodes (None: not base64); bad UTF-8 escaped."""
     try:
-        return base64.urlsafe_b64decode(name.encode()).decode()
+        raw = base64.urlsafe_b64decode(name.encode())
     except (binascii.Error, ValueError):
         return None
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def volume_dir(volume_path: str) -> str:
@@ -62,7 +66,13 @@ def volume_dir(volume_path: str) -> str:
             "the volume path must not be empty",
             hint="an empty path would name the direct-volumes root itself",
         )
-    return f"{VOLUMES_ROOT}/{encode_volume_path(volume_path)}"
+    name = encode_volume_path(volume_path)
+    if len(name) > NAME_MAX:
+        raise UsageError(
+            f"the volume path is too long ({len(os.fsencode(volume_path))} bytes)",
+            hint=f"its encoded directory name would exceed {NAME_MAX} bytes",
+        )
+    return f"{VOLUMES_ROOT}/{name}"
 
 
 def parse_mount_info(text: str) -> MountInfo:
@@ -102,6 +112,11 @@ def parse_mount_info(text: str) -> MountInfo:
 def add_volume(host: Host, volume_path: str, mount_info_text: str) -> str:
     """Validate, then write `mountInfo.json` (the text verbatim); returns the host dir."""
     directory = volume_dir(volume_path)
+    if volume_path.strip() == "/":
+        raise UsageError(
+            "the volume path must not be /",
+            hint="name the volume's mount point, e.g. /var/lib/kubelet/pods/<pod>/volumes/...",
+        )
     parse_mount_info(mount_info_text)
     kind = host.kind(directory)
     if kind not in ("dir", "missing"):
@@ -186,6 +201,8 @@ def list_volumes(host: Host) -> list[VolumeEntry]:
                     error = f"{MOUNT_INFO} is not a JSON object"
             except ValueError as exc:
                 error = f"{MOUNT_INFO} is not valid JSON: {exc}"
+            except RecursionError:
+                error = f"{MOUNT_INFO} is not valid JSON: nested too deeply"
         entries.append(
             VolumeEntry(
                 directory=directory,

@@ -25,21 +25,22 @@ import sys, time
 from kata_cli.console.hvsock import connect_hybrid_vsock
 from kata_cli.console.session import interactive_session
 sock = connect_hybrid_vsock(sys.argv[1], 1026, deadline=time.monotonic() + 5)
-sys.exit(interactive_session(sock))
+sys.exit(interactive_session(sock, window_size=sys.argv[2:] != ["off"]))
 """
 
 
 class Recorder:
     """A guest that records what it receives and greets once."""
 
-    def __init__(self) -> None:
+    def __init__(self, greeting: bytes = b"guest-hello") -> None:
+        self.greeting = greeting
         self.received = bytearray()
         self.lock = threading.Lock()
         self.conn: socket.socket | None = None
 
     def __call__(self, conn: socket.socket) -> None:
         self.conn = conn
-        conn.sendall(b"guest-hello")
+        conn.sendall(self.greeting)
         while True:
             try:
                 data = conn.recv(4096)
@@ -85,13 +86,13 @@ def _set_size(fd: int, rows: int, cols: int) -> None:
 def pty_client(hybrid_vsock):
     procs = []
 
-    def start(handler):
+    def start(handler, *extra):
         server = hybrid_vsock(handler)
         master, slave = pty.openpty()
         _set_size(slave, 33, 101)
         before = termios.tcgetattr(slave)
         proc = subprocess.Popen(
-            [sys.executable, "-c", CLIENT, str(server.path)],
+            [sys.executable, "-c", CLIENT, str(server.path), *extra],
             stdin=slave,
             stdout=slave,
             stderr=subprocess.PIPE,
@@ -123,8 +124,8 @@ def test_tty_relays_and_escape_sequence_restores_terminal(pty_client):
     assert b"q" not in guest.received.split(b"\x03")[-1]
 
 
-def test_tty_window_size_follows_sigwinch(pty_client):
-    guest = Recorder()
+def test_tty_window_size_follows_sigwinch_at_a_prompt(pty_client):
+    guest = Recorder(b"guest# ")
     proc, master, slave, _ = pty_client(guest)
     guest.wait_for(b"stty rows 33 cols 101")
     _set_size(slave, 50, 160)
@@ -132,6 +133,87 @@ def test_tty_window_size_follows_sigwinch(pty_client):
     guest.wait_for(b" stty rows 50 cols 160 2>/dev/null\n")
     os.write(master, b"\x1d.")
     assert proc.wait(timeout=10) == 0
+
+
+def test_tty_resize_waits_until_the_guest_shows_a_prompt(pty_client):
+    guest = Recorder(b"\x1b[H\x1b[2J~ editor screen ~")  # e.g. vi: keystrokes are commands
+    proc, master, slave, _ = pty_client(guest)
+    guest.wait_for(b"stty rows 33 cols 101")  # at start the shell is fresh: safe
+    _set_size(slave, 50, 160)
+    proc.send_signal(signal.SIGWINCH)
+    os.write(master, b":q\r")
+    guest.wait_for(b":q\r")
+    assert b"50" not in guest.received
+    assert guest.conn is not None
+    guest.conn.sendall(b"\r\nroot@guest:/# ")  # the editor quit; the shell prompts
+    guest.wait_for(b" stty rows 50 cols 160 2>/dev/null\n")
+    assert bytes(guest.received).index(b":q") < bytes(guest.received).index(b"rows 50")
+    os.write(master, b"\x1dq")
+    assert proc.wait(timeout=10) == 0
+
+
+def test_tty_no_window_size_types_nothing(pty_client):
+    guest = Recorder(b"guest# ")
+    proc, master, slave, _ = pty_client(guest, "off")
+    assert b"guest# " in _read_until(master, b"guest# ")
+    _set_size(slave, 50, 160)
+    proc.send_signal(signal.SIGWINCH)
+    os.write(master, b"echo hi\r")
+    guest.wait_for(b"echo hi\r")
+    guest.conn.sendall(b"hi\r\nguest# ")  # type: ignore[union-attr]
+    os.write(master, b"\x1dq")
+    assert proc.wait(timeout=10) == 0
+    assert bytes(guest.received) == b"echo hi\r"
+
+
+def _sizer(rows=24, cols=80):
+    from kata_cli.console.session import _WindowSizer
+
+    master, slave = pty.openpty()
+    _set_size(slave, rows, cols)
+    ours, theirs = socket.socketpair()
+    theirs.setblocking(False)
+    sizer = _WindowSizer(ours, slave, enabled=True)
+
+    def sent() -> bytes:
+        try:
+            return theirs.recv(4096)
+        except BlockingIOError:
+            return b""
+
+    def close() -> None:
+        for fd in (master, slave):
+            os.close(fd)
+        ours.close()
+        theirs.close()
+
+    return sizer, slave, sent, close
+
+
+def test_window_sizer_policy():
+    sizer, slave, sent, close = _sizer()
+    try:
+        assert sent() == b" stty rows 24 cols 80 2>/dev/null\n"  # at start
+        _set_size(slave, 30, 90)
+        sizer.guest_output(b"guest# ")
+        sizer.user_input(b"vi /etc/fsta")  # a half-typed line: wait
+        sizer.changed()
+        assert sent() == b""
+        sizer.user_input(b"b\r")
+        sizer.guest_output(b"vi /etc/fstab\r\n\x1b[?1049h\x1b[H~")  # editor: still wait
+        assert sent() == b""
+        sizer.user_input(b":q\r")
+        sizer.guest_output(b"\x1b[?1049l\r\ncat <<EOF\r\n> ")  # continuation prompt: wait
+        assert sent() == b""
+        sizer.guest_output(b"\r\nroot@guest:/# ")
+        assert sent() == b" stty rows 30 cols 90 2>/dev/null\n"
+        sizer.guest_output(b"\r\nroot@guest:/# ")  # nothing pending any more
+        assert sent() == b""
+        sizer.user_input(b"sleep 9\x03")  # Ctrl-C clears the line too
+        sizer.changed()
+        assert sent() == b" stty rows 30 cols 90 2>/dev/null\n"
+    finally:
+        close()
 
 
 def test_tty_guest_closing_ends_session_and_restores(pty_client):

@@ -129,7 +129,9 @@ def test_dead_shim_without_state_says_so(kexec, fake_host):
         result = kexec("abc", "--", "true")
     assert result.exit_code == 1
     assert "connection refused" in result.stderr
-    assert "no agent URL saved in /run/vc/sbs/abc/persist.json" in result.stderr
+    assert (
+        "no agent URL to fall back on: /run/vc/sbs/abc/persist.json does not exist" in result.stderr
+    )
 
 
 def test_hung_shim_falls_back(fake_host, shim, hybrid_vsock):
@@ -262,3 +264,101 @@ def test_interactive_with_stdin_from_a_file_or_dev_null(fake_host, guest, tmp_pa
     assert proc.returncode == 0, proc.stderr
     if source == "file":
         assert b"from-file-5" in proc.stdout
+
+
+def _kata_cli_argv(fake_host, *args):
+    return [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", *args]
+
+
+def _env():
+    return {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
+
+
+def test_closed_stdin_behaves_like_an_empty_one(fake_host, guest):
+    guest(shell_guest)
+    argv = " ".join(_kata_cli_argv(fake_host, "abc"))
+    proc = subprocess.run(
+        ["bash", "-c", f"exec {argv} <&-"], capture_output=True, timeout=30, env=_env()
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == b""
+
+
+def test_closed_stdout_keeps_the_exit_status(fake_host, guest):
+    guest(shell_guest)
+    argv = " ".join(_kata_cli_argv(fake_host, "abc", "--", "sh", "-c", "'echo x; exit 3'"))
+    proc = subprocess.run(
+        ["bash", "-c", f"exec {argv} >&-"], capture_output=True, timeout=30, env=_env()
+    )
+    assert proc.returncode == 3
+    assert proc.stderr == b""
+
+
+def test_ctrl_c_during_a_one_shot_command(fake_host, guest, tmp_path):
+    import signal
+
+    guest(shell_guest)
+    started = tmp_path / "started"
+    script = f"touch {started}; sleep 30"
+    proc = subprocess.Popen(
+        _kata_cli_argv(fake_host, "abc", "--", "sh", "-c", script),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started.exists()
+        began = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert time.monotonic() - began < 5
+    assert b"Traceback" not in stderr
+
+
+def test_ctrl_c_signal_on_a_terminal_restores_it(fake_host, guest):
+    import pty
+    import select
+    import signal
+    import termios
+
+    def prompt(conn):
+        conn.sendall(b"guest# ")
+        while conn.recv(4096):
+            pass
+
+    guest(prompt)
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    proc = subprocess.Popen(
+        _kata_cli_argv(fake_host, "abc"),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=_env(),
+        start_new_session=True,
+    )
+    try:
+        seen = b""
+        deadline = time.monotonic() + 15
+        while b"guest# " not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 4096)
+        assert b"guest# " in seen
+        assert termios.tcgetattr(slave) != before  # raw while the session runs
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130
+        assert termios.tcgetattr(slave) == before
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        os.close(master)
+        os.close(slave)

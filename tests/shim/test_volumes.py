@@ -191,3 +191,44 @@ def test_go_syntax_accepts_everything_python_writes(text, indent):
 def test_go_syntax_never_raises(text):
     result = syntax_error(text)
     assert result is None or isinstance(result, str)
+
+
+def test_root_volume_path_is_refused_on_add_but_removable(fake_host):
+    with pytest.raises(UsageError, match="must not be /"):
+        add_volume(fake_host.host, "/", GOOD)
+    assert not fake_host.local(VOLUMES_ROOT).exists()
+    # one written by another tool can still be removed
+    fake_host.file(f"{VOLUMES_ROOT}/{encode_volume_path('/')}/mountInfo.json", GOOD)
+    assert remove_volume(fake_host.host, "/") is True
+
+
+def test_dot_dot_paths_stay_inside_the_volumes_root(fake_host):
+    directory = add_volume(fake_host.host, "../../etc/passwd", GOOD)
+    assert directory == f"{VOLUMES_ROOT}/Li4vLi4vZXRjL3Bhc3N3ZA=="
+    assert fake_host.local(directory).parent == fake_host.local(VOLUMES_ROOT)
+
+
+def test_non_utf8_volume_path_uses_its_raw_bytes(fake_host):
+    from kata_cli.shim.volumes import list_volumes
+
+    path = "/a\udcff"  # how Python shows the argv byte 0xff
+    directory = add_volume(fake_host.host, path, GOOD)
+    assert directory == f"{VOLUMES_ROOT}/L2H_"
+    (entry,) = list_volumes(fake_host.host)
+    assert entry.volume_path == "/a\\xff"
+
+
+def test_too_long_volume_path_is_a_usage_error(fake_host):
+    with pytest.raises(UsageError, match="too long"):
+        add_volume(fake_host.host, "/x" * 200, GOOD)
+    with pytest.raises(UsageError, match="too long"):
+        remove_volume(fake_host.host, "/x" * 200)
+
+
+def test_deeply_nested_mount_info_is_listed_as_an_error(fake_host):
+    from kata_cli.shim.volumes import list_volumes
+
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json", "[" * 100000)
+    (entry,) = list_volumes(fake_host.host)
+    assert entry.volume_path == "/a/b/c"
+    assert entry.error is not None and "not valid JSON" in entry.error

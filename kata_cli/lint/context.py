@@ -187,6 +187,10 @@ class LintContext:
         main = self.files[0].path if self.files else "<config>"
         return main, 1, 1
 
+    def defines(self, path: tuple[str, ...]) -> bool:
+        """Whether the merged configuration sets this exact key path."""
+        return _defines(self.raw, path)
+
     def hit(self, path: tuple[str, ...], edit: Edit | None = None, **args: Any) -> Hit:
         return Hit(path=path, args=args, edit=edit)
 
@@ -211,7 +215,13 @@ class LintContext:
         return Hit(path=path, args=args, file=file, line=line, column=column)
 
     def rename_edit(self, path: tuple[str, ...], new_name: str) -> Edit | None:
-        """An edit that renames the key written at `path` (a bare key on its own line)."""
+        """An edit that renames the key written at `path` (a bare key on its own line).
+
+        None when the new name is already set in that table: renaming would write the
+        key twice, which is invalid TOML.
+        """
+        if self.defines((*path[:-1], new_name)):
+            return None
         file, line, column = self.where(path)
         source = self._by_path.get(file)
         if source is None or not 1 <= line <= len(source.lines):

@@ -45,7 +45,7 @@ def respell_edit(ctx: LintContext, path: tuple[str, ...], value: Any) -> Edit | 
     if other is None:
         return None
     new_name, factor, multiply = other
-    if factor == 1:
+    if factor == 1 or ctx.defines((*path[:-1], new_name)):
         return ctx.rename_edit(path, new_name)
     if isinstance(value, bool) or not isinstance(value, int):
         return None
@@ -215,7 +215,9 @@ def case_variant_key(ctx: LintContext) -> Iterator[Hit]:
         lowered = name.lower()
         if lowered in TOP_LEVEL and name != lowered:
             for file, line, start in _headers_naming(ctx, name):
-                header_edit = Edit(file, line, start, start + len(name), lowered)
+                header_edit = None
+                if lowered not in ctx.raw:  # else the rename would define the table twice
+                    header_edit = Edit(file, line, start, start + len(name), lowered)
                 args = {"key": f"[{name}]", "canonical": f"[{lowered}]", "effect": effect}
                 yield Hit(args=args, file=file, line=line, column=start + 1, edit=header_edit)
     for verdict, path, _value, catalogue in _classify(ctx):

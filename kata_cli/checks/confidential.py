@@ -51,10 +51,18 @@ def confidential_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         if available:
             yield spec.passed(f"{module} {param}={value}")
         elif wants:
-            found = "not readable" if value is None else f"{param}={value}"
-            yield spec.failed(
-                f"the configuration asks for a confidential guest but {module} {param} is {found}"
-            )
+            found = _absent(ctx, module, param) if value is None else f"{param}={value}"
+            yield spec.failed(f"the configuration asks for a confidential guest but {found}")
         else:
             found = "not available" if value is None else f"{param}={value}"
             yield spec.skipped(f"{found} (the configuration does not ask for it)")
+
+
+def _absent(ctx: CheckContext, module: str, param: str) -> str:
+    """Why a parameter has no value: module not loaded, no such parameter, or no access."""
+    path = f"/sys/module/{module}/parameters/{param}"
+    if not ctx.host.is_dir(f"/sys/module/{module}"):
+        return f"{module} is not loaded"
+    if not ctx.host.lexists(path):
+        return f"{module} has no {param} parameter (the host kernel lacks that support)"
+    return f"cannot verify: {path} is not readable"

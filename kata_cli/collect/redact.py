@@ -43,6 +43,15 @@ _ENV_ASSIGNMENT = re.compile(
 )
 # kubeconfig exec plugins: `env: [{name: X, value: SECRET}]` rendered as YAML
 _KUBE_EXEC_ENV = re.compile(r"(?P<key>-\s+name:\s*\S+\s*\n\s+value:[ \t]*)(?P<value>\S[^\n]*)")
+# `--password X`, `--registry-token=X` on command lines (process lists, unit ExecStart)
+_FLAG_SECRET = re.compile(
+    r"(?P<key>(?<![\w-])--?[\w-]*(?:password|passwd|secret|token|api-key|access-key)[ =])"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)",
+    re.I,
+)
+# QEMU secret objects on a hypervisor command line: `-object secret,id=s0,data=...`
+_QEMU_SECRET = re.compile(r"(?P<key>\bsecret,(?:[^\s,]+,)*?data=)(?P<value>[^\s,]+)")
+_GITHUB_TOKEN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 _IPV4 = re.compile(
@@ -91,6 +100,9 @@ RULES: tuple[Rule, ...] = (
     Rule("bearer-token", _BEARER, lambda m: f"{m.group('word')}{MASK}"),
     Rule("jwt", _JWT, lambda m: MASK),
     Rule("env-secret", _ENV_ASSIGNMENT, _keep_key),
+    Rule("command-line-secret", _FLAG_SECRET, _keep_key),
+    Rule("qemu-secret", _QEMU_SECRET, _keep_key),
+    Rule("github-token", _GITHUB_TOKEN, lambda m: MASK),
     Rule("kubeconfig-exec-env", _KUBE_EXEC_ENV, _keep_key),
     Rule("secret-key", _KEY_VALUE, _keep_key),
 )

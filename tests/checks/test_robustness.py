@@ -96,3 +96,31 @@ def test_host_root_that_is_a_file(cli, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "not a directory" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("unloaded", "kvm_intel is not loaded"),
+        ("no-param", "kvm_intel has no tdx parameter"),
+        ("unreadable", "cannot verify: /sys/module/kvm_intel/parameters/tdx is not readable"),
+        ("off", "tdx=N"),
+    ],
+)
+def test_confidential_failure_says_why(cli, fake_host, as_user, setup, expected):
+    from tests.conftest import MINIMAL_QEMU_CONFIG
+
+    fake_host.intel()
+    fake_host.config(
+        MINIMAL_QEMU_CONFIG.replace("machine_type", "confidential_guest = true\nmachine_type")
+    )
+    if setup == "unloaded":
+        fake_host.remove("/sys/module/kvm_intel")
+    elif setup == "unreadable":
+        fake_host.dir("/sys/module/kvm_intel/parameters/tdx")  # exists, cannot be read
+    elif setup == "off":
+        fake_host.module_param("kvm_intel", "tdx", "N")
+    result = check(cli, fake_host, "-n", "--json")
+    tdx = next(c for c in result.json()["checks"] if c["id"] == "confidential.tdx")
+    assert tdx["status"] == "fail"
+    assert expected in tdx["detail"]

@@ -171,6 +171,11 @@ def seeded(fake_host: FakeHost) -> FakeHost:
     )
     fake_host.file("/proc/4243/cmdline", b"/usr/sbin/sshd\0-D\0")
     fake_host.file(
+        "/proc/4244/cmdline",
+        b"/opt/kata/bin/qemu-system-x86_64\0-object\0secret,id=s0,data=qemu-SEKRIT\0"
+        b"/usr/bin/containerd-shim-kata-v2\0--password\0shim-SEKRIT\0",
+    )
+    fake_host.file(
         "/var/lib/rancher/k3s/agent/containerd/containerd.log",
         f'time="2026-11-25T10:30:00Z" level=info msg="kata shim for {SANDBOX_ID} started"\n'
         'time="2026-11-25T10:31:00Z" level=info msg="unrelated"\n',

@@ -31,6 +31,14 @@ CASES = [
         "      - name: AWS_SECRET\n        value: [REDACTED]",
         "kubeconfig-exec-env",
     ),
+    ("shim --password hunter2 -d", "shim --password [REDACTED] -d", "command-line-secret"),
+    ("x --api-key='a b'", "x --api-key='[REDACTED]'", "command-line-secret"),
+    (
+        "-object secret,id=sec0,data=c2VjcmV0,format=base64",
+        "-object secret,id=sec0,data=[REDACTED],format=base64",
+        "qemu-secret",
+    ),
+    ("ghp_" + "a1" * 18 + " pushed", f"{MASK} pushed", "github-token"),
 ]
 
 
@@ -49,6 +57,8 @@ def test_rule(text, expected, rule):
         "default_memory = 2048",
         "tokens: 3",
         "http://example.com:8080/path",
+        "virtiofsd --token-file /run/x --socket-path=/run/vfs.sock",
+        "-object memory-backend-file,id=dimm1,size=2048M,mem-path=/dev/shm,share=on",
     ],
 )
 def test_harmless_text_is_untouched(text):

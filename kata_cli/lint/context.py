@@ -3,6 +3,7 @@ about the target (flavour, architecture, host root for path rules)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +15,7 @@ from kata_cli.lint.model import Edit, Hit
 from kata_cli.lint.source import SourceFile
 
 TOP_LEVEL = ("hypervisor", "agent", "runtime", "factory")
+_CACHED = ("hv_name", "hv", "hv_path", "agent_name", "agent", "runtime")
 T = TypeVar("T")
 
 
@@ -25,6 +27,8 @@ class LintContext:
     host: Host | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    # when several hypervisor tables make the choice random: the one being checked
+    assumed_hypervisor: str = ""
     origins: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +69,8 @@ class LintContext:
 
     def selected(self, kind: str) -> str | None:
         """The table the runtime would use, or None when none can be chosen deterministically."""
+        if kind == "hypervisor" and self.assumed_hypervisor:
+            return self.assumed_hypervisor
         tables = self.tables(kind)
         chosen = self.selector(kind)
         if chosen:
@@ -161,6 +167,14 @@ class LintContext:
         factory = self.top("factory")
         if factory is not None:
             yield (factory[0],), factory[1], schema.FACTORY_KEYS
+
+    def assuming(self, hypervisor: str) -> LintContext:
+        """This configuration, checked as if `[hypervisor.<hypervisor>]` were selected."""
+        clone = copy.copy(self)
+        clone.__dict__ = {k: v for k, v in self.__dict__.items() if k not in _CACHED}
+        clone._memo = {}
+        clone.assumed_hypervisor = hypervisor
+        return clone
 
     def memo(self, name: str, compute: Callable[[], T]) -> T:
         """A value several rules need, computed once per configuration."""

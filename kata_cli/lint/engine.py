@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kata_cli.config import loader
+from kata_cli.config import loader, schema
 from kata_cli.host import Host
 from kata_cli.lint import registry
 from kata_cli.lint.context import LintContext
@@ -50,7 +50,13 @@ def lint_sources(
         ctx.flavour = options.flavour or loader.detect_flavour(main, ctx.raw)
         if any(source.problem is not None for source in sources):
             rules = [r for r in rules if r.family == "syntax"]
-        hits = [(r, hit) for r in rules for hit in r.check(ctx)]
+        contexts = [ctx]
+        known = schema.RS_HYPERVISORS if ctx.flavour == "rs" else schema.GO_HYPERVISORS
+        candidates = [name for name in ctx.tables("hypervisor") if name in known]
+        if ctx.hv_name is None and len(candidates) > 1:
+            # the runtime picks one at random (KATA206): check each as if it were picked
+            contexts = [ctx.assuming(name) for name in candidates]
+        hits = [(r, hit) for one in contexts for r in rules for hit in r.check(one)]
     except RecursionError:
         # nesting deeper than the interpreter can walk: a syntax finding, not a crash
         deep = SourceFile(sources[0].path if sources else "<config>", "main")

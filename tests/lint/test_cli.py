@@ -340,3 +340,14 @@ def test_syntax_errors_are_reported_whatever_is_selected(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "KATA001" in result.stdout
     assert lint(cli, "--ignore", "KATA0", path).exit_code == 0
+
+
+def test_several_hypervisor_tables_are_each_checked(cli: Cli, tmp_path: Path) -> None:
+    text = CLEAN + '\n[hypervisor.clh]\npath = "/opt/kata/bin/cloud-hypervisor"\n'
+    data = lint(cli, "--format", "json", write(tmp_path, text)).json()
+    codes = [f["code"] for f in data["findings"]]
+    assert "KATA206" in codes
+    # the clh table is checked as if the runtime had picked it: no image, no initrd
+    (finding,) = [f for f in data["findings"] if f["code"] == "KATA401"]
+    assert "clh" in finding["message"]
+    assert data["units"][0]["hypervisor"] == ""

@@ -172,7 +172,7 @@ def _enabled_annotations(ctx: LintContext) -> set[str]:
     "Entries are unanchored regular expressions: 'enable_iommu' also enables "
     "'enable_iommu_platform', 'path' enables 'jailer_path' and more. Pods can then set "
     "annotations the administrator did not mean to allow.",
-    'anchor the entry: "^enable_iommu$"',
+    'anchor the entry with ^ and $, e.g. "^enable_iommu$"',
 )
 def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
     for path, entry in _annotation_patterns(ctx):
@@ -188,7 +188,7 @@ def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
     "KATA605",
     "host-side-annotation",
     WARNING,
-    "enable_annotations lets any pod set {annotation}, which acts on the host",
+    "enable_annotations lets any pod set {annotations}, which act on the host",
     "Annotations such as 'path', 'virtio_fs_daemon' or 'virtio_fs_extra_args' let a pod "
     "choose which host binary runs or how; enabling them widens what a pod author "
     "controls on the node.",
@@ -196,9 +196,9 @@ def unanchored_annotation(ctx: LintContext) -> Iterator[Hit]:
 )
 def host_side_annotation(ctx: LintContext) -> Iterator[Hit]:
     enabled = enabled_annotations(ctx)
-    for annotation in HOST_SIDE_ANNOTATIONS:
-        if annotation in enabled:
-            yield ctx.hit(ctx.hv_key("enable_annotations"), annotation=annotation)
+    risky = [annotation for annotation in HOST_SIDE_ANNOTATIONS if annotation in enabled]
+    if risky:
+        yield ctx.hit(ctx.hv_key("enable_annotations"), annotations=", ".join(risky))
 
 
 @rule(

@@ -158,7 +158,9 @@ def read_request_file(path: str | None, what: str) -> bytes:
     if not path:
         raise ShimError(f"{what} file not provided")
     local = Path(path)
-    if not local.is_file():
+    if local.is_dir():
+        raise ShimError(f"{what} file is a directory: {path}")
+    if not local.exists():
         raise ShimError(f"{what} file does not exist: {path}")
     try:
         return local.read_bytes()

@@ -11,6 +11,7 @@ from kata_cli.host import Host
 from kata_cli.shim import layout
 
 FLAVOURS = ("go", "rs")
+PROBE_WORKERS = 16
 
 
 @dataclass
@@ -173,16 +174,30 @@ def missing_socket_error(sandbox_id: str) -> KataError:
 def list_sandboxes(host: Host, *, probe: bool = False, timeout: float = 1.0) -> list[SandboxInfo]:
     """Every sandbox under both layouts, sorted by flavour then id.
 
-    With `probe`, each shim socket is asked for `/agent-url` (bounded by `timeout`).
+    With `probe`, each shim socket is asked for `/agent-url` (bounded by `timeout`); the
+    probes run in parallel, so hung shims cost one `timeout`, not one each.
     """
     result = []
     for flavour in FLAVOURS:
         for sid in sandbox_ids(host, flavour):
-            result.append(_describe(host, SandboxRef(sid, flavour), probe, timeout))
+            result.append(_describe(host, SandboxRef(sid, flavour)))
+    live = [info for info in result if info.socket_present]
+    if probe and live:
+        from concurrent.futures import ThreadPoolExecutor
+
+        refs = [SandboxRef(info.id, info.flavour) for info in live]
+        with ThreadPoolExecutor(max_workers=min(PROBE_WORKERS, len(refs))) as pool:
+            answers = list(pool.map(lambda ref: _answers(host, ref, timeout), refs))
+        for info, answered in zip(live, answers, strict=True):
+            info.shim_answers = answered
+    if probe:
+        for info in result:
+            if not info.socket_present:
+                info.shim_answers = False
     return result
 
 
-def _describe(host: Host, ref: SandboxRef, probe: bool, timeout: float) -> SandboxInfo:
+def _describe(host: Host, ref: SandboxRef) -> SandboxInfo:
     state = read_state(host, ref) or {}
     pid = _dig(
         state,
@@ -205,8 +220,6 @@ def _describe(host: Host, ref: SandboxRef, probe: bool, timeout: float) -> Sandb
         agent_url=persisted_agent_url(host, ref),
         containers=_containers(host, ref),
     )
-    if probe:
-        info.shim_answers = info.socket_present and _answers(host, ref, timeout)
     return info
 
 

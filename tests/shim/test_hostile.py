@@ -185,3 +185,34 @@ def test_hybrid_vsock_path_that_is_a_regular_file_says_why(tmp_path):
         connect_hybrid_vsock(str(tmp_path / "kata.hvsock"), 1026, deadline=time.monotonic() + 0.2)
     assert "timed out connecting to hybrid vsocket" in info.value.message
     assert "Connection refused" in (info.value.hint or "")
+
+
+def test_hung_shims_are_probed_in_parallel(fake_host, shim):
+    for index in range(6):
+        shim(f"hung{index}").hang("/agent-url")
+    start = time.monotonic()
+    found = list_sandboxes(fake_host.host, probe=True, timeout=0.5)
+    assert time.monotonic() - start < 2.5  # one timeout, not six
+    assert [info.shim_answers for info in found] == [False] * 6
+
+
+def test_iptables_file_that_is_a_directory(run, shim, tmp_path):
+    shim("sb")
+    result = run("iptables", "set", "--sandbox-id", "sb", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == f"iptables file is a directory: {tmp_path}\n"
+
+
+def test_iptables_rules_from_a_pipe(run, shim):
+    import os
+
+    server = shim("sb")
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"*filter\nCOMMIT\n")
+    os.close(write_fd)
+    try:
+        result = run("iptables", "set", "--sandbox-id", "sb", f"/dev/fd/{read_fd}")
+    finally:
+        os.close(read_fd)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert server.requests[0].body == b"*filter\nCOMMIT\n"

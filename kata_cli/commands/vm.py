@@ -163,7 +163,7 @@ def run_cmd(
     Without --detach, stay until the VM powers off or Ctrl-C (which stops it).
     """
     from kata_cli.errors import KataError, UsageError
-    from kata_cli.render.terminal import note, warn
+    from kata_cli.render.terminal import err, note, warn
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
     from kata_cli.vm.report import render_run
@@ -184,7 +184,10 @@ def run_cmd(
         state = lifecycle.wait_ready(directory, ready_timeout)
         record = st.judge(plan.name, directory)
         plugged = [lifecycle.hotplug_disk(record, disk, i) for i, disk in enumerate(disks)]
-    except (KataError, KeyboardInterrupt):
+    except (KataError, KeyboardInterrupt) as exc:
+        if isinstance(exc, lifecycle.BootFailed):
+            for line in exc.last_output:
+                err(f"  | {line}")
         lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
         raise
     if state.detail:

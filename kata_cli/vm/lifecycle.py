@@ -29,7 +29,7 @@ POLL = 0.02
 
 class BootFailed(KataError):
     def __init__(self, message: str, stage: str, last_output: list[str]) -> None:
-        super().__init__(message, hint=f"stage {stage}; see 'kata-cli vm list'")
+        super().__init__(message)
         self.stage = stage
         self.last_output = last_output
 

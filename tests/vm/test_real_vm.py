@@ -255,3 +255,23 @@ def test_boot_check_names_the_failing_stage(
     assert report.stage in ("firmware", "kernel")
     assert any("qemu" in line.lower() for line in report.last_output), report
     assert st.list_records() == []
+
+
+def test_foreground_run_stops_its_vm_on_ctrl_c(test_guest: TestGuest, vm_config: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
+    cli = subprocess.Popen(
+        [*KATA, "--config", str(vm_config), "vm", "run", "--test-guest", "--name", "fg"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    assert cli.stdout is not None
+    first = cli.stdout.readline()  # printed once the guest is ready
+    assert first.startswith("fg: ready in "), first
+    state = st.read_state(st.vm_dir("fg"))
+    assert state is not None and state.qemu is not None and state.qemu.alive()
+    cli.send_signal(signal.SIGINT)
+    cli.communicate(timeout=30)
+    assert not st.vm_dir("fg").exists()
+    assert not state.qemu.alive()

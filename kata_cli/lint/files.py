@@ -8,6 +8,7 @@ files (a directory stands for the `*.toml` files in it).
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ class Located:
     fs: Host
     path: str  # path for `fs`
     role: str
+    data: bytes | None = None  # standard input, read once
 
 
 def discovered(host: Host, explicit: str | None) -> tuple[list[Located], dict[str, Any]]:
@@ -57,11 +59,19 @@ def _facts(fs: Host, requested: str, resolved: str, dropins: list[str]) -> dict[
     return facts
 
 
+STDIN = "<stdin>"
+
+
 def named(paths: tuple[str, ...]) -> list[list[Located]]:
-    """One unit per file named on the command line; directories expand to their *.toml."""
+    """One unit per file named on the command line; directories expand to their *.toml;
+    `-` is standard input."""
     local = Host("/")
     units: list[list[Located]] = []
     for name in paths:
+        if name == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+            units.append([Located(STDIN, local, "-", "main", data)])
+            continue
         absolute = os.path.abspath(name)
         if local.is_dir(absolute):
             entries = [e for e in local.listdir_or_empty(absolute) if e.endswith(".toml")]
@@ -77,6 +87,8 @@ def named(paths: tuple[str, ...]) -> list[list[Located]]:
 
 def read(item: Located) -> SourceFile:
     """Parse one file; unreadable files become a KATA003 problem, never an exception."""
+    if item.data is not None:
+        return load_source(item.display, item.data, item.role)
     try:
         if item.fs.is_dir(item.path):
             raise IsADirectoryError(21, "it is a directory")
@@ -93,6 +105,8 @@ def read(item: Located) -> SourceFile:
 
 def write_fixed(item: Located, text: str) -> None:
     """Write a fixed file atomically, keeping its mode (symlinks: the target is written)."""
+    if item.data is not None:
+        raise KataError("cannot --fix standard input", "use --diff to see the fixes")
     try:
         target = item.fs.resolve(item.path)
         mode = item.fs.stat(target).st_mode & 0o7777

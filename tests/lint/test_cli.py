@@ -17,9 +17,9 @@ from .conftest import FIXTURES
 CLEAN = (FIXTURES / "KATA202.good.toml").read_text()
 
 
-def lint(cli: Cli, *args: str) -> CliResult:
+def lint(cli: Cli, *args: str, input: str | None = None) -> CliResult:
     """`config lint` of local files, without the host-path family (the assets are absent)."""
-    return cli("config", "lint", "--ignore", "KATA9", *args)
+    return cli("config", "lint", "--ignore", "KATA9", *args, input=input)
 
 
 def write(tmp_path: Path, text: str, name: str = "configuration.toml") -> str:
@@ -351,3 +351,16 @@ def test_several_hypervisor_tables_are_each_checked(cli: Cli, tmp_path: Path) ->
     (finding,) = [f for f in data["findings"] if f["code"] == "KATA401"]
     assert "clh" in finding["message"]
     assert data["units"][0]["hypervisor"] == ""
+
+
+def test_standard_input(cli: Cli) -> None:
+    text = (FIXTURES / "KATA203.bad.toml").read_text()
+    result = lint(cli, "-", input=text)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("<stdin>:")
+    assert "KATA203" in result.stdout
+    diff = lint(cli, "--diff", "-", input=text)
+    assert "+default_memory = 4096" in diff.stdout
+    refused = lint(cli, "--fix", "-", input=text)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("cannot --fix standard input")

@@ -23,7 +23,17 @@ MODULES="virtio_pci virtio_console virtio_blk virtiofs 9p 9pnet_virtio button ev
 cache_root="${KATA_CLI_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kata-cli/test-guest}"
 
 meta_pkg="linux-image-amd64"
-kernel_pkg=$(apt-cache depends "$meta_pkg" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+kernel_package() {
+    apt-cache depends "$meta_pkg" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}'
+}
+kernel_pkg=$(kernel_package)
+if [ -z "$kernel_pkg" ]; then
+    # empty package lists (a fresh container): refresh them once
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq >/dev/null 2>&1 || true
+    kernel_pkg=$(kernel_package)
+fi
 if [ -z "$kernel_pkg" ]; then
     echo "build-test-guest: cannot tell which kernel package $meta_pkg depends on (apt-get update?)" >&2
     exit 1

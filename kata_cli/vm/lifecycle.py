@@ -69,6 +69,7 @@ def start(
     ready_timeout: float,
     accel_auto: bool,
     detach: bool,
+    kvm_progress_timeout: float = 8.0,
 ) -> Path:
     """Create the VM directory and start its supervisor (which starts QEMU). Returns the dir."""
     directory = st.vm_dir(plan.name)
@@ -91,6 +92,7 @@ def start(
         cli=st.ProcessRef.of(os.getpid()),
         virtiofsd_argv=plan.virtiofsd,
         plan=dataclasses.asdict(plan),
+        kvm_progress_timeout=kvm_progress_timeout,
     )
     st.write_launch(directory, launch)
     try:

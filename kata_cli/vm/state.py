@@ -105,6 +105,7 @@ class Launch:
     cli: ProcessRef | None = None
     virtiofsd_argv: list[str] = field(default_factory=list)
     plan: dict[str, Any] = field(default_factory=dict)
+    kvm_progress_timeout: float = 8.0  # auto accel: no kernel output under KVM -> TCG
 
 
 @dataclass

@@ -10,7 +10,7 @@ reap it and may exit (or be killed) at any time.
 Boot stages, as reported: spawn (QEMU did not start), firmware (no firmware output),
 kernel (the firmware handed over, the kernel printed nothing), ready (the kernel runs,
 no ready marker yet). With `accel_auto` and KVM, a kernel that prints nothing within
-`KVM_PROGRESS_TIMEOUT` makes the supervisor restart QEMU under TCG and say so.
+`kvm_progress_timeout` (8 s) makes the supervisor restart QEMU under TCG and say so.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from kata_cli.vm import state as st
 from kata_cli.vm.relay import HvsockRelay
 
 POLL = 0.02
-KVM_PROGRESS_TIMEOUT = 8.0
 VIRTIOFSD_TIMEOUT = 5.0
 FIRMWARE_SIGNS = (b"SeaBIOS", b"Booting from", b"EFI", b"OVMF")
 KERNEL_SIGNS = (b"Linux version", b"[    0.", b"Decompressing Linux", b"early console")
@@ -147,7 +146,7 @@ class Supervisor:
                 self.launch.accel_auto
                 and self.state.accel == "kvm"
                 and stage in ("firmware", "kernel")
-                and now - started > KVM_PROGRESS_TIMEOUT
+                and now - started > self.launch.kvm_progress_timeout
             ):
                 self._fall_back_to_tcg(argv)
                 started = time.monotonic()
@@ -172,7 +171,8 @@ class Supervisor:
         argv[:] = ["max" + a[4:] if a.startswith("host") else a for a in argv]
         self.state.accel = "tcg"
         self.state.detail = (
-            f"no kernel output within {KVM_PROGRESS_TIMEOUT:g}s under KVM: restarted under TCG"
+            f"no kernel output within {self.launch.kvm_progress_timeout:g}s under KVM: "
+            "restarted under TCG"
         )
         self.start_qemu(argv)
 

@@ -1,0 +1,130 @@
+"""The supervisor with a stand-in QEMU (a shell script that writes the console log):
+the KVM progress watchdog, boot timeouts and early exits, without booting anything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kata_cli.vm import lifecycle
+from kata_cli.vm import state as st
+from kata_cli.vm.plan import LaunchPlan
+
+# $1 is the console log; under KVM it hangs after the firmware, as a stock kernel does
+# under a paravirtual /dev/kvm; under TCG it boots.
+FAKE_QEMU = """#!/bin/sh
+log="$1"
+case "$*" in
+  *exit-now*) echo "qemu: could not load kernel" >&2; exit 1 ;;
+  *accel=kvm*) printf 'SeaBIOS\\r\\nBooting from ROM..' >"$log"; exec sleep 60 ;;
+  *never-ready*) printf '[    0.000000] Linux version 6.1\\r\\n' >"$log"; exec sleep 60 ;;
+esac
+printf 'SeaBIOS\\r\\n[    0.000000] Linux version 6.1\\r\\nREADY\\r\\n' >"$log"
+exec sleep 60
+"""
+
+
+@pytest.fixture
+def fake_qemu(tmp_path: Path) -> str:
+    path = tmp_path / "qemu"
+    path.write_text(FAKE_QEMU)
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture
+def cleanup() -> Iterator[list[str]]:
+    names: list[str] = []
+    yield names
+    for name in names:
+        directory = st.vm_dir(name)
+        state = st.read_state(directory)
+        if state and state.supervisor and state.supervisor.alive():
+            os.kill(state.supervisor.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while state.supervisor.alive() and time.monotonic() < deadline:
+                time.sleep(0.02)
+        st.remove_vm_dir(directory)
+
+
+def _plan(name: str, argv: list[str], accel: str) -> LaunchPlan:
+    return LaunchPlan(
+        schema="test",
+        name=name,
+        binary=argv[0],
+        accel=accel,
+        machine="",
+        vcpus=1,
+        max_vcpus=1,
+        memory_mib=64,
+        kernel="",
+        initrd="",
+        image="",
+        image_device="",
+        kernel_params="",
+        sockets={},
+        console_log="",
+        shares=[],
+        virtiofsd=[],
+        argv=argv,
+    )
+
+
+def _start(name: str, fake: str, accel: str, *extra: str, **kwargs: float) -> Path:
+    log = str(st.vm_dir(name) / st.CONSOLE_LOG)
+    argv = [fake, log, "-machine", f"q35,accel={accel}", "-cpu", "host", *extra]
+    return lifecycle.start(
+        _plan(name, argv, accel),
+        ready_marker="READY",
+        ready_timeout=kwargs.get("ready_timeout", 10.0),
+        accel_auto=True,
+        detach=True,
+        kvm_progress_timeout=kwargs.get("kvm_progress_timeout", 8.0),
+    )
+
+
+def test_no_progress_under_kvm_restarts_under_tcg(fake_qemu: str, cleanup: list[str]) -> None:
+    cleanup.append("pvm")
+    directory = _start("pvm", fake_qemu, "kvm", kvm_progress_timeout=0.5)
+    state = lifecycle.wait_ready(directory, 10)
+    assert state.accel == "tcg"
+    assert "no kernel output within 0.5s under KVM: restarted under TCG" in state.detail
+    launch = st.read_launch(directory)
+    assert launch is not None and launch.accel == "kvm"  # what was asked, kept
+
+
+def test_no_ready_marker_fails_at_the_ready_stage(fake_qemu: str, cleanup: list[str]) -> None:
+    cleanup.append("slow")
+    directory = _start("slow", fake_qemu, "tcg", "never-ready", ready_timeout=0.5)
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, 0.5)
+    assert failure.value.stage == "ready"
+    assert "no ready marker within 0.5s" in failure.value.message
+    assert failure.value.last_output == ["[    0.000000] Linux version 6.1"]
+    record = st.find_record("slow")
+    assert record.condition == "failed"
+    assert not record.qemu_alive  # the supervisor killed it
+
+
+def test_an_early_exit_is_reported_with_qemus_words(fake_qemu: str, cleanup: list[str]) -> None:
+    cleanup.append("early")
+    directory = _start("early", fake_qemu, "tcg", "exit-now")
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, 5)
+    assert failure.value.stage == "firmware"
+    assert "QEMU exited with status 1 during boot" in failure.value.message
+    assert failure.value.last_output == ["qemu: could not load kernel"]
+
+
+def test_a_missing_binary_fails_at_spawn(tmp_path: Path, cleanup: list[str]) -> None:
+    cleanup.append("nobin")
+    directory = _start("nobin", str(tmp_path / "no-such-qemu"), "tcg")
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, 5)
+    assert failure.value.stage == "spawn"
+    assert "no-such-qemu" in failure.value.message

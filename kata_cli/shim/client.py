@@ -127,11 +127,16 @@ class ShimClient:
         )
 
     def volume_stats(self, device: str) -> str:
-        # Go's url.PathEscape set, except `+`: the shim's query parser turns it into a space.
-        # The Go shim unescapes the value a second time, so a literal `%` is escaped twice.
+        # Go's url.PathEscape set, except `+` (the shims' query parsers turn it into a space)
+        # and `&` (it would end the value). The Go shim unescapes the value a second time,
+        # so a literal `%` is escaped twice.
         value = device.replace("%", "%25") if self.dialect == "go" else device
-        target = "/direct-volume/stats?path=" + quote(value, safe="$&:=@")
-        method = "GET" if self.dialect == "go" else "POST"
+        target = "/direct-volume/stats?path=" + quote(value, safe="$:=@")
+        method = "GET"
+        if self.dialect == "rs":
+            # runtime-rs parses the request target as an absolute URL, which fails for the
+            # usual origin form and drops the connection; the absolute form works.
+            method, target = "POST", "http://shim" + target
         return self.checked(self.request(method, target), method, "/direct-volume/stats").text
 
     def volume_resize(self, device: str, size: int) -> None:

@@ -118,6 +118,9 @@ def add_volume(host: Host, volume_path: str, mount_info_text: str) -> str:
             hint="name the volume's mount point, e.g. /var/lib/kubelet/pods/<pod>/volumes/...",
         )
     parse_mount_info(mount_info_text)
+    if host.is_symlink(directory):
+        # Writing through it would put mountInfo.json wherever the link points.
+        raise KataError(f"{directory} should be a directory", hint="it is a symbolic link")
     kind = host.kind(directory)
     if kind not in ("dir", "missing"):
         raise KataError(f"{directory} should be a directory")

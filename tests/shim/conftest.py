@@ -35,6 +35,7 @@ class Reply:
     status: int = 200
     body: bytes = b""
     hang: bool = False
+    drop: bool = False  # close the connection without a response (runtime-rs handler errors)
 
 
 # Routes each dialect serves: (method or None for any, path).
@@ -86,6 +87,12 @@ class FakeShim:
             if self.dialect == "rs":
                 return Reply(404, b"URL NOT FOUND")
             return Reply(501, b"")
+        if (
+            self.dialect == "rs"
+            and request.path == "/direct-volume/stats"
+            and not request.target.startswith("http://")
+        ):
+            return Reply(drop=True)  # its Url::parse() of an origin-form target fails
         return self.replies.get(request.path, Reply(200, b""))
 
     def start(self) -> FakeShim:
@@ -103,6 +110,9 @@ class FakeShim:
                 reply = shim.answer(request)
                 if reply.hang:
                     shim.release.wait(10)
+                    return
+                if reply.drop:
+                    self.close_connection = True
                     return
                 self.send_response(reply.status)
                 self.send_header("Content-Length", str(len(reply.body)))

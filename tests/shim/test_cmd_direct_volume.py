@@ -76,8 +76,20 @@ def test_stats_rs_dialect_posts(dv, fake_host, shim):
     _volume(fake_host)
     server = shim("sb1", "rs").reply("/direct-volume/stats", "{}")
     result = dv("stats", "--volume-path", "/a/b/c")
-    assert result.exit_code == 0, result.stderr
+    assert (result.exit_code, result.stdout) == (0, "{}\n"), result.stderr
     assert [(r.method, r.path) for r in server.requests] == [("POST", "/direct-volume/stats")]
+    # absolute form: the runtime-rs handler drops origin-form stats requests
+    assert server.requests[0].target == "http://shim/direct-volume/stats?path=%2Fdev%2Fsda"
+
+
+def test_stats_escapes_ampersand_so_the_value_is_not_cut(dv, fake_host, shim):
+    from urllib.parse import parse_qs, urlsplit
+
+    _volume(fake_host, device="/dev/disk/by-path/a&b=c")
+    server = shim("sb1", "go")
+    assert dv("stats", "--volume-path", "/a/b/c").exit_code == 0
+    query = parse_qs(urlsplit(server.requests[0].target).query)
+    assert query == {"path": ["/dev/disk/by-path/a&b=c"]}
 
 
 def test_stats_error_status_is_reported(dv, fake_host, shim):

@@ -232,3 +232,16 @@ def test_deeply_nested_mount_info_is_listed_as_an_error(fake_host):
     (entry,) = list_volumes(fake_host.host)
     assert entry.volume_path == "/a/b/c"
     assert entry.error is not None and "not valid JSON" in entry.error
+
+
+def test_symlinked_volume_directory_is_not_written_through(fake_host, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j")
+    link.parent.mkdir(parents=True)
+    link.symlink_to(elsewhere)
+    with pytest.raises(KataError, match="should be a directory"):
+        add_volume(fake_host.host, "/a/b/c", GOOD)
+    assert list(elsewhere.iterdir()) == []
+    assert remove_volume(fake_host.host, "/a/b/c") is True  # removes the link only
+    assert elsewhere.is_dir()

@@ -129,3 +129,32 @@ def test_unsupported_image_file_system_is_named(fake_host):
     item = guest.image_probe(_ctx(fake_host), "/erofs.img")
     assert item.status == "failed"
     assert item.detail == "could not read: partition at 0: erofs file system is not supported"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x1f\x8b\x08\x00garbage-garbage", "corrupt gzip data"),
+        (gzip.compress(ARCHIVE)[:40], "truncated gzip data"),
+        (b"\xfd7zXZ\x00garbage", "corrupt xz data"),
+        (lzma.compress(ARCHIVE, format=lzma.FORMAT_XZ)[:80], "truncated xz data"),
+        (b"070701" + b"z" * 200, "corrupt cpio header at byte 0"),
+    ],
+)
+def test_corrupt_initrds_are_findings(fake_host, data, reason):
+    """A broken initrd says what is wrong with it; it never breaks the section."""
+    fake_host.file("/bad.img", data)
+    item = guest.initrd_probe(_ctx(fake_host), "/bad.img")
+    assert item.status == "failed"
+    assert item.detail.startswith(f"could not read: {reason}"), item.detail
+
+
+@pytest.mark.parametrize("kind", ["gzip", "xz"])
+def test_decompression_is_bounded(fake_host, monkeypatch, kind):
+    monkeypatch.setattr(guest, "MAX_UNPACKED", 4096)
+    big = newc({"filler": b"\0" * 100_000, guest.OSBUILDER: YAML})
+    data = gzip.compress(big) if kind == "gzip" else lzma.compress(big, format=lzma.FORMAT_XZ)
+    fake_host.file("/bomb.img", data)
+    item = guest.initrd_probe(_ctx(fake_host), "/bomb.img")
+    assert item.status == "failed"
+    assert item.detail == f"could not read: {kind} payload larger than 0 MiB when unpacked"

@@ -156,3 +156,17 @@ def test_a_hanging_log_source_costs_one_timeout(cli, seeded, stubs, program):
         assert statuses == ["timed-out"]  # no journalctl -k fallback after a hang
     else:
         assert statuses[:2] == ["timed-out", "skipped"]
+
+
+def test_env_failure_is_a_finding_not_a_crash(cli, fake_host, stubs):
+    quick_docker(stubs)
+    fake_host.intel()
+    fake_host.remove("/proc/version")
+    report = run(cli, fake_host, stubs, "--json").json()
+    env = items(report, "env")
+    assert [i["status"] for i in env] == ["failed"]
+    assert env[0]["detail"].startswith("cannot read /proc/version: file does not exist")
+    fake_host.proc_version()
+    env = items(run(cli, fake_host, stubs, "--json").json(), "env")[0]
+    assert env["status"] == "ok"
+    assert "# warning: kernel /opt/kata/share/kata-containers/vmlinux.container" in env["text"]

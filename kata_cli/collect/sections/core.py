@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kata_cli.collect.model import SKIPPED, Item, Section
+from kata_cli.collect.model import FAILED, SKIPPED, Item, Section
 from kata_cli.collect.runner import Context
 
 
@@ -54,8 +54,17 @@ def env_probe(ctx: Context) -> Iterator[Item]:
     except ImportError as exc:
         yield Item("text", "env", status=SKIPPED, detail=f"env is not available: {exc}")
         return
-    info = build_env_info(ctx.host, config)
-    yield Item("data", "kata-cli env", text=to_toml(info), lang="toml")
+    from kata_cli.errors import KataError
+
+    try:
+        info = build_env_info(ctx.host, config)
+    except KataError as exc:  # what `kata-cli env` would print, as the finding
+        yield Item("text", "kata-cli env", status=FAILED, detail=exc.one_line())
+        return
+    text = to_toml(info)
+    if info.warnings:
+        text = "".join(f"# warning: {line}\n" for line in info.warnings) + text
+    yield Item("data", "kata-cli env", text=text, lang="toml")
 
 
 CHECK = Section(

@@ -17,6 +17,7 @@ from kata_cli.collect.runner import Context
 
 OSBUILDER = "var/lib/osbuilder/osbuilder.yaml"
 MAX_INITRD = 512 * 1024 * 1024
+MAX_UNPACKED = 1024 * 1024 * 1024  # a decompression bomb stops here, with a reason
 SECTOR = 512
 EXT_MAGIC = 0xEF53
 EROFS_MAGIC = 0xE0F5E1E2
@@ -133,25 +134,53 @@ def compression(data: bytes) -> str:
 
 
 def decompress(ctx: Context, data: bytes, kind: str) -> bytes:
-    if kind == "gzip":
-        import zlib
-
-        # wbits 16+MAX_WBITS: gzip container; trailing data (a second archive) is ignored
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
-    if kind == "xz":
-        import lzma
-
-        return lzma.LZMADecompressor().decompress(data)
+    """The decompressed payload, at most MAX_UNPACKED bytes; Unreadable says what went wrong."""
+    if kind in ("gzip", "xz"):
+        try:
+            return _decompress_in_process(data, kind)
+        except Unreadable:
+            raise
+        except Exception as exc:  # zlib.error, lzma.LZMAError, EOFError: corrupt data
+            raise Unreadable(f"corrupt {kind} data ({exc})") from None
     if kind in ("zstd", "lz4"):
         program = ctx.which(kind)
         if program is None:
             raise Unreadable(f"{kind}-compressed and the {kind} program is not installed")
         limit = min(ctx.options.timeout, max(ctx.remaining(), 0.1))
-        result = ctx.host.run([program, "-dc"], timeout=limit, input=data)
+        result = ctx.host.run(
+            [program, "-dc"], timeout=limit, input=data, max_output=MAX_UNPACKED + 1
+        )
+        if len(result.stdout) > MAX_UNPACKED:
+            raise Unreadable(_too_large(kind))
         if not result.stdout:
             raise Unreadable(f"{kind} -dc: {result.describe()}")
         return result.stdout
     raise Unreadable(f"unknown compression (first bytes {data[:6].hex()})")
+
+
+def _decompress_in_process(data: bytes, kind: str) -> bytes:
+    if kind == "gzip":
+        import zlib
+
+        # wbits 16+MAX_WBITS: gzip container; trailing data (a second archive) is ignored
+        gz = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = gz.decompress(data, MAX_UNPACKED)
+        if gz.unconsumed_tail:
+            raise Unreadable(_too_large(kind))
+        if not gz.eof:
+            raise Unreadable("truncated gzip data")
+        return out
+    import lzma
+
+    xz = lzma.LZMADecompressor()
+    out = xz.decompress(data, MAX_UNPACKED)
+    if not xz.eof:
+        raise Unreadable("truncated xz data" if xz.needs_input else _too_large(kind))
+    return out
+
+
+def _too_large(kind: str) -> str:
+    return f"{kind} payload larger than {MAX_UNPACKED // (1024 * 1024)} MiB when unpacked"
 
 
 def cpio_find(data: bytes, wanted: str) -> bytes | None:
@@ -161,7 +190,10 @@ def cpio_find(data: bytes, wanted: str) -> bytes | None:
         magic = data[pos : pos + 6]
         if magic not in (b"070701", b"070702"):
             return None
-        fields = [int(data[pos + 6 + 8 * n : pos + 14 + 8 * n], 16) for n in range(13)]
+        try:
+            fields = [int(data[pos + 6 + 8 * n : pos + 14 + 8 * n], 16) for n in range(13)]
+        except ValueError:
+            raise Unreadable(f"corrupt cpio header at byte {pos}") from None
         size, namesize = fields[6], fields[11]
         name_start = pos + 110
         name = data[name_start : name_start + namesize - 1].decode("utf-8", "replace")

@@ -112,7 +112,7 @@ def _pipe_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:
                     if drain_until is not None:
                         drain_until = time.monotonic() + DRAIN_QUIET
                     continue
-                data = os.read(stdin_fd, CHUNK)
+                data = _read_stdin(stdin_fd)
                 if data:
                     _send(sock, data)
                     last_sent = data[-1:]
@@ -152,7 +152,7 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int, window_size
                         _drain(wake_r)
                         sizer.changed()
                     else:
-                        data = os.read(stdin_fd, CHUNK)
+                        data = _read_stdin(stdin_fd)
                         if not data:
                             return 0
                         forward, done = escape.feed(data)
@@ -303,9 +303,21 @@ def _send(sock: socket.socket, data: bytes) -> None:
 
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    try:
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except BrokenPipeError:
+        raise  # the reader went away: main() exits quietly
+    except OSError as exc:
+        raise KataError(f"cannot write the guest's output: {exc.strerror or exc}") from None
+
+
+def _read_stdin(fd: int) -> bytes:
+    try:
+        return os.read(fd, CHUNK)
+    except OSError as exc:  # e.g. stdin redirected from a directory
+        raise KataError(f"cannot read standard input: {exc.strerror or exc}") from None
 
 
 def _drain(fd: int) -> None:

@@ -283,3 +283,25 @@ def test_guest_that_stops_reading_ends_the_session(monkeypatch):
         writer.join(timeout=5)
         ours.close()
         theirs.close()
+
+
+def test_stdin_read_error_is_one_kata_error(monkeypatch):
+    from kata_cli.console import session
+    from kata_cli.errors import KataError
+
+    ours, theirs = socket.socketpair()
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"x")
+
+    def failing_read(fd, size):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(session.os, "read", failing_read)
+    try:
+        with pytest.raises(KataError, match="cannot read standard input: Input/output error"):
+            session.interactive_session(ours, stdin_fd=read_fd, stdout_fd=1)
+    finally:
+        for fd in (read_fd, write_fd):
+            os.close(fd)
+        ours.close()
+        theirs.close()

@@ -7,6 +7,7 @@ diagnostics) and kata_cli.host.atomic_write for the JUnit file.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 
@@ -19,6 +20,13 @@ CAPABLE = "System is capable of running Kata Containers"
 CAN_CREATE = "System can currently create Kata Containers"
 NOT_CAPABLE = "ERROR: System is not capable of running Kata Containers"
 STATUS_STYLE = {PASS: "green", WARN: "yellow", FAIL: "bold red", SKIP: "dim"}
+# details quote host files and configuration values: a terminal must not interpret them
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal line or XML: control characters as visible escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _release_lines(report: CheckReport) -> list[CheckResult]:
@@ -36,16 +44,16 @@ def render_problems(report: CheckReport) -> None:
         for result in report.results:
             if result.status != status or id(result) in shown:
                 continue
-            err(f"{level}: {result.id}: {result.detail}")
+            err(f"{level}: {result.id}: {printable(result.detail)}")
             if result.remedy:
-                err(f"  remedy: {result.remedy}")
+                err(f"  remedy: {printable(result.remedy)}")
 
 
 def render_verdict(report: CheckReport) -> None:
     for action in report.actions:
         note(action)
     for result in _release_lines(report):
-        out(result.detail)
+        out(printable(result.detail))
     if not report.capable:
         err(NOT_CAPABLE)
         return
@@ -53,7 +61,7 @@ def render_verdict(report: CheckReport) -> None:
     if report.can_create:
         out(CAN_CREATE)
     elif report.can_create is False:
-        err(report.kvm_error or _create_failure(report))
+        err(printable(report.kvm_error or _create_failure(report)))
 
 
 def _create_failure(report: CheckReport) -> str:
@@ -83,21 +91,28 @@ def plain_table(results: Iterable[CheckResult]) -> list[str]:
     width = max([len(r.id) for r in rows] + [5])
     lines = [f"{'STATUS':<6} {'CHECK':<{width}}  DETAIL"]
     for r in rows:
-        lines.append(f"{r.status.upper():<6} {r.id:<{width}}  {r.detail}")
+        lines.append(f"{r.status.upper():<6} {r.id:<{width}}  {printable(r.detail)}")
         if r.remedy:
-            lines.append(f"{'':<6} {'':<{width}}  remedy: {r.remedy}")
+            lines.append(f"{'':<6} {'':<{width}}  remedy: {printable(r.remedy)}")
     return lines
 
 
 def _rich_table(report: CheckReport) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_lines=False, header_style="bold")
     for name in ("status", "check", "detail", "remedy"):
         table.add_column(name.upper(), overflow="fold")
     for r in report.results:
         style = STATUS_STYLE.get(r.status, "")
-        table.add_row(f"[{style}]{r.status.upper()}[/]", r.id, r.detail, r.remedy)
+        # Text, not markup: a `[/]` in a configured path must not be read as a rich tag
+        table.add_row(
+            Text(r.status.upper(), style=style),
+            Text(r.id),
+            Text(printable(r.detail)),
+            Text(printable(r.remedy)),
+        )
     console().print(table)
 
 
@@ -155,15 +170,16 @@ def junit_xml(report: CheckReport) -> bytes:
         case = ET.SubElement(
             suite, "testcase", classname=f"kata-cli.check.{r.category}", name=r.id, time="0"
         )
+        detail, remedy = printable(r.detail), printable(r.remedy)  # XML 1.0 has no control chars
         if r.status == FAIL:
-            failure = ET.SubElement(case, "failure", message=r.detail, type="fail")
-            failure.text = f"{r.description}\n{r.detail}\nremedy: {r.remedy}"
+            failure = ET.SubElement(case, "failure", message=detail, type="fail")
+            failure.text = f"{r.description}\n{detail}\nremedy: {remedy}"
         elif r.status == SKIP:
-            ET.SubElement(case, "skipped", message=r.detail)
+            ET.SubElement(case, "skipped", message=detail)
         elif r.status == WARN:
-            ET.SubElement(case, "system-out").text = f"WARNING: {r.detail}\nremedy: {r.remedy}"
-        elif r.detail:
-            ET.SubElement(case, "system-out").text = r.detail
+            ET.SubElement(case, "system-out").text = f"WARNING: {detail}\nremedy: {remedy}"
+        elif detail:
+            ET.SubElement(case, "system-out").text = detail
     ET.indent(suite)
     return ET.tostring(suite, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -16,7 +16,7 @@ from kata_cli.collect.model import OK, Item, Report, SectionResult
 BUDGET = 65_000  # GitHub's issue body limit is 65,536 characters
 CAPS = (12_000, 6_000, 3_000, 1_500, 600, 200, 0)
 INLINE_LINES = 12
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _BACKTICKS = re.compile(r"`+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 TAIL_SECTIONS = frozenset({"logs", "kernel-log"})

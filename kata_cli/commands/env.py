@@ -31,8 +31,10 @@ def env(app: AppContext, as_json: bool, file_path: str | None, flavour: str | No
 
     config = app.load_config(flavour=flavour, allow_embedded=False)
     info = build_env_info(app.host, config)
+    from kata_cli.checks.output import printable
+
     for text in info.warnings:
-        warn(text)
+        warn(printable(text))  # warnings quote configured paths: no terminal escapes
     text = to_json(info) if as_json else to_toml(info)
     if file_path is None:
         out(text, end="")

@@ -124,3 +124,45 @@ def test_confidential_failure_says_why(cli, fake_host, as_user, setup, expected)
     tdx = next(c for c in result.json()["checks"] if c["id"] == "confidential.tdx")
     assert tdx["status"] == "fail"
     assert expected in tdx["detail"]
+
+
+HOSTILE_PATH = "/opt/kata/bin/q\\u0001\\u001b[31m[/]red"  # TOML escapes: SOH, ESC, a rich tag
+
+
+def _hostile_path_host(fake_host):
+    from tests.conftest import MINIMAL_QEMU_CONFIG
+
+    fake_host.intel()
+    fake_host.config(
+        MINIMAL_QEMU_CONFIG.replace('"/opt/kata/bin/qemu-system-x86_64"', f'"{HOSTILE_PATH}"')
+    )
+
+
+def test_control_characters_never_reach_the_terminal(cli, fake_host, as_user):
+    _hostile_path_host(fake_host)
+    result = check(cli, fake_host, "-n")
+    assert "\x1b" not in result.output and "\x01" not in result.output
+    assert "q\\x01\\x1b[31m[/]red does not exist" in result.stderr
+    verbose = check(cli, fake_host, "-n", "-v")
+    assert "\x1b" not in verbose.stdout and "q\\x01\\x1b[31m[/]red" in verbose.stdout
+
+
+def test_rich_table_shows_brackets_literally(cli, fake_host, as_user, monkeypatch):
+    from kata_cli.checks import output
+
+    monkeypatch.setattr(output, "stream_is_tty", lambda stream: True)
+    _hostile_path_host(fake_host)
+    result = check(cli, fake_host, "-n", "-v")
+    assert "internal error" not in result.stderr
+    assert "[/]red" in result.stdout.replace("\n", "").replace("│", "").replace(" ", "")
+
+
+def test_junit_stays_well_formed_xml(cli, fake_host, as_user, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    _hostile_path_host(fake_host)
+    target = tmp_path / "junit.xml"
+    check(cli, fake_host, "-n", "--junit", str(target))
+    suite = ET.parse(target).getroot()
+    case = next(c for c in suite.iter("testcase") if c.get("name") == "assets.hypervisor")
+    assert "q\\x01\\x1b[31m[/]red" in ET.tostring(case, encoding="unicode")

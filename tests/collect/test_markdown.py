@@ -86,3 +86,9 @@ def test_json_survives_values_json_lacks():
     item = Item("data", "t", data={"when": datetime.date(2026, 1, 1)})
     data = json.loads(jsonreport.render(report(SectionResult("x", "X", items=[item]))))
     assert data["sections"][0]["items"][0]["data"] == {"when": "2026-01-01"}
+
+
+def test_c1_control_characters_are_dropped():
+    from kata_cli.collect.markdown import clean
+
+    assert clean("a\x9b31mb\x1b[0mc") == "a31mb[0mc"

@@ -80,3 +80,19 @@ def test_bad_configuration_is_one_line(cli, fake_host, text):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_warnings_carry_no_terminal_escapes(cli, fake_host):
+    from tests.conftest import MINIMAL_QEMU_CONFIG
+
+    fake_host.intel()
+    fake_host.config(
+        MINIMAL_QEMU_CONFIG.replace(
+            '"/opt/kata/share/kata-containers/vmlinux.container"', '"/k\\u001b[2J\\u0007"'
+        )
+    )
+    result = _env(cli, fake_host)
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "kernel /k\\x1b[2J\\x07 does not exist" in result.stderr
+    assert tomllib.loads(result.stdout)["Kernel"]["Path"] == "/k\x1b[2J\x07"

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from kata_cli.vm.plan import LaunchPlan
 
 ACCELS = click.Choice(["auto", "kvm", "tcg"])
+AGENT_VSOCK_PORT = 1024  # the agent's port in agent URLs; exec swaps in the debug port
 
 
 def _plan_options(func: Any) -> Any:
@@ -147,11 +148,18 @@ def plan_cmd(app: AppContext, as_json: bool, **options: Any) -> None:
 )
 @click.option("--ready-timeout", type=click.FloatRange(min=1), default=120.0, show_default=True)
 @click.option("--ready-marker", default="", help="Console line that means ready.")
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Also answer like a Go-runtime sandbox (GET /agent-url on "
+    "/run/vc/sbs/NAME/shim-monitor.sock under the host root), so `kata-cli exec NAME` works.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def run_cmd(
     app: AppContext,
     detach: bool,
+    sandbox: bool,
     disks: tuple[str, ...],
     ready_timeout: float,
     ready_marker: str,
@@ -173,12 +181,23 @@ def run_cmd(
         raise UsageError("at most 2 --disk options")
     for text in plan.notes:
         (warn if "9p" in text else note)(text)
+    shim = None
+    if sandbox:
+        host_dir = f"/run/vc/sbs/{plan.name}"
+        if app.host.lexists(host_dir):
+            raise KataError(f"a sandbox named {plan.name!r} already exists ({host_dir})")
+        hvsock = app.host.to_host_path(plan.sockets["hvsock"])
+        shim = (
+            str(app.host.path(f"{host_dir}/shim-monitor.sock")),
+            f"hvsock://{hvsock}:{AGENT_VSOCK_PORT}",
+        )
     directory = lifecycle.start(
         plan,
         ready_marker=ready_marker or marker,
         ready_timeout=ready_timeout,
         accel_auto=options["accel"] == "auto",
         detach=detach,
+        sandbox=shim,
     )
     try:
         state = lifecycle.wait_ready(directory, ready_timeout)

@@ -70,8 +70,12 @@ def start(
     accel_auto: bool,
     detach: bool,
     kvm_progress_timeout: float = 8.0,
+    sandbox: tuple[str, str] | None = None,
 ) -> Path:
-    """Create the VM directory and start its supervisor (which starts QEMU). Returns the dir."""
+    """Create the VM directory and start its supervisor (which starts QEMU). Returns the dir.
+
+    `sandbox` is (shim socket path, agent URL) for `vm run --sandbox`.
+    """
     directory = st.vm_dir(plan.name)
     if directory.exists():
         record = st.judge(plan.name, directory)
@@ -93,6 +97,8 @@ def start(
         virtiofsd_argv=plan.virtiofsd,
         plan=dataclasses.asdict(plan),
         kvm_progress_timeout=kvm_progress_timeout,
+        sandbox_socket=sandbox[0] if sandbox else "",
+        sandbox_agent_url=sandbox[1] if sandbox else "",
     )
     st.write_launch(directory, launch)
     try:
@@ -184,6 +190,13 @@ def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
             _kill(state.supervisor)
             _wait_gone(state.supervisor, 2.0)
         _kill(state.virtiofsd)
+    if record.launch is not None and record.launch.sandbox_socket:
+        # normally the supervisor's job; not done when it was killed
+        sandbox_socket = Path(record.launch.sandbox_socket)
+        with contextlib.suppress(OSError):
+            sandbox_socket.unlink()
+        with contextlib.suppress(OSError):
+            sandbox_socket.parent.rmdir()
     st.remove_vm_dir(record.directory)
     return StopResult(STOP_SCHEMA, record.name, method, round(time.monotonic() - started, 3))
 

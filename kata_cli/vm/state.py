@@ -106,6 +106,8 @@ class Launch:
     virtiofsd_argv: list[str] = field(default_factory=list)
     plan: dict[str, Any] = field(default_factory=dict)
     kvm_progress_timeout: float = 8.0  # auto accel: no kernel output under KVM -> TCG
+    sandbox_socket: str = ""  # `--sandbox`: where to answer GET /agent-url
+    sandbox_agent_url: str = ""
 
 
 @dataclass

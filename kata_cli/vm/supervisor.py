@@ -26,6 +26,7 @@ from types import FrameType
 
 from kata_cli.vm import state as st
 from kata_cli.vm.relay import HvsockRelay
+from kata_cli.vm.shimapi import ShimEndpoint
 
 POLL = 0.02
 VIRTIOFSD_TIMEOUT = 5.0
@@ -57,6 +58,7 @@ class Supervisor:
         self.qemu: subprocess.Popen[bytes] | None = None
         self.virtiofsd: subprocess.Popen[bytes] | None = None
         self.relay: HvsockRelay | None = None
+        self.shim: ShimEndpoint | None = None
         self.stopping = False
 
     # -- helpers -----------------------------------------------------------------------
@@ -195,6 +197,13 @@ class Supervisor:
             str(self.directory / st.HVSOCK_SOCKET), str(self.directory / st.DEBUG_SOCKET)
         )
         self.relay.start()
+        if self.launch.sandbox_socket:
+            self.shim = ShimEndpoint(self.launch.sandbox_socket, self.launch.sandbox_agent_url)
+            try:
+                self.shim.start()
+            except OSError as exc:
+                self.state.detail = f"cannot serve {self.launch.sandbox_socket}: {exc}"
+                self.shim = None
         self.wait_ready(argv)
         self._save()
         assert self.qemu is not None
@@ -210,6 +219,8 @@ class Supervisor:
     def _finish(self) -> None:
         if self.relay is not None:
             self.relay.stop()
+        if self.shim is not None:
+            self.shim.stop()
         if self.virtiofsd is not None and self.virtiofsd.poll() is None:
             self.virtiofsd.terminate()
             try:

@@ -51,9 +51,22 @@ def _qemu_under(directory: str) -> list[int]:
     return found
 
 
+@pytest.fixture(scope="session")
+def vm_host_root() -> Iterator[Path]:
+    """A host root for the session: the run directory and `--sandbox` sockets live in it."""
+    root = Path(tempfile.mkdtemp(prefix="kcvm-", dir="/tmp"))
+    # the programs TEST_CONFIG names, visible under the host root
+    for program in ("/usr/bin/qemu-system-x86_64", "/usr/lib/qemu/virtiofsd"):
+        link = root / program.lstrip("/")
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(program)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def vm_run_dir() -> Iterator[Path]:
-    directory = Path(tempfile.mkdtemp(prefix="kcvm-", dir="/tmp"))
+def vm_run_dir(vm_host_root: Path) -> Iterator[Path]:
+    directory = vm_host_root / "run" / "kata-cli"
     previous = os.environ.get("KATA_CLI_RUN_DIR")
     os.environ["KATA_CLI_RUN_DIR"] = str(directory)
     try:
@@ -61,12 +74,14 @@ def vm_run_dir() -> Iterator[Path]:
         leaked = _qemu_under(str(directory))
         vms = directory / "vms"
         left = sorted(os.listdir(vms)) if vms.is_dir() else []
+        sandboxes = vm_host_root / "run" / "vc" / "sbs"
+        left_sandboxes = sorted(os.listdir(sandboxes)) if sandboxes.is_dir() else []
         assert not leaked, f"QEMU processes left running: {leaked}"
         assert not left, f"VM state directories left behind: {left}"
+        assert not left_sandboxes, f"sandbox directories left behind: {left_sandboxes}"
     finally:
         for pid in _qemu_under(str(directory)):
             os.kill(pid, 9)
-        shutil.rmtree(directory, ignore_errors=True)
         if previous is None:
             os.environ.pop("KATA_CLI_RUN_DIR", None)
         else:

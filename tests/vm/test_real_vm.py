@@ -32,6 +32,10 @@ def kata(config: Path, *args: str, timeout: float = 120) -> Any:
     return run_subprocess("--config", str(config), "vm", *args, timeout=timeout)
 
 
+def kata_on(root: Path, *args: str) -> Any:
+    return run_subprocess("--host-root", str(root), *args, timeout=120)
+
+
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")  # QEMU 7.2's daemon, named in vm_config
 # QEMU's C virtiofsd needs root; without it both shares go over 9p
 VIRTIOFS = VIRTIOFSD.exists() and os.geteuid() == 0
@@ -63,13 +67,22 @@ def disk_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def shared_vm(
-    test_guest: TestGuest, vm_config: Path, shared_dir: Path, virtiofs_dir: Path, disk_image: Path
+    test_guest: TestGuest,
+    vm_config: Path,
+    vm_host_root: Path,
+    shared_dir: Path,
+    virtiofs_dir: Path,
+    disk_image: Path,
 ) -> Iterator[dict[str, Any]]:
-    """One booted VM with a virtio-fs and a 9p share and a hot-plugged disk, for the
-    inspect-only tests."""
-    result = kata(
-        vm_config,
+    """One booted VM with a virtio-fs and a 9p share, a hot-plugged disk, answering as a
+    sandbox (under the session's host root), for the inspect-only tests."""
+    result = kata_on(
+        vm_host_root,
+        "--config",
+        str(vm_config),
+        "vm",
         "run",
+        "--sandbox",
         "--test-guest",
         "--name",
         SHARED,
@@ -130,6 +143,15 @@ def test_exec_returns_output_and_status(shared_vm: dict[str, Any], vm_config: Pa
     assert result.stdout == "out\nerr\n"
 
 
+def test_kata_cli_exec_reaches_the_vm_like_a_sandbox(
+    shared_vm: dict[str, Any], vm_host_root: Path
+) -> None:
+    """`kata-cli exec` (the sandbox command) finds the VM through its shim endpoint."""
+    result = kata_on(vm_host_root, "exec", SHARED, "--", "sh", "-c", "echo sandbox-ok; exit 4")
+    assert result.returncode == 4, result.stderr
+    assert result.stdout == "sandbox-ok\n"
+
+
 def test_guest_sees_the_shared_directory(
     shared_vm: dict[str, Any], vm_config: Path, shared_dir: Path
 ) -> None:
@@ -178,7 +200,7 @@ def test_console_without_a_terminal(shared_vm: dict[str, Any], vm_config: Path) 
 
 
 def test_stop_powers_down_and_removes_everything(
-    shared_vm: dict[str, Any], vm_config: Path
+    shared_vm: dict[str, Any], vm_config: Path, vm_host_root: Path
 ) -> None:
     pid = shared_vm["pid"]
     result = kata(vm_config, "stop", SHARED, "--json")
@@ -188,6 +210,7 @@ def test_stop_powers_down_and_removes_everything(
     assert stopped["seconds"] < 5
     assert not st.vm_dir(SHARED).exists()
     assert not st.ProcessRef(pid, 0).alive()
+    assert not (vm_host_root / "run" / "vc" / "sbs" / SHARED).exists()
     assert not _virtiofsd_for(SHARED)
 
 

@@ -204,6 +204,8 @@ def run(argv: list[str] | None = None, prog_name: str = "kata-cli") -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
+        # click has already ended the ^C line with a newline on stderr
+        sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()

@@ -100,3 +100,14 @@ def test_kata_error_is_one_line_exit_1(cli, tmp_path):
         result.stderr
         == f"Cannot find usable config file (file {tmp_path / 'nope.toml'} does not exist)\n"
     )
+
+
+def test_interrupt_exits_130_with_one_line(cli, monkeypatch):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kata_cli.version.version_text", interrupted)
+    result = cli("version")
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted"
+    assert "Traceback" not in result.output

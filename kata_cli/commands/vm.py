@@ -199,41 +199,45 @@ def run_cmd(
         detach=detach,
         sandbox=shim,
     )
+    import time
+
+    ready = False
     try:
         state = lifecycle.wait_ready(directory, ready_timeout)
         record = st.judge(plan.name, directory)
         plugged = [lifecycle.hotplug_disk(record, disk, i) for i, disk in enumerate(disks)]
-    except (KataError, KeyboardInterrupt) as exc:
+        ready = True
+        if state.detail:
+            note(state.detail)
+        result = lifecycle.RunResult(
+            lifecycle.RUN_SCHEMA,
+            plan.name,
+            state.status,
+            state.accel,
+            state.ready_seconds,
+            state.qemu.pid if state.qemu else None,
+            str(directory),
+            str(directory / st.HVSOCK_SOCKET),
+            str(directory / st.CONSOLE_SOCKET),
+            plugged,
+            plan.notes,
+        )
+        render_run(result, as_json)
+        if detach:
+            return
+        while st.judge(plan.name, directory).qemu_alive:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a foreground VM is stopped; during the boot it also interrupts us
+        if not ready:
+            lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
+            raise
+    except KataError as exc:
         if isinstance(exc, lifecycle.BootFailed):
             for line in exc.last_output:
                 err(f"  | {line}")
         lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
         raise
-    if state.detail:
-        note(state.detail)
-    result = lifecycle.RunResult(
-        lifecycle.RUN_SCHEMA,
-        plan.name,
-        state.status,
-        state.accel,
-        state.ready_seconds,
-        state.qemu.pid if state.qemu else None,
-        str(directory),
-        str(directory / st.HVSOCK_SOCKET),
-        str(directory / st.CONSOLE_SOCKET),
-        plugged,
-        plan.notes,
-    )
-    render_run(result, as_json)
-    if detach:
-        return
-    import time
-
-    try:
-        while st.judge(plan.name, directory).qemu_alive:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
     lifecycle.stop(st.judge(plan.name, directory))
 
 

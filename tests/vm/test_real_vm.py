@@ -199,6 +199,58 @@ def test_console_without_a_terminal(shared_vm: dict[str, Any], vm_config: Path) 
     assert "console-42" in result.stdout
 
 
+def _read_until(fd: int, pattern: bytes, timeout: float) -> bytes:
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while pattern not in seen:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"{pattern!r} not seen; got {seen[-500:]!r}")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def test_console_on_a_terminal_and_the_escape_sequence(
+    shared_vm: dict[str, Any], vm_config: Path
+) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
+    proc = subprocess.Popen(
+        [*KATA, "--config", str(vm_config), "vm", "console", SHARED],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        _read_until(master, b"Ctrl-]", 20)  # the escape help, on the terminal
+        os.write(master, b"echo tty-$((40 + 2))\r")
+        _read_until(master, b"tty-42", 20)
+        os.write(master, b"\x1dq")  # Ctrl-] then q: leave, the VM keeps running
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    listing = json.loads(kata(vm_config, "list", "--json").stdout)
+    assert [v["condition"] for v in listing["vms"] if v["name"] == SHARED] == ["running"]
+
+
 def test_stop_powers_down_and_removes_everything(
     shared_vm: dict[str, Any], vm_config: Path, vm_host_root: Path
 ) -> None:

@@ -24,6 +24,8 @@ DOWNLOAD_PREFIXES = (
     "https://github.com/kata-containers/runtime/releases/download",
 )
 TIMEOUT = (3.05, 10.0)  # connect, read (seconds)
+TOTAL_TIME = 30.0  # a server that drips bytes resets the read timeout; this does not reset
+MAX_BODY = 16 * 1024 * 1024  # bytes per page
 MAX_PAGES = 20
 RATE_LIMIT_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
 
@@ -73,10 +75,14 @@ def current_version(current: str) -> Version:
         ) from None
 
 
-def fetch(url: str, timeout: tuple[float, float] = TIMEOUT) -> list[Any]:
-    """Every release object, following `Link: rel="next"` pagination."""
+def fetch(url: str, timeout: tuple[float, float] = TIMEOUT, total: float = TOTAL_TIME) -> list[Any]:
+    """Every release object, following `Link: rel="next"` pagination, within `total` s."""
+    import json
+    import time
+
     import requests
 
+    end = time.monotonic() + total
     items: list[Any] = []
     next_url: str | None = url
     pages = 0
@@ -85,10 +91,11 @@ def fetch(url: str, timeout: tuple[float, float] = TIMEOUT) -> list[Any]:
     while next_url and pages < MAX_PAGES:
         pages += 1
         try:
-            response = session.get(next_url, timeout=timeout)
+            response = session.get(next_url, timeout=timeout, stream=True)
+            body = _read_body(response, end, total)
         except requests.Timeout:
             raise ReleaseError(
-                f"release API {next_url} did not answer within {timeout[1]:.0f}s",
+                f"release API {next_url} did not answer within {timeout[1]:g}s",
                 "retry later, or pass -n to skip network checks",
             ) from None
         except requests.RequestException as exc:
@@ -96,13 +103,13 @@ def fetch(url: str, timeout: tuple[float, float] = TIMEOUT) -> list[Any]:
                 f"cannot reach the release API {next_url}: {_reason(exc)}",
                 "check network access, or pass -n to skip network checks",
             ) from None
-        if response.status_code in (403, 429) and _rate_limited(response):
+        if response.status_code in (403, 429) and _rate_limited(response, body):
             raise ReleaseError(
                 "GitHub API rate limit exceeded for this address",
                 f"try again later; see {RATE_LIMIT_DOCS}",
             )
         try:
-            page = response.json()
+            page = json.loads(body)
         except ValueError as exc:
             raise ReleaseError(f"failed to unpack release details: {exc}") from None
         if not isinstance(page, list):
@@ -115,15 +122,48 @@ def fetch(url: str, timeout: tuple[float, float] = TIMEOUT) -> list[Any]:
     return items
 
 
+def _read_body(response: Any, end: float, total: float) -> bytes:
+    """The body, bounded in size and in total time (not only between two reads)."""
+    import time
+
+    chunks: list[bytes] = []
+    size = 0
+    raw = response.raw
+    # read1 returns what one read gives (urllib3 2); read(n) would wait for n dripped bytes
+    read1 = getattr(raw, "read1", None)
+    try:
+        while True:
+            if read1 is not None:
+                chunk = read1(64 * 1024, decode_content=True)
+            else:  # pragma: no cover - urllib3 1.x
+                chunk = raw.read(1024, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise ReleaseError(
+                    f"failed to unpack release details: more than {MAX_BODY} bytes in one page"
+                )
+            if time.monotonic() > end:
+                raise ReleaseError(
+                    f"release API {response.url} took longer than {total:g}s in total",
+                    "retry later, or pass -n to skip network checks",
+                )
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return b"".join(chunks)
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) < 200 else text[:200] + "..."
 
 
-def _rate_limited(response: Any) -> bool:
+def _rate_limited(response: Any, body: bytes) -> bool:
     if response.headers.get("X-RateLimit-Remaining") == "0":
         return True
-    return "limit exceeded" in response.text.lower()
+    return b"limit exceeded" in body.lower()
 
 
 def parse_releases(items: list[Any], include_all: bool = False) -> list[Release]:

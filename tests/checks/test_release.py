@@ -224,3 +224,66 @@ def test_check_release_never_decides_the_verdict(cli, fake_host, as_user, point_
     assert "WARNING: release.newer: cannot check for releases" in result.stderr
     assert result.exit_code == 0
     assert result.stdout == "System is capable of running Kata Containers\n"
+
+
+@pytest.fixture
+def dripping_api():
+    """An API that answers at once, then sends its body one byte at a time, forever."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                self.wfile.write(b"[")
+                while not stop.wait(0.02):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client gave up, as it should
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/releases"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_dripping_server_cannot_hold_the_check(dripping_api):
+    """The read timeout restarts with every byte; the total bound does not."""
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(release.ReleaseError, match=r"took longer than 0\.5s in total"):
+        release.fetch(dripping_api, timeout=(1.0, 1.0), total=0.5)
+    assert time.monotonic() - start < 3
+
+
+def test_an_oversized_page_is_refused(release_api, monkeypatch):
+    monkeypatch.setattr(release, "MAX_BODY", 1000)
+    release_api.raw_body = b"[" + b" " * 5000 + b"]"
+    with pytest.raises(release.ReleaseError, match="more than 1000 bytes"):
+        release.fetch(release_api.url)
+
+
+def test_a_gzip_encoded_page_is_decoded(release_api):
+    import gzip
+    import json
+
+    release_api.raw_body = gzip.compress(json.dumps([rel("4.2.0")]).encode())
+    release_api.headers = {"Content-Encoding": "gzip"}
+    items = release.fetch(release_api.url)
+    assert [r.version for r in release.parse_releases(items)] == [Version.parse("4.2.0")]

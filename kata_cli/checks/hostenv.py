@@ -88,7 +88,9 @@ def _memory(ctx: CheckContext) -> CheckResult:
     total = info.get("MemTotal", 0) // 1024
     available = info.get("MemAvailable", info.get("MemFree", 0)) // 1024
     if not total:
-        return MEMORY.skipped(f"cannot verify: {probe.MEMINFO} is not readable")
+        readable = ctx.host.read_text_or(probe.MEMINFO) is not None
+        why = "has no MemTotal line" if readable else "is not readable"
+        return MEMORY.skipped(f"cannot verify: {probe.MEMINFO} {why}")
     if total < wanted:
         return MEMORY.failed(
             f"default_memory is {wanted} MiB but the host has {total} MiB in total: "

@@ -166,3 +166,20 @@ def test_junit_stays_well_formed_xml(cli, fake_host, as_user, tmp_path):
     suite = ET.parse(target).getroot()
     case = next(c for c in suite.iter("testcase") if c.get("name") == "assets.hypervisor")
     assert "q\\x01\\x1b[31m[/]red" in ET.tostring(case, encoding="unicode")
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [(b"MemTotal: \xff kB\n", "has no MemTotal line"), (None, "is not readable")],
+)
+def test_memory_cannot_verify_says_why(cli, fake_host, as_user, content, why):
+    fake_host.intel()
+    if content is None:
+        fake_host.remove("/proc/meminfo")
+        fake_host.dir("/proc/meminfo")
+    else:
+        fake_host.file("/proc/meminfo", content)
+    result = check(cli, fake_host, "-n", "--json")
+    memory = next(c for c in result.json()["checks"] if c["id"] == "host.memory")
+    assert memory["status"] == "skip"
+    assert memory["detail"] == f"cannot verify: /proc/meminfo {why}"

@@ -44,9 +44,13 @@ def redact_results(results: list[SectionResult], redactor: Redactor) -> None:
 
 def _redact_item(item: Item, redactor: Redactor) -> None:
     item.title = redactor.text(item.title)
-    item.text = redactor.text(item.text)
-    if item.full_text is not None:
+    if item.full_text is None:
+        item.text = redactor.text(item.text)
+    else:
         item.full_text = redactor.text(item.full_text)
+        counted = dict(redactor.counts)
+        item.text = redactor.text(item.text)
+        redactor.counts = counted  # the excerpt's secrets were counted in the whole output
     if item.detail:
         item.detail = redactor.text(item.detail)
     if item.argv:

@@ -1,28 +1,77 @@
 #!/usr/bin/env python3
 """`kata-cli config lint` of all shipped Kata configuration files in one process
 (29 files in ../shared/kata-configs) against bare `python3 -c pass` (goal: ratio <= 3).
+
+Timing: `_common.wall_times` waits with `subprocess.run(timeout=...)`, which polls with
+sleeps of up to 50 ms and so rounds a 120 ms run up to 164 or 214 ms; this bench waits
+blocking (a timer kills a run that hangs) for exact times. The command and the baseline
+run alternately, so both see the same machine load (a shared,
+busy machine otherwise skews the ratio by ±20%). Two settings:
+
+* "installed": Python may cache bytecode (in a temporary PYTHONPYCACHEPREFIX, so the work
+  tree stays clean), as for an installed kata-cli, whose wheel is byte-compiled by pip;
+* "no bytecode cache": PYTHONDONTWRITEBYTECODE=1 (as in some CI and dev shells), where every
+  run compiles every kata_cli module again.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BASELINE, kata_cli, median, report
+from _common import BASELINE, kata_cli, report
 
 CONFIGS = Path(__file__).resolve().parent.parent.parent / "shared" / "kata-configs"
+RUNS = 21
 
 
-def measure(label: str, files: list[str], env: dict[str, str] | None) -> None:
-    baseline = median(BASELINE, env=env)
-    argv = kata_cli("config", "lint", "--ignore", "KATA9", *files)
-    report(f"kata-cli config lint ({len(files)} files{label})", median(argv, env=env), baseline, 3)
+TIMEOUT = 120.0
+
+
+def wall_time(argv: list[str], env: dict[str, str]) -> float:
+    """One run's wall time; a blocking wait (exact), a timer kills a run that hangs."""
+    full_env = {**os.environ, "NO_COLOR": "1", **env}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env
+    )
+    watchdog = threading.Timer(TIMEOUT, proc.kill)
+    watchdog.start()
+    try:
+        proc.wait()
+    finally:
+        watchdog.cancel()
+    return time.perf_counter() - start
+
+
+def paired(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Median wall time of `argv` and of the baseline, measured alternately."""
+    for _ in range(2):  # warm the page cache (and the bytecode cache)
+        wall_time(argv, env)
+        wall_time(BASELINE, env)
+    command: list[float] = []
+    baseline: list[float] = []
+    for _ in range(RUNS):
+        command.append(wall_time(argv, env))
+        baseline.append(wall_time(BASELINE, env))
+    return statistics.median(command), statistics.median(baseline)
+
+
+def measure(label: str, files: list[str], env: dict[str, str]) -> None:
+    lint = kata_cli("config", "lint", "--ignore", "KATA9", *files)
+    report(f"kata-cli config lint ({len(files)} files{label})", *paired(lint, env), 3)
     sarif = kata_cli("config", "lint", "--ignore", "KATA9", "--format", "sarif", *files)
-    report(f"kata-cli config lint --format sarif{label}", median(sarif, env=env), baseline)
+    report(f"kata-cli config lint --format sarif{label}", *paired(sarif, env))
     rules = kata_cli("config", "lint", "--list-rules")
-    report(f"kata-cli config lint --list-rules{label}", median(rules, env=env), baseline)
+    report(f"kata-cli config lint --list-rules{label}", *paired(rules, env))
 
 
 def main() -> None:
@@ -30,7 +79,10 @@ def main() -> None:
     if not files:
         print(f"no configuration files under {CONFIGS}; nothing to measure")
         return
-    measure("", files, None)
+    with tempfile.TemporaryDirectory(prefix="kata-lint-bench-") as cache:
+        installed = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": cache}
+        measure(", installed", files, installed)
+    measure(", no bytecode cache", files, {"PYTHONDONTWRITEBYTECODE": "1"})
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(#.*)?$")
 _KEY = re.compile(
@@ -17,8 +17,14 @@ _KEY = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class KeyPosition:
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_BARE_KEY = re.compile(r"([A-Za-z0-9_-]+)\s*=")
+_STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'")
+
+
+class KeyPosition(NamedTuple):
+    """Where a table header (empty `key`) or a key is written."""
+
     table: tuple[str, ...]
     key: tuple[str, ...]
     line: int  # 1-based
@@ -75,28 +81,35 @@ def iter_scan(text: str) -> Iterator[KeyPosition]:
         stripped = line.lstrip()
         if not stripped or stripped[0] == "#":
             continue  # fast path: most lines of a shipped file are comments
-        header = _HEADER.match(line)
-        if header and not _KEY.match(line):
-            table = split_dotted(header.group(2))
-            yield KeyPosition(table, (), number, line.index("[") + 1, header.group(1) == "[[")
+        indent = len(line) - len(stripped)
+        if stripped[0] == "[":  # no key starts with a bracket: a table header
+            header = _HEADER.match(stripped)
+            if header:
+                table = split_dotted(header.group(2))
+                yield KeyPosition(table, (), number, indent + 1, header.group(1) == "[[")
             continue
-        key = _KEY.match(line)
+        key = _BARE_KEY.match(stripped) or _KEY.match(stripped)
         if not key:
             continue
-        yield KeyPosition(
-            table, split_dotted(key.group(1)), number, len(line) - len(line.lstrip()) + 1
-        )
-        rest = line[key.end() :]
-        for marker in ('"""', "'''"):
-            if rest.count(marker) % 2 == 1:
-                in_multiline = marker
-                break
-        else:
+        written = key.group(1)
+        parts = (written,) if _BARE.fullmatch(written) else split_dotted(written)
+        yield KeyPosition(table, parts, number, indent + 1)
+        rest = stripped[key.end() :]
+        if "'''" in rest or '"""' in rest:
+            for marker in ('"""', "'''"):
+                if rest.count(marker) % 2 == 1:
+                    in_multiline = marker
+                    break
+            if in_multiline:
+                continue
+        if "[" in rest:
             bracket_depth = max(0, _bracket_delta(rest))
 
 
 def _bracket_delta(text: str) -> int:
-    cleaned = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', "", text.split("#", 1)[0])
+    if "[" not in text and "]" not in text:
+        return 0
+    cleaned = _STRINGS.sub("", text).split("#", 1)[0]
     return cleaned.count("[") - cleaned.count("]")
 
 

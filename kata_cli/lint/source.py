@@ -17,7 +17,9 @@ from kata_cli.config import locate
 
 MAX_BYTES = 4 * 1024 * 1024
 _SUPPRESS = re.compile(r"kata-lint:\s*disable\s*=\s*([A-Za-z0-9_,\s]+)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
+# control characters other than tab, LF and CR: errors even inside comments
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -37,6 +39,9 @@ class SourceFile:
     role: str  # "main" | "drop-in"
     text: str = ""
     data: dict[str, Any] | None = None
+    # `text` with whole-line comments blanked: same lines and columns for every key, and
+    # quicker to parse and scan
+    scan_text: str = ""
     problem: ParseProblem | None = None
     _positions: dict[tuple[str, ...], locate.KeyPosition] | None = field(default=None, repr=False)
     _scanner: Iterator[locate.KeyPosition] | None = field(default=None, repr=False)
@@ -55,7 +60,7 @@ class SourceFile:
         """
         if self._positions is None:
             self._positions = {}
-            self._scanner = locate.iter_scan(self.text)
+            self._scanner = locate.iter_scan(self.scan_text or self.text)
         for length in range(len(path), 0, -1):
             prefix = path[:length]
             found = self._positions.get(prefix)
@@ -112,12 +117,14 @@ def comment_of(line: str) -> str | None:
 def _without_comment_lines(text: str) -> str:
     """The text with whole-line comments blanked (line numbers kept): tomllib parses shipped
     files, which are mostly comments, about twice as fast. Only when that cannot change the
-    result: no multi-line strings (a `#` line inside one is content) and no control
-    characters (which are errors even inside comments)."""
-    if '"""' in text or "'''" in text or _CONTROL.search(text):
+    result: no multi-line strings (a `#` line inside one is content), no control characters
+    and no CR (errors even in comments, unless the CR ends a CRLF line)."""
+    if '"""' in text or "'''" in text or "\r" in text:
         return text
-    lines = text.split("\n")
-    return "\n".join("" if line.lstrip(" \t").startswith("#") else line for line in lines)
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return text
+    return _COMMENT_LINE.sub("", text)
 
 
 def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
@@ -140,7 +147,8 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
     if source.text.startswith("\ufeff"):
         source.text = source.text[1:]
     try:
-        source.data = tomllib.loads(_without_comment_lines(source.text))
+        source.scan_text = _without_comment_lines(source.text)
+        source.data = tomllib.loads(source.scan_text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POS.search(message)

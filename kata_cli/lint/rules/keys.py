@@ -70,7 +70,7 @@ def _headers_naming(ctx: LintContext, name: str) -> Iterator[tuple[str, int, int
     for source in ctx.files:
         if source.data is None:
             continue
-        for pos in locate.iter_scan(source.text):
+        for pos in locate.iter_scan(source.scan_text or source.text):
             if pos.key or not pos.table or pos.table[0] != name:
                 continue
             text = source.lines[pos.line - 1]

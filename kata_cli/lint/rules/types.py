@@ -28,18 +28,34 @@ def _typed_keys(ctx: LintContext) -> list[TypedKey]:
     return ctx.memo("types.keys", lambda: list(_walk_typed_keys(ctx)))
 
 
+Kinds = tuple[dict[str, str], dict[str, str]]
+_KINDS: dict[tuple[int, str], Kinds] = {}
+
+
+def _kinds(catalogue: dict[str, schema.KeySpec], flavour: str) -> Kinds:
+    """(key -> TOML kind, lower-case key -> key) of the keys a flavour decodes from a
+    table; the second is empty for runtime-rs, which matches names exactly (cached)."""
+    found = _KINDS.get((id(catalogue), flavour))
+    if found is None:
+        kinds = {n: s.kind for n, s in catalogue.items() if s.known_in(flavour)}
+        found = kinds, {n.lower(): n for n in kinds} if flavour == "go" else {}
+        _KINDS[(id(catalogue), flavour)] = found
+    return found
+
+
 def _walk_typed_keys(ctx: LintContext) -> Iterator[TypedKey]:
     for path, table, catalogue in ctx.sections():
-        kinds: dict[str, str] = (
-            {n: s.kind for n, s in catalogue.items() if s.known_in(ctx.flavour)}
-            if catalogue
-            else dict(schema.MEM_AGENT_KEYS)
-        )
-        for name, kind in kinds.items():
-            found = ctx.get(table, name)
-            if found is None:
+        if catalogue:
+            kinds, lowered = _kinds(catalogue, ctx.flavour)
+        else:
+            kinds, lowered = schema.MEM_AGENT_KEYS, {}
+        for spelling, value in table.items():
+            name = spelling if spelling in kinds else lowered.get(spelling.lower())
+            if name is None:
                 continue
-            spelling, value = found
+            if spelling != name and (ctx.get(table, name) or ("",))[0] != spelling:
+                continue  # another spelling of the key is the one the runtime decodes
+            kind = kinds[name]
             yield (*path, spelling), kind, value
             items = _ITEM_KEYS.get(name)
             if items and isinstance(value, list):

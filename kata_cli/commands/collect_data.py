@@ -158,6 +158,8 @@ def collect_data(
             validate_id(sandbox)
         except KataError as exc:
             raise UsageError(f"--sandbox: {exc.message}") from None
+    if output:
+        _check_output(output)  # before a minute of collecting, not after
     if no_redact:
         warn("redaction is OFF (--no-redact): the report may contain passwords, tokens and keys")
     options = Options(
@@ -193,3 +195,19 @@ def collect_data(
         from kata_cli.collect import markdown
 
         out(markdown.render(report), end="")
+
+
+def _check_output(path: str) -> None:
+    """Refuse an --output that cannot be written (a directory, a missing or read-only dir)."""
+    import os
+
+    from kata_cli.errors import KataError
+
+    hint = "choose another --output"
+    if os.path.isdir(path):
+        raise KataError(f"cannot write {path}: Is a directory", hint=hint)
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise KataError(f"cannot write {path}: No such file or directory", hint=hint)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise KataError(f"cannot write {path}: Permission denied", hint=hint)

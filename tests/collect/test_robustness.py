@@ -183,3 +183,15 @@ def test_secrets_in_an_excerpt_are_counted_once(fake_host):
     redact_results([SectionResult("logs", "Logs", items=[item])], redactor)
     assert redactor.counts == {"env-secret": 2}
     assert MARK not in item.text and "two" not in item.text and "one" not in item.full_text
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-parent"])
+def test_a_bad_output_is_refused_before_collecting(cli, seeded, stubs, tmp_path, where):
+    """The hanging docker stub would cost the full --timeout if collection started."""
+    target = tmp_path if where == "directory" else tmp_path / "nope" / "x.tar.gz"
+    start = time.monotonic()
+    result = run(cli, seeded, stubs, "--timeout", "20", "--deadline", "30", "--output", str(target))
+    assert time.monotonic() - start < 5
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"cannot write {target}: ")

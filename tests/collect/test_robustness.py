@@ -195,3 +195,19 @@ def test_a_bad_output_is_refused_before_collecting(cli, seeded, stubs, tmp_path,
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(f"cannot write {target}: ")
+
+
+def test_archive_keeps_configuration_comments(cli, seeded, stubs, tmp_path):
+    quick_docker(stubs)
+    target = tmp_path / "bundle.tar.gz"
+    result = run(cli, seeded, stubs, "--output", str(target))
+    assert result.exit_code == 0, result.stderr
+    with tarfile.open(target) as tar:
+        contents = {m.name: tar.extractfile(m).read().decode() for m in tar.getmembers()}
+    config = next(
+        d for n, d in contents.items() if "/04-config/" in n and "configuration.toml" in n
+    )
+    assert "# a comment that only --full-configs keeps" in config
+    assert MARK not in config
+    markdown = next(d for n, d in contents.items() if n.endswith("report.md"))
+    assert "# a comment that only --full-configs keeps" not in markdown

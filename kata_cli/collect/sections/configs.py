@@ -46,6 +46,7 @@ def _content(ctx: Context, fs: Host, path: str, title: str) -> Item:
     reader = ctx if fs == ctx.host else Context(fs, ctx.options, ctx.start)
     item = reader.read_file(path, title=title, lang="toml")
     if item.status == "ok" and not ctx.options.full_configs:
+        item.full_text = item.text  # the archive keeps the file as it is
         item.text = strip_comments(item.text)
         item.detail = (item.detail + "; " if item.detail else "") + "comments stripped"
     return item

@@ -69,3 +69,20 @@ class CheckContext:
 
     def module_loaded(self, name: str) -> bool:
         return probe.module_loaded(self.host, name)
+
+    @functools.cached_property
+    def builtin_modules(self) -> frozenset[str]:
+        """Modules built into the running kernel (modules.builtin), which a module without
+        parameters never shows under /sys/module."""
+        try:
+            release = probe.kernel_release(self.host)
+        except (OSError, ValueError):
+            return frozenset()
+        for directory in ("/lib/modules", "/usr/lib/modules"):
+            text = self.host.read_text_or(f"{directory}/{release}/modules.builtin")
+            if text is not None:
+                return frozenset(
+                    line.rsplit("/", 1)[-1].removesuffix(".ko").replace("-", "_")
+                    for line in text.split()
+                )
+        return frozenset()

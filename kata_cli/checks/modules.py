@@ -77,6 +77,9 @@ def module_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         if loaded:
             yield spec.passed("loaded")
             yield from _params(ctx, module)
+        elif module.name in ctx.builtin_modules:
+            yield spec.passed("built into the kernel (listed in modules.builtin)")
+            yield from _params(ctx, module)
         else:
             yield _missing(ctx, vendor, module, spec)
 

@@ -183,3 +183,22 @@ def test_memory_cannot_verify_says_why(cli, fake_host, as_user, content, why):
     memory = next(c for c in result.json()["checks"] if c["id"] == "host.memory")
     assert memory["status"] == "skip"
     assert memory["detail"] == f"cannot verify: /proc/meminfo {why}"
+
+
+def test_builtin_modules_are_not_missing(cli, fake_host, as_user):
+    """A module built into the kernel has no /sys/module entry unless it has parameters."""
+    fake_host.intel()
+    for name in ("vhost_net", "vhost_vsock"):
+        fake_host.remove(f"/sys/module/{name}")
+    fake_host.file(
+        "/lib/modules/6.1.0-28-amd64/modules.builtin",
+        "kernel/drivers/vhost/vhost-net.ko\nkernel/drivers/vhost/vhost_vsock.ko\n",
+    )
+    result = check(cli, fake_host, "-n", "--json")
+    by_id = {c["id"]: c for c in result.json()["checks"]}
+    for name in ("vhost_net", "vhost_vsock"):
+        assert by_id[f"module.{name}"]["status"] == "pass"
+        assert "built into the kernel" in by_id[f"module.{name}"]["detail"]
+    fake_host.remove("/lib/modules/6.1.0-28-amd64/modules.builtin")
+    missing = check(cli, fake_host, "-n", "--json")
+    assert {c["id"]: c for c in missing.json()["checks"]}["module.vhost_net"]["status"] == "fail"

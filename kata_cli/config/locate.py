@@ -70,7 +70,8 @@ def iter_scan(text: str) -> Iterator[KeyPosition]:
     table: tuple[str, ...] = ()
     in_multiline: str | None = None
     bracket_depth = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    # TOML lines end at LF only (str.splitlines would also split at U+2028, U+0085, ...)
+    for number, line in enumerate(text.split("\n"), start=1):
         if in_multiline:
             if line.count(in_multiline) % 2 == 1:
                 in_multiline = None

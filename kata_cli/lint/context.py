@@ -4,6 +4,7 @@ about the target (flavour, architecture, host root for path rules)."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -229,7 +230,7 @@ class LintContext:
         return Hit(path=path, args=args, file=file, line=line, column=column)
 
     def rename_edit(self, path: tuple[str, ...], new_name: str) -> Edit | None:
-        """An edit that renames the key written at `path` (a bare key on its own line).
+        """An edit that renames the key written at `path` (bare, quoted or dotted; quotes go).
 
         None when the new name is already set in that table: renaming would write the
         key twice, which is invalid TOML.
@@ -240,12 +241,36 @@ class LintContext:
         source = self._by_path.get(file)
         if source is None or not 1 <= line <= len(source.lines):
             return None
-        text = source.lines[line - 1]
-        start = column - 1
-        old = path[-1]
-        if text[start : start + len(old)] != old:
+        span = key_span(source.lines[line - 1], column - 1, path[-1])
+        if span is None:
             return None
-        return Edit(file, line, start, start + len(old), new_name)
+        return Edit(file, line, span[0], span[1], new_name)
+
+
+# one part of a (dotted) key: bare, "basic" or 'literal'
+_KEY_PART = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*""")
+
+
+def key_span(text: str, start: int, name: str) -> tuple[int, int, int] | None:
+    """Where the last part of the key written at `start` is (quotes included), if it
+    spells `name`: (its start, its end, the column just after `=`), 0-based."""
+    position = start
+    while True:
+        part = _KEY_PART.match(text, position)
+        if part is None:
+            return None
+        position = part.end()
+        if text.startswith(".", position):
+            position += 1
+            continue
+        break
+    if not text.startswith("=", position):
+        return None
+    first, last = part.span(1)
+    written = text[first:last]
+    if written[0] in "\"'":
+        written = written[1:-1]
+    return (first, last, position + 1) if written == name else None
 
 
 def _merge(

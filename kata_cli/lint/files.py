@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kata_cli.config import discovery, loader
-from kata_cli.errors import ConfigError, KataError
+from kata_cli.errors import ConfigError, KataError, UsageError
 from kata_cli.host import Host
 from kata_cli.lint.source import MAX_BYTES, ParseProblem, SourceFile, load_source
 
@@ -69,8 +69,7 @@ def named(paths: tuple[str, ...]) -> list[list[Located]]:
     units: list[list[Located]] = []
     for name in paths:
         if name == "-":
-            data = sys.stdin.buffer.read(MAX_BYTES + 1)
-            units.append([Located(STDIN, local, "-", "main", data)])
+            units.append([Located(STDIN, local, "-", "main", _stdin())])
             continue
         absolute = os.path.abspath(name)
         if local.is_dir(absolute):
@@ -83,6 +82,23 @@ def named(paths: tuple[str, ...]) -> list[list[Located]]:
         else:
             units.append([Located(name, local, absolute, "main")])
     return units
+
+
+def _stdin() -> bytes:
+    """Standard input, once; never waits on a terminal (nobody is about to type a config)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise KataError("`-`: standard input is closed", "pipe the configuration in")
+    try:
+        if stream.isatty():
+            raise UsageError(
+                "`-` reads the configuration from standard input, which is a terminal",
+                "pipe or redirect a file in: kata-cli config lint - < configuration.toml",
+            )
+        data: bytes = stream.read(MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise KataError(f"`-`: cannot read standard input: {exc}") from None
+    return data
 
 
 def read(item: Located) -> SourceFile:

@@ -9,7 +9,9 @@ from kata_cli.lint.model import Edit
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:
     """The text with the edits applied (overlapping edits: the first wins) and their count."""
-    lines = text.splitlines(keepends=True)
+    # TOML lines end at LF only, like the positions the edits were made from
+    lines = [part + "\n" for part in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
     by_line: dict[int, list[Edit]] = {}
     for edit in edits:
         if 1 <= edit.line <= len(lines):

@@ -50,37 +50,44 @@ class SourceFile:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.text.splitlines()
+            # TOML lines end at LF (str.splitlines would also split at U+2028, U+0085, ...)
+            self._lines = [line.removesuffix("\r") for line in self.text.split("\n")]
         return self._lines
 
     def position(self, path: tuple[str, ...]) -> tuple[int, int] | None:
-        """(line, column) of a key or table, or of its nearest written ancestor.
+        """(line, column) of a key or table; for a table only implied by deeper headers or
+        dotted keys (`[proxy.kata]` for `proxy`), the first of those; else the nearest
+        written ancestor.
 
         The text is scanned lazily, only as far as the positions asked for need.
         """
         if self._positions is None:
             self._positions = {}
             self._scanner = locate.iter_scan(self.scan_text or self.text)
-        for length in range(len(path), 0, -1):
-            prefix = path[:length]
-            found = self._positions.get(prefix)
-            while found is None and self._scanner is not None:
-                pos = next(self._scanner, None)
-                if pos is None:
-                    self._scanner = None
-                    break
-                self._positions.setdefault(pos.path, pos)
-                if pos.path == prefix:
-                    found = pos
+        found = self._scan_for(path)
+        if found is None:
+            width = len(path)
+            inside = [p for p in self._positions.values() if p.path[:width] == path]
+            if inside:
+                found = min(inside, key=lambda p: p.line)
+        for length in range(len(path) - 1, 0, -1):
             if found is not None:
-                return found.line, found.column
-        # a table only written as part of deeper headers (`[proxy.kata]` for `proxy`)
-        width = len(path)
-        inside = [p for p in self._positions.values() if p.path[:width] == path]
-        if inside:
-            first = min(inside, key=lambda p: p.line)
-            return first.line, first.column
-        return None
+                break
+            found = self._positions.get(path[:length])
+        return None if found is None else (found.line, found.column)
+
+    def _scan_for(self, path: tuple[str, ...]) -> locate.KeyPosition | None:
+        assert self._positions is not None
+        found = self._positions.get(path)
+        while found is None and self._scanner is not None:
+            pos = next(self._scanner, None)
+            if pos is None:
+                self._scanner = None
+                break
+            self._positions.setdefault(pos.path, pos)
+            if pos.path == path:
+                found = pos
+        return found
 
     def suppressed(self, line: int) -> tuple[str, ...]:
         """Codes (or code prefixes) disabled by a comment on that line."""
@@ -140,9 +147,10 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        source.problem = ParseProblem(
-            "KATA002", line, column, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
-        )
+        detail = f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            detail = "encoded as UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8"
+        source.problem = ParseProblem("KATA002", line, column, detail)
         return source
     if source.text.startswith("\ufeff"):
         source.text = source.text[1:]

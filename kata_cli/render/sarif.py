@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from kata_cli import __version__
@@ -20,18 +21,27 @@ LEVELS = {ERROR: "error", WARNING: "warning", INFO: "note"}
 
 
 def _uri(path: str) -> str:
+    """A URI reference: `file:` for absolute paths, else relative, percent-encoded
+    (a space, `#` or `%` in a file name would otherwise make an invalid URI)."""
+    from urllib.parse import quote
+
     if os.path.isabs(path):
         from pathlib import PurePosixPath
 
         return PurePosixPath(path).as_uri()
-    return path.replace(os.sep, "/")
+    return quote(path.replace(os.sep, "/"), safe="/")
+
+
+def _summary(rule: Rule) -> str:
+    """The message template with its `{placeholders}` shown as an ellipsis."""
+    return re.sub(r"\{[a-z_]+\}", "…", rule.message)
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": rule.message},
+        "shortDescription": {"text": _summary(rule)},
         "fullDescription": {"text": rule.rationale},
         "help": {"text": f"{rule.rationale} Fix: {rule.fix}"},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},

@@ -147,32 +147,56 @@ REMOTE_GO_KEYS = {
 }
 
 
+# runtime-rs forces these [runtime] values when the hypervisor is remote
+RS_REMOTE_FORCED = {"internetworking_model": "none", "disable_new_netns": False}
+
+
 @rule(
     "KATA506",
     "no-effect",
     WARNING,
-    "{key} has no effect with the {hypervisor} hypervisor",
+    "{key} has no effect with the {hypervisor} hypervisor{why}",
     "Each hypervisor type reads its own subset of [hypervisor] keys; a key the selected "
-    "VMM does not read is dead configuration that misleads the reader. (Go runtime only: "
-    "runtime-rs key sets per VMM are not catalogued.)",
+    "VMM does not read is dead configuration that misleads the reader. For runtime-rs, "
+    "whose per-VMM key sets are not catalogued, only the [runtime] values it overrides "
+    "for the remote hypervisor (internetworking_model, disable_new_netns) are reported.",
     "remove the key, or select the hypervisor it is meant for",
 )
 def no_effect(ctx: LintContext) -> Iterator[Hit]:
     kind = ctx.hv_type
-    if ctx.flavour != "go" or ctx.hv_name is None or kind not in schema.TYPE_LETTER:
-        return  # the catalogue's used-by letters describe the Go loaders
+    if ctx.hv_name is None or kind not in schema.TYPE_LETTER:
+        return
+    if ctx.flavour == "rs":
+        yield from _rs_no_effect(ctx, kind)
+        return
     for name, value in ctx.hv.items():
         if isinstance(value, dict):
             continue
         spec = schema.HYPERVISOR_KEYS.get(name)
         if spec is None or not spec.known_in(ctx.flavour):
             continue
-        if kind == "remote" and ctx.flavour == "go":
+        if kind == "remote":
             dead = name not in REMOTE_GO_KEYS
         else:
             dead = not spec.used_by_type(kind)
         if dead:
-            yield ctx.hit((*ctx.hv_path, name), key=name, hypervisor=kind)
+            yield ctx.hit((*ctx.hv_path, name), key=name, hypervisor=kind, why="")
+
+
+def _rs_no_effect(ctx: LintContext, kind: str) -> Iterator[Hit]:
+    if kind != "remote":
+        return
+    for name, forced in RS_REMOTE_FORCED.items():
+        value = ctx.runtime.get(name)
+        if value is not None and value != forced:
+            why = f" (runtime-rs forces {name} = {_toml(forced)})"
+            yield ctx.hit((*ctx.top_path("runtime"), name), key=name, hypervisor=kind, why=why)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"'
 
 
 # Go loader fallbacks when the key is absent: hard-coded, not following the install PREFIX

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kata_cli.config import schema
-from kata_cli.lint.context import TOP_LEVEL, LintContext
+from kata_cli.lint.context import TOP_LEVEL, LintContext, key_span
 from kata_cli.lint.model import ERROR, WARNING, Edit, Hit, rule
 
 # Go spelling -> (runtime-rs spelling, factor from the Go value to the runtime-rs value)
@@ -25,7 +25,8 @@ SPELLINGS: dict[str, tuple[str, int]] = {
 }
 RS_SPELLINGS = {rs: (go, factor) for go, (rs, factor) in SPELLINGS.items()}
 OBSOLETE_TABLES = {"proxy", "shim", "netmon", "image"}
-_INT_VALUE = re.compile(r"^(\s*)(\S+)(\s*=\s*)([0-9][0-9_]*)(\s*(?:#.*)?)$")
+# an integer value, after the `=`, alone on its line but for a comment
+_INT_VALUE = re.compile(r"\s*([0-9][0-9_]*)\s*(?:#.*)?$")
 
 
 def counterpart(name: str, flavour: str) -> tuple[str, int, bool] | None:
@@ -52,15 +53,20 @@ def respell_edit(ctx: LintContext, path: tuple[str, ...], value: Any) -> Edit | 
     if not multiply and value % factor:
         return None
     new_value = value * factor if multiply else value // factor
-    file, line, _column = ctx.where(path)
+    file, line, column = ctx.where(path)
     source = ctx.source(file)
     if source is None or not 1 <= line <= len(source.lines):
         return None
     text = source.lines[line - 1]
-    match = _INT_VALUE.match(text)
-    if not match or match.group(2) != path[-1]:
+    span = key_span(text, column - 1, path[-1])
+    if span is None:
         return None
-    return Edit(file, line, match.start(2), match.end(4), f"{new_name}{match.group(3)}{new_value}")
+    start, end, after = span
+    match = _INT_VALUE.match(text, after)
+    if match is None:
+        return None
+    between = text[end : match.start(1)]
+    return Edit(file, line, start, match.end(1), f"{new_name}{between}{new_value}")
 
 
 def _headers_naming(ctx: LintContext, name: str) -> Iterator[tuple[str, int, int]]:

@@ -103,8 +103,16 @@ def rs_unknown_strict_key(ctx: LintContext) -> Iterator[Hit]:
             )
 
 
-def _agent_int(ctx: LintContext, name: str) -> int:
-    value = ctx.agent.get(name, schema.AGENT_KEYS[name].default)
+def _agents(ctx: LintContext) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """The selected [agent.X] table, or every one when none is selected (KATA207)."""
+    if ctx.agent_name is not None:
+        return [(ctx.agent_path, ctx.agent)]
+    top = ctx.top_path("agent")
+    return [((*top, name), table) for name, table in ctx.tables("agent").items()]
+
+
+def _agent_int(table: dict[str, Any], name: str) -> int:
+    value = table.get(name, schema.AGENT_KEYS[name].default)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -118,15 +126,20 @@ def _agent_int(ctx: LintContext, name: str) -> int:
     "raise reconnect_timeout_ms to at least dial_timeout_ms",
 )
 def rs_reconnect_before_dial(ctx: LintContext) -> Iterator[Hit]:
-    if ctx.flavour != "rs" or ctx.agent_name is None:
+    if ctx.flavour != "rs":
         return
-    dial, reconnect = _agent_int(ctx, "dial_timeout_ms"), _agent_int(ctx, "reconnect_timeout_ms")
-    if reconnect < dial:
-        implicit = "" if "reconnect_timeout_ms" in ctx.agent else " (the default)"
-        path = (*ctx.agent_path, "dial_timeout_ms")
-        if "reconnect_timeout_ms" in ctx.agent:
-            path = (*ctx.agent_path, "reconnect_timeout_ms")
-        yield ctx.hit(path, reconnect=reconnect, implicit=implicit, dial=dial)
+    for path, table in _agents(ctx):
+        dial = _agent_int(table, "dial_timeout_ms")
+        reconnect = _agent_int(table, "reconnect_timeout_ms")
+        if reconnect >= dial:
+            continue
+        written = "reconnect_timeout_ms" in table
+        yield ctx.hit(
+            (*path, "reconnect_timeout_ms" if written else "dial_timeout_ms"),
+            reconnect=reconnect,
+            implicit="" if written else " (the default)",
+            dial=dial,
+        )
 
 
 @rule(
@@ -138,8 +151,12 @@ def rs_reconnect_before_dial(ctx: LintContext) -> Iterator[Hit]:
     "remove the key (default 10 ms) or set a positive value",
 )
 def rs_dial_timeout_zero(ctx: LintContext) -> Iterator[Hit]:
-    if ctx.flavour == "rs" and ctx.agent.get("dial_timeout_ms") == 0:
-        yield ctx.hit((*ctx.agent_path, "dial_timeout_ms"))
+    if ctx.flavour != "rs":
+        return
+    for path, table in _agents(ctx):
+        value = table.get("dial_timeout_ms")
+        if value == 0 and not isinstance(value, bool):
+            yield ctx.hit((*path, "dial_timeout_ms"))
 
 
 @rule(
@@ -250,6 +267,54 @@ def rs_required_key(ctx: LintContext) -> Iterator[Hit]:
             yield ctx.hit(ctx.hv_key(name), key=name, hypervisor=ctx.hv_type)
 
 
+# key -> (what it limits, unit)
+REMOTE_HOST_LIMITS = {"default_maxmemory": ("RAM", "MiB"), "default_maxvcpus": ("CPUs", "vCPUs")}
+
+
+def _host_limits(ctx: LintContext) -> dict[str, int]:
+    """This host's RAM (MiB) and CPU count, where they can be read."""
+    if ctx.host is None:
+        return {}
+    from kata_cli import probe
+
+    try:
+        found = {
+            "default_maxmemory": probe.mem_total_mib(ctx.host),
+            "default_maxvcpus": probe.cpu_count(ctx.host),
+        }
+    except (OSError, ValueError):
+        return {}
+    return {key: value for key, value in found.items() if value}
+
+
+@rule(
+    "KATA708",
+    "rs-remote-max-resources",
+    ERROR,
+    "{key} = {value}: runtime-rs requires the remote hypervisor's maximum to be the "
+    "host's {what}{host}",
+    "For the remote hypervisor runtime-rs insists that default_maxmemory equals the host's "
+    "RAM and default_maxvcpus its CPU count; 0 (and any value above the host's) is first "
+    "raised or lowered to the host's, so only a non-zero value below it is refused.",
+    "set the key to 0 (= the host's)",
+)
+def rs_remote_max_resources(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "rs" or ctx.hv_name != "remote":
+        return
+    limits: dict[str, int] | None = None
+    for key, (what, unit) in REMOTE_HOST_LIMITS.items():
+        value = ctx.hv.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            continue
+        if limits is None:
+            limits = ctx.memo("rs.host_limits", lambda: _host_limits(ctx))
+        host = limits.get(key)
+        if host is not None and value >= host:
+            continue
+        shown = f" ({host} {unit} here)" if host is not None else ""
+        yield ctx.hit(ctx.hv_key(key), key=key, value=value, what=what, host=shown)
+
+
 RULES = (
     rs_unknown_strict_key,
     rs_reconnect_before_dial,
@@ -258,4 +323,5 @@ RULES = (
     rs_memory_minimum,
     rs_forbidden_key,
     rs_required_key,
+    rs_remote_max_resources,
 )

@@ -141,8 +141,21 @@ class Host:
 
     # -- reading -----------------------------------------------------------------------
     def read_bytes(self, host_path: str, limit: int | None = None) -> bytes:
-        with open(self.path(host_path), "rb") as handle:
-            return handle.read() if limit is None else handle.read(limit)
+        """A regular file's bytes. A FIFO, device or socket raises instead of blocking."""
+        fd = os.open(self.path(host_path), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), host_path)
+            if not stat.S_ISREG(mode):
+                raise OSError(errno.EINVAL, "not a regular file", host_path)
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb", closefd=True) as handle:
+                fd = -1
+                return handle.read() if limit is None else handle.read(limit)
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
     def read_text(self, host_path: str, limit: int | None = None) -> str:
         return self.read_bytes(host_path, limit).decode("utf-8", "replace")

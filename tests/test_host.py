@@ -124,3 +124,11 @@ def test_kill_running_ends_commands_of_other_threads():
     assert results and results[0].returncode == -9
     assert results[0].elapsed < 10
     assert not host_module._RUNNING
+
+
+def test_read_of_a_fifo_fails_instead_of_blocking(fake_host):
+    fake_host.dir("/proc")
+    os.mkfifo(fake_host.local("/proc/cpuinfo"))
+    with pytest.raises(OSError, match="not a regular file"):
+        fake_host.host.read_text("/proc/cpuinfo")
+    assert fake_host.host.read_text_or("/proc/cpuinfo", "x") == "x"

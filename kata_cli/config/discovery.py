@@ -80,10 +80,20 @@ def locate(
     for candidate in default_config_paths():
         try:
             resolved = host.resolve(candidate)
-        except OSError:
+        except FileNotFoundError:
             continue
+        except OSError as exc:  # a symlink loop: there is a file, but not a usable one
+            raise ConfigError(
+                f"Cannot use config file {candidate}: {exc.strerror or exc}",
+                "fix or remove it",
+            ) from None
         if host.is_file(resolved):
             return Located(resolved, candidate, "default", host)
+        if host.exists(resolved):
+            kind = "a directory" if host.is_dir(resolved) else "not a regular file"
+            raise ConfigError(
+                f"Cannot use config file {candidate}: it is {kind}", "fix or remove it"
+            )
     if allow_embedded:
         return Located(str(embedded_config_path()), EMBEDDED, "embedded", Host("/"))
     return None

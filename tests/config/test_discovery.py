@@ -96,3 +96,21 @@ def test_no_embedded_fallback_when_disallowed(fake_host):
         load(fake_host.host, environ={}, allow_embedded=False)
     assert "Cannot find usable config file" in info.value.message
     assert f'config file "{GO[0]}" unresolvable' in info.value.message
+
+
+def test_a_directory_at_a_default_path_is_an_error_not_skipped(fake_host):
+    from kata_cli.config import discovery
+    from kata_cli.errors import ConfigError
+
+    fake_host.dir("/etc/kata-containers/configuration.toml")
+    with pytest.raises(ConfigError, match="it is a directory"):
+        discovery.locate(fake_host.host, environ={})
+
+
+def test_a_symlink_loop_at_a_default_path_is_an_error(fake_host):
+    from kata_cli.config import discovery
+    from kata_cli.errors import ConfigError
+
+    fake_host.symlink("/etc/kata-containers/configuration.toml", "configuration.toml")
+    with pytest.raises(ConfigError, match="Cannot use config file"):
+        discovery.locate(fake_host.host, environ={})

@@ -20,8 +20,10 @@ _CACHED = ("hv_name", "hv", "hv_path", "agent_name", "agent", "runtime")
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(eq=False)
 class LintContext:
+    """What the rules see of one configuration (a main file and its drop-ins, merged)."""
+
     files: list[SourceFile]
     flavour: str
     arch: str

@@ -30,6 +30,8 @@ class Options:
 
 @dataclass
 class UnitResult:
+    """The findings of one configuration, and the fixes they offer."""
+
     unit: Unit
     findings: list[Finding]
     edits: list[Edit]
@@ -43,7 +45,7 @@ def lint_sources(
     `facts` describe the files' surroundings (how the main file was reached, which
     drop-ins are symlinks) for the environment rules.
     """
-    rules = [r for r in registry.RULES if _enabled(r, options)]
+    rules = _rules(options.select, options.ignore)
     try:
         ctx = LintContext(sources, "go", options.arch, options.host, facts=dict(facts or {}))
         main = sources[0].path if sources else "<config>"
@@ -81,12 +83,25 @@ def lint_sources(
     return UnitResult(unit, findings, edits)
 
 
-def _enabled(rule: Rule, options: Options) -> bool:
+_RULES: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Rule]] = {}
+
+
+def _rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
+    """The rules --select/--ignore leave (computed once per selection)."""
+    found = _RULES.get((select, ignore))
+    if found is None:
+        found = _RULES[(select, ignore)] = [
+            r for r in registry.RULES if _enabled(r, select, ignore)
+        ]
+    return found
+
+
+def _enabled(rule: Rule, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
     # a file that cannot be read is always reported, whatever --select names (not --ignore)
-    selected = rule.family == "syntax" or registry.matches(rule.code, options.select)
-    if options.select and not selected:
+    selected = rule.family == "syntax" or registry.matches(rule.code, select)
+    if select and not selected:
         return False
-    return not registry.matches(rule.code, options.ignore)
+    return not registry.matches(rule.code, ignore)
 
 
 def _finding(ctx: LintContext, rule: Rule, hit: Hit) -> Finding:

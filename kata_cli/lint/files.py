@@ -106,13 +106,12 @@ def read(item: Located) -> SourceFile:
     if item.data is not None:
         return load_source(item.display, item.data, item.role)
     try:
-        if item.fs.is_dir(item.path):
-            raise IsADirectoryError(21, "it is a directory")
-        if item.fs.exists(item.path) and not item.fs.is_file(item.path):
-            raise OSError(0, "not a regular file")
+        # refuses directories, FIFOs, devices and sockets without blocking on them
         data = item.fs.read_bytes(item.path, limit=MAX_BYTES + 1)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
+        if isinstance(exc, IsADirectoryError):
+            reason = "it is a directory"
         source = SourceFile(item.display, item.role)
         source.problem = ParseProblem("KATA003", 1, 1, f"cannot read file: {reason}")
         return source

@@ -15,6 +15,8 @@ from kata_cli.lint.model import Edit, FileFix, LintResult
 
 @dataclass
 class Outcome:
+    """A whole run: the findings, how many fixes were written, the diffs shown."""
+
     result: LintResult
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.config import locate
+from kata_cli.lint import fastparse
 
 MAX_BYTES = 4 * 1024 * 1024
 _SUPPRESS = re.compile(r"kata-lint:\s*disable\s*=\s*([A-Za-z0-9_,\s]+)")
@@ -25,6 +26,8 @@ _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 @dataclass
 class ParseProblem:
+    """Why a file could not be parsed, as a syntax-family finding."""
+
     code: str  # rule code of the syntax family
     line: int
     column: int
@@ -51,7 +54,9 @@ class SourceFile:
     def lines(self) -> list[str]:
         if self._lines is None:
             # TOML lines end at LF (str.splitlines would also split at U+2028, U+0085, ...)
-            self._lines = [line.removesuffix("\r") for line in self.text.split("\n")]
+            self._lines = self.text.split("\n")
+            if "\r" in self.text:
+                self._lines = [line.removesuffix("\r") for line in self._lines]
         return self._lines
 
     def position(self, path: tuple[str, ...]) -> tuple[int, int] | None:
@@ -154,8 +159,15 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
         return source
     if source.text.startswith("\ufeff"):
         source.text = source.text[1:]
+    plain = fastparse.parse(source.text)
+    if plain is not None:
+        source.data = plain[0]
+        source._positions = {}
+        for position in plain[1]:
+            source._positions.setdefault(position.path, position)
+        return source
+    source.scan_text = _without_comment_lines(source.text)
     try:
-        source.scan_text = _without_comment_lines(source.text)
         source.data = tomllib.loads(source.scan_text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)

@@ -126,12 +126,23 @@ def _classify(ctx: LintContext) -> list[Verdict]:
     return ctx.memo("keys.classify", lambda: list(_verdicts(ctx)))
 
 
+_LOWERED: dict[int, dict[str, str]] = {}
+
+
+def _lowered(catalogue: dict[str, schema.KeySpec]) -> dict[str, str]:
+    """lower-case key -> key of a catalogue (computed once per catalogue)."""
+    found = _LOWERED.get(id(catalogue))
+    if found is None:
+        found = _LOWERED[id(catalogue)] = {name.lower(): name for name in catalogue}
+    return found
+
+
 def _verdicts(ctx: LintContext) -> Iterator[Verdict]:
     for path, table in _checked_tables(ctx):
         catalogue = catalogue_for(ctx, path)
         if catalogue is None:
             continue
-        lowered = {name.lower(): name for name in catalogue}
+        lowered = _lowered(catalogue)
         for name, value in table.items():
             if isinstance(value, dict):
                 continue

@@ -17,7 +17,7 @@ from kata_cli.lint.model import SEVERITY_RANK, Edit, Finding, Hit, Rule, Unit
 from kata_cli.lint.source import ParseProblem, SourceFile
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Options:
     """What to check: flavour override, target architecture, rule selection."""
 
@@ -28,7 +28,7 @@ class Options:
     host: Host | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class UnitResult:
     """The findings of one configuration, and the fixes they offer."""
 

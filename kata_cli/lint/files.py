@@ -18,7 +18,7 @@ from kata_cli.host import Host
 from kata_cli.lint.source import MAX_BYTES, ParseProblem, SourceFile, load_source
 
 
-@dataclass
+@dataclass(eq=False)
 class Located:
     """A file to lint: its display name, and where it really lives."""
 

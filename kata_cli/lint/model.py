@@ -21,7 +21,7 @@ SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Edit:
     """A mechanical fix: replace `line[start:end]` (0-based columns) of one file's line.
 
@@ -52,7 +52,7 @@ class Hit:
 Check = Callable[["LintContext"], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Rule:
     """One lint rule. Its docstring-like fields are its documentation (`--explain`)."""
 

@@ -13,7 +13,7 @@ from kata_cli.lint.fix import apply_edits, unified_diff
 from kata_cli.lint.model import Edit, FileFix, LintResult
 
 
-@dataclass
+@dataclass(eq=False)
 class Outcome:
     """A whole run: the findings, how many fixes were written, the diffs shown."""
 

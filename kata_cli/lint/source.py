@@ -34,7 +34,7 @@ class ParseProblem:
     detail: str
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceFile:
     """One file: its text and parse result, or the reason it could not be parsed."""
 

@@ -32,6 +32,11 @@ class View:
     tables: list[Table]
 
 
+# keys whose value is never printed (output is pasted into bug reports)
+SECRET_KEYS = {"jaeger_password"}
+REDACTED = "<redacted>"
+
+
 def effective_view(config: Config) -> View:
     adjustments = {(a.table, a.key): a for a in config.adjustments}
     hv_path = ("hypervisor", config.hypervisor_name)
@@ -58,7 +63,10 @@ def effective_view(config: Config) -> View:
                 reason = adjustment.reason
                 if found:
                     reason = f"configured {adjustment.configured!r}; {reason}"
-            table.entries.append(Entry(item.name, getattr(values, item.name), origin, reason))
+            value = getattr(values, item.name)
+            if item.name in SECRET_KEYS and value:
+                value, reason = REDACTED, "redacted: a secret"
+            table.entries.append(Entry(item.name, value, origin, reason))
         tables.append(table)
     return View(config.path, config.flavour, [f.path for f in config.files], tables)
 

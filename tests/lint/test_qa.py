@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from kata_cli.lint.model import Finding
 from kata_cli.lint.registry import RULES
 from kata_cli.lint.source import load_source
 from kata_cli.render import sarif
-from tests.conftest import Cli
+from tests.conftest import Cli, FakeHost
 
 from .conftest import FIXTURES
 
@@ -218,3 +219,23 @@ def test_rs_remote_max_vcpus_needs_a_host_to_judge() -> None:
     text = RS_REMOTE.replace("default_maxvcpus = 0", "default_maxvcpus = 4")
     (finding,) = [f for f in _lint(text, flavour="rs") if f.code == "KATA708"]
     assert finding.message.startswith("default_maxvcpus = 4:")
+
+
+# -- config show ---------------------------------------------------------------------------
+def test_show_never_prints_the_jaeger_password(cli: Cli, fake_host: FakeHost) -> None:
+    fake_host.intel()
+    fake_host.config((FIXTURES / "KATA202.good.toml").read_text())
+    fake_host.file(
+        "/etc/kata-containers/config.d/20-trace.toml",
+        '[runtime]\njaeger_password = "hunter2"\njaeger_user = "u\\u007fv"\n',
+    )
+    root = str(fake_host.root)
+    shown = cli("--host-root", root, "config", "show", "--origin")
+    assert shown.exit_code == 0, shown.output
+    assert "hunter2" not in shown.stdout
+    data = tomllib.loads(shown.stdout)  # still valid TOML (a DEL is escaped)
+    assert data["runtime"]["jaeger_password"] == "<redacted>"
+    assert data["runtime"]["jaeger_user"] == "u\x7fv"
+    as_json = cli("--host-root", root, "config", "show", "--format", "json")
+    assert "hunter2" not in as_json.stdout
+    assert as_json.json()["adjusted"]["runtime.jaeger_password"].startswith("redacted")

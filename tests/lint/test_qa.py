@@ -239,3 +239,17 @@ def test_show_never_prints_the_jaeger_password(cli: Cli, fake_host: FakeHost) ->
     as_json = cli("--host-root", root, "config", "show", "--format", "json")
     assert "hunter2" not in as_json.stdout
     assert as_json.json()["adjusted"]["runtime.jaeger_password"].startswith("redacted")
+
+
+def test_backup_files_in_config_d_are_reported(cli: Cli, fake_host: FakeHost) -> None:
+    fake_host.config((FIXTURES / "KATA202.good.toml").read_text())
+    fake_host.file("/etc/kata-containers/config.d/10-memory.toml~", "[runtime]\n")
+    fake_host.file("/etc/kata-containers/config.d/20-debug.toml", "[runtime]\n")
+    fake_host.file("/etc/kata-containers/config.d/30-x.toml.rpmnew", "[runtime]\n")
+    result = cli("--host-root", str(fake_host.root), "config", "lint", "--select", "KATA909")
+    found = [line.split(":")[0] for line in result.stdout.splitlines() if "KATA909" in line]
+    assert found == [
+        "/etc/kata-containers/config.d/10-memory.toml~",
+        "/etc/kata-containers/config.d/30-x.toml.rpmnew",
+    ]
+    assert result.exit_code == 0  # a warning

@@ -143,6 +143,52 @@ def rs_symlinked_dropin(ctx: LintContext) -> Iterator[Hit]:
         yield Hit(args={"path": path}, file=path, line=1, column=1)
 
 
+# names editors, package managers and people give to copies they do not mean to be read
+BACKUP_SUFFIXES = (
+    "~",
+    ".bak",
+    ".old",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".swo",
+    ".tmp",
+    ".save",
+    ".disabled",
+    ".dpkg-old",
+    ".dpkg-dist",
+    ".dpkg-new",
+    ".rpmnew",
+    ".rpmsave",
+    ".rpmorig",
+)
+
+
+def _looks_like_backup(name: str) -> bool:
+    return (
+        name.startswith(".")
+        or (name.startswith("#") and name.endswith("#"))
+        or name.lower().endswith(BACKUP_SUFFIXES)
+    )
+
+
+@rule(
+    "KATA909",
+    "dropin-backup-file",
+    WARNING,
+    "{name} looks like a backup or disabled copy, but the runtime merges every entry of config.d",
+    "Both runtimes read every entry of config.d in name order, whatever its suffix: an "
+    "editor's `10-memory.toml~`, a package manager's `.rpmnew` or a fragment renamed to "
+    "`.disabled` still overrides the configuration.",
+    "delete the file or move it out of config.d",
+)
+def dropin_backup_file(ctx: LintContext) -> Iterator[Hit]:
+    for source in ctx.files:
+        name = source.path.rsplit("/", 1)[-1]
+        if source.role == "drop-in" and _looks_like_backup(name):
+            yield Hit(args={"name": name}, file=source.path, line=1, column=1)
+
+
 def _asset_size(ctx: LintContext, name: str) -> tuple[tuple[str, ...], str, int] | None:
     """(key path, host path, size) of an existing image/initrd file."""
     host = ctx.host
@@ -250,4 +296,5 @@ RULES = (
     initrd_larger_than_memory,
     no_vhost_vsock,
     exceeds_host,
+    dropin_backup_file,
 )

@@ -128,3 +128,30 @@ def test_a_missing_binary_fails_at_spawn(tmp_path: Path, cleanup: list[str]) -> 
         lifecycle.wait_ready(directory, 5)
     assert failure.value.stage == "spawn"
     assert "no-such-qemu" in failure.value.message
+
+
+def test_stop_escalates_to_sigkill_when_qmp_is_gone(fake_qemu: str, cleanup: list[str]) -> None:
+    cleanup.append("deaf")
+    directory = _start("deaf", fake_qemu, "tcg")
+    state = lifecycle.wait_ready(directory, 10)
+    result = lifecycle.stop(st.find_record("deaf"), grace=0.1)
+    assert result.method == "kill"  # no QMP socket: neither power-down nor quit worked
+    assert state.qemu is not None and not state.qemu.alive()
+    assert state.supervisor is not None and not state.supervisor.alive()
+    assert not directory.exists()
+
+
+def test_prune_removes_what_a_crash_left(fake_qemu: str, cleanup: list[str]) -> None:
+    cleanup.append("crashed")
+    directory = _start("crashed", fake_qemu, "tcg")
+    state = lifecycle.wait_ready(directory, 10)
+    assert state.supervisor is not None and state.qemu is not None
+    os.kill(state.supervisor.pid, signal.SIGKILL)
+    os.kill(state.qemu.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while (state.qemu.alive() or state.supervisor.alive()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert st.find_record("crashed").condition == "dead"
+    (pruned,) = lifecycle.prune()
+    assert (pruned.name, pruned.method) == ("crashed", "none")
+    assert not directory.exists()

@@ -4,6 +4,7 @@
 Both boot the cached test guest (scripts/build-test-guest.sh) with the same accelerator
 and wait for the same ready marker on the serial console; the raw boot runs the very
 command line `kata-cli vm plan` prints. Goals: ratio <= 1.2, teardown (`vm stop`) < 1 s.
+Also: `kata-cli vm list` startup against bare `python3 -c pass`.
 Runs in a private run directory (KATA_CLI_RUN_DIR) and leaves nothing behind.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import kata_cli
+from _common import BASELINE, kata_cli, median, report
 
 RUNS = int(os.environ.get("BENCH_VM_RUNS", "3"))
 CONFIG = """\
@@ -96,6 +97,8 @@ def main() -> None:
             f"kata-cli vm stop: median {stop * 1000:.0f} ms "
             f"(goal < 1 s: {'met' if stop < 1 else 'MISSED'})"
         )
+        baseline = median(BASELINE, runs=11)
+        report("kata-cli vm list (no VMs)", median([*base, "list"], 11, env), baseline)
     finally:
         subprocess.run([*base, "prune"], env=env, capture_output=True, timeout=60, check=False)
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -150,9 +150,12 @@ def build_plan(
     if hv.cpu_features:
         cpu += f",{hv.cpu_features}"
     memory = f"{size.memory_mib}M"
+    image_size = Path(image).stat().st_size if image else 0
     if image_device == "nvdimm":
+        # the NVDIMM is hot-pluggable memory: maxmem must leave room for it
         slots = max(1, hv.memory_slots)
-        memory += f",slots={slots},maxmem={max(size.max_memory_mib, size.memory_mib) + 1024}M"
+        room = max(size.max_memory_mib, size.memory_mib) + -(-image_size // (1024 * 1024))
+        memory += f",slots={slots},maxmem={room}M"
 
     argv = [
         binary,
@@ -178,7 +181,6 @@ def build_plan(
     if initrd:
         argv += ["-initrd", initrd]
     if image_device == "nvdimm":
-        image_size = Path(image).stat().st_size
         argv += [
             "-object",
             f"memory-backend-file,id=rootmem,mem-path={image},size={image_size},readonly=on",

@@ -23,7 +23,7 @@ GOLDEN_SHIPPED = [
     "<root>/opt/kata/bin/qemu-system-x86_64",
     *("-name", "golden", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot"),
     *("-machine", "q35,accel=kvm,nvdimm=on", "-cpu", "host,pmu=off"),
-    *("-smp", "1,maxcpus=2", "-m", "2048M,slots=10,maxmem=5120M"),
+    *("-smp", "1,maxcpus=2", "-m", "2048M,slots=10,maxmem=4097M"),
     *("-kernel", "<root>/opt/kata/share/kata-containers/vmlinux.container"),
     "-append",
     "console=ttyS0 reboot=k panic=1 root=/dev/pmem0p1 rootflags=dax,data=ordered,"

@@ -194,3 +194,32 @@ def test_qemus_c_virtiofsd_gets_its_own_syntax() -> None:
         "--socket-path=/r/v.sock",
         *("-o", "source=/src", "-o", "cache=none"),
     ]
+
+
+QEMU_CONFIGS = [
+    path
+    for path in sorted(KATA_CONFIGS.glob("*/configuration-qemu*.toml"))
+    if "-se" not in path.name  # s390x only
+]
+
+
+@pytest.mark.parametrize("path", QEMU_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_qemu_configuration_gives_a_plan(fake_host: FakeHost, path: Path) -> None:
+    text = path.read_text()
+    config_path = (
+        "/etc/kata-containers/runtime-rs/configuration.toml"
+        if path.parent.name == "rs"
+        else "/etc/kata-containers/configuration.toml"
+    )
+    fake_host.cpuinfo()
+    fake_host.meminfo()
+    fake_host.config(text, path=config_path)
+    fake_host.assets(text)
+    config = load(fake_host.host)
+    plan = build_plan(fake_host.host, config, name="any", directory=VMDIR, accel="kvm", size=SIZE)
+    argv = plan.argv
+    assert argv[0].endswith(config.hypervisor.path)
+    assert {"-nodefaults", "-no-user-config", "-nographic"} <= set(argv)
+    assert argv[argv.index("-append") + 1] == plan.kernel_params
+    assert plan.kernel_params.endswith(kernel_parameters_string(config))
+    assert all(isinstance(arg, str) and arg for arg in argv)

@@ -253,3 +253,26 @@ def test_backup_files_in_config_d_are_reported(cli: Cli, fake_host: FakeHost) ->
         "/etc/kata-containers/config.d/30-x.toml.rpmnew",
     ]
     assert result.exit_code == 0  # a warning
+
+
+# -- costly input ----------------------------------------------------------------------------
+def test_backtracking_annotation_entry_is_not_evaluated() -> None:
+    """`(\\w+)+Q` takes Python's re seconds to minutes per name; the runtimes' engines do
+    not backtrack. The entry is left alone instead of hanging the linter."""
+    from kata_cli.lint.rules.security import admitted
+
+    assert admitted(r"(\w+)+Q") == ()
+    assert admitted(r"(.*)*Q") == ()
+    assert "kernel_params" in admitted("(kernel|initrd)")
+    text = QEMU + 'enable_annotations = ["(\\\\w+)+Q", "^kernel_params$"]\n'
+    assert "KATA604" not in [f.code for f in _lint(text)]
+
+
+def test_did_you_mean_is_offered_for_the_first_unknown_keys_only() -> None:
+    from kata_cli.lint.rules.keys import MAX_SUGGESTIONS
+
+    keys = "".join(f"defaultmemory{i} = 1\n" for i in range(MAX_SUGGESTIONS + 50))
+    found = [f for f in _lint(QEMU + "default_memry = 1\n" + keys) if f.code == "KATA202"]
+    assert len(found) == MAX_SUGGESTIONS + 51
+    assert "did you mean `default_memory`" in found[0].message
+    assert "did you mean" not in found[-1].message

@@ -25,6 +25,7 @@ SPELLINGS: dict[str, tuple[str, int]] = {
 }
 RS_SPELLINGS = {rs: (go, factor) for go, (rs, factor) in SPELLINGS.items()}
 OBSOLETE_TABLES = {"proxy", "shim", "netmon", "image"}
+MAX_SUGGESTIONS = 200  # did-you-mean for the first unknown keys of a configuration
 # an integer value, after the `=`, alone on its line but for a comment
 _INT_VALUE = re.compile(r"\s*([0-9][0-9_]*)\s*(?:#.*)?$")
 
@@ -200,16 +201,19 @@ def unknown_table(ctx: LintContext) -> Iterator[Hit]:
     "correct the spelling or delete the key",
 )
 def unknown_key(ctx: LintContext) -> Iterator[Hit]:
+    suggested = 0
     for verdict, path, _value, catalogue in _classify(ctx):
         if verdict != "unknown":
             continue
-        known = [n for n, s in catalogue.items() if s.known_in(ctx.flavour)]
         suggestion = ""
-        import difflib
+        if suggested < MAX_SUGGESTIONS:  # difflib is slow: a generated file may hold 10^5 keys
+            suggested += 1
+            import difflib
 
-        close = difflib.get_close_matches(path[-1], known, n=1, cutoff=0.75)
-        if close:
-            suggestion = f" (did you mean `{close[0]}`?)"
+            known = [n for n, s in catalogue.items() if s.known_in(ctx.flavour)]
+            close = difflib.get_close_matches(path[-1], known, n=1, cutoff=0.75)
+            if close:
+                suggestion = f" (did you mean `{close[0]}`?)"
         yield ctx.hit(path, table=".".join(path[:-1]), key=path[-1], suggestion=suggestion)
 
 

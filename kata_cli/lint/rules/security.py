@@ -143,11 +143,16 @@ def _compile(entry: str) -> re.Pattern[str] | None:
         return None
 
 
+# a quantified group after a quantifier, as in `(\w+)+x`: Python's backtracking engine can
+# take minutes on it (the runtimes use linear-time engines), so such entries are not tried
+_NESTED_QUANTIFIER = re.compile(r"[+*}].*\)[+*{]")
+
+
 @lru_cache(maxsize=256)
 def admitted(entry: str) -> tuple[str, ...]:
     """The annotation names an enable_annotations entry admits (unanchored search)."""
     pattern = _compile(entry)
-    if pattern is None:
+    if pattern is None or _NESTED_QUANTIFIER.search(entry):
         return ()
     return tuple(name for name in annotation_names() if pattern.search(name))
 

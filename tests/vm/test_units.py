@@ -41,6 +41,20 @@ def test_accel_explicit_and_no_kvm(fake_host: FakeHost) -> None:
     assert choice.notice and "/dev/kvm does not exist" in choice.notice
 
 
+def test_auto_avoids_a_paravirtual_kvm(
+    fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kata_cli.vm import accel
+
+    monkeypatch.setattr(accel, "kvm_usable", lambda host: (True, ""))
+    fake_host.intel()
+    assert choose_accel(fake_host.host, "auto").accel == "kvm"
+    fake_host.modules("kvm_pvm")
+    choice = choose_accel(fake_host.host, "auto")
+    assert choice.accel == "tcg"
+    assert choice.notice and "paravirtual (kvm_pvm)" in choice.notice
+
+
 def test_process_ref_needs_pid_and_start_time() -> None:
     me = st.ProcessRef.of(os.getpid())
     assert me is not None and me.alive()

@@ -170,15 +170,13 @@ def run_cmd(
 
     Without --detach, stay until the VM powers off or Ctrl-C (which stops it).
     """
-    from kata_cli.errors import KataError, UsageError
+    from kata_cli.errors import KataError
     from kata_cli.render.terminal import err, note, warn
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
     from kata_cli.vm.report import render_run
 
     plan, marker = _build(app, **options)
-    if len(disks) > 2:
-        raise UsageError("at most 2 --disk options")
     for text in plan.notes:
         (warn if "9p" in text else note)(text)
     shim = None
@@ -205,7 +203,7 @@ def run_cmd(
     try:
         state = lifecycle.wait_ready(directory, ready_timeout)
         record = st.judge(plan.name, directory)
-        plugged = [lifecycle.hotplug_disk(record, disk, i) for i, disk in enumerate(disks)]
+        plugged = [lifecycle.hotplug_disk(record, disk) for disk in disks]
         ready = True
         if state.detail:
             note(state.detail)
@@ -239,6 +237,23 @@ def run_cmd(
         lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
         raise
     lifecycle.stop(st.judge(plan.name, directory))
+
+
+@vm.command(name="disk-add")
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--read-only", is_flag=True, help="Attach the disk read-only.")
+def disk_add_cmd(name: str, file: str, read_only: bool) -> None:
+    """Hot-plug FILE into a running VM as a virtio-blk disk (QMP); prints its id."""
+    from kata_cli.errors import KataError
+    from kata_cli.render.terminal import out
+    from kata_cli.vm import lifecycle
+    from kata_cli.vm import state as st
+
+    record = st.find_record(name)
+    if not record.qemu_alive:
+        raise KataError(f"VM {name!r} is not running ({record.condition})")
+    out(lifecycle.hotplug_disk(record, file, read_only=read_only))
 
 
 @vm.command(name="list")

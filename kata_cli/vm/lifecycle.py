@@ -340,14 +340,32 @@ def _block_summary(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- disks --------------------------------------------------------------------------------
-def hotplug_disk(record: st.VmRecord, path: str, index: int, read_only: bool = False) -> str:
-    """Hot-plug `path` as a virtio-blk disk (QMP blockdev-add + device_add); returns its id."""
+def _root_ports(record: st.VmRecord) -> list[str]:
+    argv = record.launch.argv if record.launch else []
+    return [
+        arg.split(",")[1].removeprefix("id=")
+        for arg in argv
+        if arg.startswith("pcie-root-port,id=")
+    ]
+
+
+def hotplug_disk(record: st.VmRecord, path: str, read_only: bool = False) -> str:
+    """Hot-plug `path` as a virtio-blk disk (QMP blockdev-add + device_add) on the next
+    free PCIe root port; returns its id (`disk0`, `disk1`, ...)."""
     local = Path(path).resolve()
     if not local.is_file() and not local.is_block_device():
-        raise KataError(f"--disk {path}: no such file or block device")
-    node = f"disk{index}"
-    bus = f"rp{index}"
+        raise KataError(f"{path}: no such file or block device")
     with Qmp(str(record.directory / st.QMP_SOCKET), timeout=QMP_TIMEOUT) as qmp:
+        # qdev paths look like /machine/peripheral/disk0/virtio-backend
+        used = {part for b in qmp.execute("query-block") for part in str(b.get("qdev")).split("/")}
+        ports = _root_ports(record)
+        free = [i for i in range(len(ports)) if f"disk{i}" not in used]
+        if not free:
+            raise KataError(
+                f"no free PCIe root port for another disk ({len(ports)} in use)",
+                "raise pcie_root_port in the configuration",
+            )
+        node = f"disk{free[0]}"
         qmp.execute(
             "blockdev-add",
             {
@@ -357,7 +375,12 @@ def hotplug_disk(record: st.VmRecord, path: str, index: int, read_only: bool = F
                 "file": {"driver": "file", "filename": str(local)},
             },
         )
-        qmp.execute(
-            "device_add", {"driver": "virtio-blk-pci", "drive": node, "id": node, "bus": bus}
-        )
+        try:
+            qmp.execute(
+                "device_add",
+                {"driver": "virtio-blk-pci", "drive": node, "id": node, "bus": ports[free[0]]},
+            )
+        except QmpError:
+            qmp.execute("blockdev-del", {"node-name": node})
+            raise
     return node

@@ -185,6 +185,26 @@ def test_guest_sees_the_hot_plugged_disk(shared_vm: dict[str, Any], vm_config: P
     assert int(result.stdout) * 512 == DISK_BYTES
 
 
+def test_disk_add_hot_plugs_into_the_running_vm(
+    shared_vm: dict[str, Any], vm_config: Path, tmp_path: Path
+) -> None:
+    image = tmp_path / "second.img"
+    with image.open("wb") as handle:
+        handle.truncate(DISK_BYTES // 2)
+    result = kata(vm_config, "disk-add", SHARED, str(image), "--read-only")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "disk1\n"  # disk0 came with `vm run --disk`
+    script = "for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/block/vdb ] && break; sleep 0.2; done; "
+    script += "cat /sys/block/vdb/size /sys/block/vdb/ro"
+    result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == [str(DISK_BYTES // 2 // 512), "1"]
+    # both root ports are taken now
+    result = kata(vm_config, "disk-add", SHARED, str(image))
+    assert result.returncode == 1
+    assert "no free PCIe root port" in result.stderr
+
+
 def test_console_without_a_terminal(shared_vm: dict[str, Any], vm_config: Path) -> None:
     result = run_subprocess(
         "--config",

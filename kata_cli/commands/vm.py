@@ -174,6 +174,7 @@ def run_cmd(
     from kata_cli.render.terminal import err, note, warn
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
+    from kata_cli.vm.disks import hotplug_disk
     from kata_cli.vm.report import render_run
 
     plan, marker = _build(app, **options)
@@ -203,7 +204,7 @@ def run_cmd(
     try:
         state = lifecycle.wait_ready(directory, ready_timeout)
         record = st.judge(plan.name, directory)
-        plugged = [lifecycle.hotplug_disk(record, disk) for disk in disks]
+        plugged = [hotplug_disk(record, disk) for disk in disks]
         ready = True
         if state.detail:
             note(state.detail)
@@ -247,13 +248,13 @@ def disk_add_cmd(name: str, file: str, read_only: bool) -> None:
     """Hot-plug FILE into a running VM as a virtio-blk disk (QMP); prints its id."""
     from kata_cli.errors import KataError
     from kata_cli.render.terminal import out
-    from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
+    from kata_cli.vm.disks import hotplug_disk
 
     record = st.find_record(name)
     if not record.qemu_alive:
         raise KataError(f"VM {name!r} is not running ({record.condition})")
-    out(lifecycle.hotplug_disk(record, file, read_only=read_only))
+    out(hotplug_disk(record, file, read_only=read_only))
 
 
 @vm.command(name="list")

@@ -45,6 +45,18 @@ def boot_stage(log: bytes, marker: bytes) -> str:
     return "firmware"
 
 
+def tcg_argv(argv: list[str]) -> list[str]:
+    """The same command line under TCG: `-machine ...,accel=tcg` and `-cpu max,...`."""
+    result = list(argv)
+    for index, arg in enumerate(result[:-1]):
+        value = result[index + 1]
+        if arg == "-machine":
+            result[index + 1] = value.replace("accel=kvm", "accel=tcg")
+        elif arg == "-cpu" and (value == "host" or value.startswith("host,")):
+            result[index + 1] = "max" + value[len("host") :]
+    return result
+
+
 class Supervisor:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -166,11 +178,7 @@ class Supervisor:
 
     def _fall_back_to_tcg(self, argv: list[str]) -> None:
         self._kill_qemu()
-        argv[:] = [
-            a.replace("accel=kvm", "accel=tcg") if a.startswith(("q35", "pc", "microvm")) else a
-            for a in argv
-        ]
-        argv[:] = ["max" + a[4:] if a.startswith("host") else a for a in argv]
+        argv[:] = tcg_argv(argv)
         self.state.accel = "tcg"
         self.state.detail = (
             f"no kernel output within {self.launch.kvm_progress_timeout:g}s under KVM: "

@@ -16,7 +16,7 @@ from kata_cli.vm import state as st
 from kata_cli.vm.accel import choose_accel
 from kata_cli.vm.qmp import Qmp, QmpError
 from kata_cli.vm.relay import HvsockRelay
-from kata_cli.vm.supervisor import boot_stage
+from kata_cli.vm.supervisor import boot_stage, tcg_argv
 from tests.conftest import FakeHost
 
 
@@ -31,6 +31,13 @@ from tests.conftest import FakeHost
 )
 def test_boot_stage(log: bytes, stage: str) -> None:
     assert boot_stage(log, b"KATA-READY") == stage
+
+
+def test_tcg_fallback_command_line() -> None:
+    argv = ["qemu", "-name", "host", "-machine", "q35,accel=kvm,nvdimm=on", "-cpu", "host,pmu=off"]
+    assert tcg_argv(argv) == [
+        *("qemu", "-name", "host", "-machine", "q35,accel=tcg,nvdimm=on", "-cpu", "max,pmu=off")
+    ]
 
 
 def test_accel_explicit_and_no_kvm(fake_host: FakeHost) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kata_cli.appctx import AppContext, flavour_option, pass_app
-from kata_cli.errors import UsageError, VerdictFailure
+from kata_cli.errors import ConfigError, UsageError, VerdictFailure
 
 ARCHES = ("amd64", "arm64", "s390x", "ppc64le", "riscv64", "x86_64", "aarch64")
 
@@ -148,7 +148,13 @@ def show(app: AppContext, flavour: str | None, origin: bool, output_format: str)
     from kata_cli.lint.show import effective_view
     from kata_cli.render import lint_show
 
-    view = effective_view(app.load_config(flavour))
+    try:
+        view = effective_view(app.load_config(flavour))
+    except RecursionError:
+        # tables nested thousands deep (the loader merges recursively)
+        raise ConfigError(
+            "the configuration is nested too deeply to load", "see `kata-cli config lint`"
+        ) from None
     if output_format == "json":
         lint_show.render_json(view)
     else:

@@ -276,3 +276,14 @@ def test_did_you_mean_is_offered_for_the_first_unknown_keys_only() -> None:
     assert len(found) == MAX_SUGGESTIONS + 51
     assert "did you mean `default_memory`" in found[0].message
     assert "did you mean" not in found[-1].message
+
+
+def test_show_of_a_deeply_nested_file_is_an_error_not_a_crash(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("[" + ".".join(["a"] * 5000) + "]\nx = 1\n")
+    result = cli("--config", str(path), "config", "show")
+    assert result.exit_code == 1
+    assert "nested too deeply" in result.stderr
+    assert "internal error" not in result.stderr
+    linted = cli("config", "lint", str(path))
+    assert linted.exit_code == 1 and "KATA001" in linted.stdout

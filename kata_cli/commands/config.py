@@ -94,6 +94,8 @@ def lint(
 
         lint_text.render_explain(rule)
         return
+    if fix and not diff and "-" in paths:
+        raise UsageError("cannot --fix standard input", "use --diff to see the fixes")
     selected, ignored = _codes(select), _codes(ignore)
     unknown = registry.unknown_patterns(selected + ignored)
     if unknown:

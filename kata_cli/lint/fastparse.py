@@ -62,25 +62,23 @@ def parse(text: str) -> tuple[dict[str, Any], list[KeyPosition]] | None:
         match = _LINE.fullmatch(line)
         if match is None:
             return None
-        column = len(match.group("indent")) + 1
-        key = match.group("key")
+        indent, opening, header, closing, key, value, fraction = match.groups()
         if key is not None:
             if key in current:
                 return None
-            current[key] = _value(match.group("value"), match.group("fraction"))
-            positions.append(KeyPosition(table, (key,), number, column))
+            current[key] = _value(value, fraction)
+            positions.append(KeyPosition(table, (key,), number, len(indent) + 1))
             continue
-        opening = match.group("open")
         if opening is None:
             continue  # blank or comment
-        if len(opening) != len(match.group("close")):
+        if len(opening) != len(closing):
             return None
-        table = tuple(match.group("table").split("."))
+        table = tuple(header.split("."))
         found = _open_table(root, table, len(opening) == 2, defined, arrays)
         if found is None:
             return None
         current = found
-        positions.append(KeyPosition(table, (), number, column, len(opening) == 2))
+        positions.append(KeyPosition(table, (), number, len(indent) + 1, len(opening) == 2))
     return root, positions
 
 
@@ -122,7 +120,7 @@ def _open_table(
 
 def _value(text: str, fraction: str | None) -> Any:
     first = text[0]
-    if first in "\"'":
+    if first == '"' or first == "'":
         return text[1:-1]
     if first == "[":
         return [_value(item, None) for item in _ITEMS.findall(text)]

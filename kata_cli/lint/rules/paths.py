@@ -143,6 +143,30 @@ def rs_symlinked_dropin(ctx: LintContext) -> Iterator[Hit]:
         yield Hit(args={"path": path}, file=path, line=1, column=1)
 
 
+@rule(
+    "KATA910",
+    "image-larger-than-memory",
+    WARNING,
+    "image {value} ({size} MiB) is not smaller than default_memory ({memory} MiB)",
+    "The Go runtime only warns when the guest image is at least as large as the guest "
+    "memory; the VM still starts, but it usually means the wrong image or far too little "
+    "memory.",
+    "check the image, or raise default_memory",
+)
+def image_larger_than_memory(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go":
+        return
+    found = _asset_size(ctx, "image")
+    memory = ctx.hv_value("default_memory")
+    if found is None or isinstance(memory, bool) or not isinstance(memory, int):
+        return
+    if memory < 256:
+        memory = 2048  # what the runtime would use (KATA501)
+    if found[2] >= memory * 1024 * 1024:
+        size = found[2] // (1024 * 1024)
+        yield ctx.hit(found[0], value=found[1], size=size, memory=memory)
+
+
 # names editors, package managers and people give to copies they do not mean to be read
 BACKUP_SUFFIXES = (
     "~",
@@ -297,4 +321,5 @@ RULES = (
     no_vhost_vsock,
     exceeds_host,
     dropin_backup_file,
+    image_larger_than_memory,
 )

@@ -400,6 +400,24 @@ def snp_id_pair(ctx: LintContext) -> Iterator[Hit]:
     yield ctx.hit(ctx.hv_key(present), present=present, missing=missing)
 
 
+@rule(
+    "KATA416",
+    "template-needs-initrd",
+    WARNING,
+    "enable_template = true but the guest boots from an image: VM templating needs an initrd",
+    "A VM template is cloned from a booted guest's memory, which works only when the root "
+    "file system is an initrd; the runtime does not check this when it loads the file.",
+    "set initrd instead of image, or enable_template = false",
+)
+def template_needs_initrd(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.hv_name is None:
+        return
+    path, table = ctx.factory()
+    found = ctx.get(table, "enable_template")
+    if found is not None and found[1] is True and ctx.hv_value("image"):
+        yield ctx.hit((*path, found[0]))
+
+
 RULES = (
     image_xor_initrd,
     virtio_fs_without_daemon,
@@ -416,4 +434,5 @@ RULES = (
     bind_mount_basename,
     bind_mount_suffix,
     snp_id_pair,
+    template_needs_initrd,
 )

@@ -260,6 +260,36 @@ def surprising_default(ctx: LintContext) -> Iterator[Hit]:
             yield ctx.hit(path, key=name, actual=actual, documented=documented)
 
 
+@rule(
+    "KATA509",
+    "forced-value",
+    WARNING,
+    "{key} = {value} has no effect: the Go runtime forces {forced} {why}",
+    "Some settings are overridden by the Go runtime whatever the file says: the microvm "
+    "machine type has no NVDIMM (disable_image_nvdimm is forced on), and the remote "
+    "hypervisor always disables guest SELinux.",
+    "remove the key (or set it to the value the runtime uses)",
+)
+def forced_value(ctx: LintContext) -> Iterator[Hit]:
+    if ctx.flavour != "go" or ctx.hv_name is None:
+        return
+    forced: list[tuple[str, Any, str]] = []
+    if ctx.hv_type != "remote" and ctx.hv_value("machine_type") == "microvm":
+        forced.append(("disable_image_nvdimm", True, 'with machine_type = "microvm"'))
+    if ctx.hv_type == "remote":
+        forced.append(("disable_guest_selinux", True, "for the remote hypervisor"))
+    for name, value, why in forced:
+        found = ctx.get(ctx.hv, name)
+        if found is not None and isinstance(found[1], bool) and found[1] != value:
+            yield ctx.hit(
+                ctx.hv_key(name),
+                key=found[0],
+                value=_toml(found[1]),
+                forced=_toml(value),
+                why=why,
+            )
+
+
 RULES = (
     memory_reset,
     vcpus_clamped,
@@ -269,4 +299,5 @@ RULES = (
     no_effect,
     implicit_asset_path,
     surprising_default,
+    forced_value,
 )

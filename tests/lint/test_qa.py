@@ -287,3 +287,31 @@ def test_show_of_a_deeply_nested_file_is_an_error_not_a_crash(cli: Cli, tmp_path
     assert "internal error" not in result.stderr
     linted = cli("config", "lint", str(path))
     assert linted.exit_code == 1 and "KATA001" in linted.stdout
+
+
+def test_unreadable_file_is_a_finding(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """(Tests run as root, where chmod 000 does not stop reading: fake the refusal.)"""
+    path = tmp_path / "c.toml"
+    path.write_text(QEMU)
+
+    def refuse(self: Host, host_path: str, limit: int | None = None) -> bytes:
+        raise PermissionError(13, "Permission denied", host_path)
+
+    monkeypatch.setattr(Host, "read_bytes", refuse)
+    (unit,) = files.named((str(path),))
+    source = files.read(unit[0])
+    assert source.problem is not None
+    assert (source.problem.code, source.problem.detail) == (
+        "KATA003",
+        "cannot read file: Permission denied",
+    )
+
+
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "c.toml"
+    os.mkfifo(fifo)
+    (unit,) = files.named((str(fifo),))
+    source = files.read(unit[0])
+    assert source.problem is not None and "not a regular file" in source.problem.detail

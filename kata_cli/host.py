@@ -17,13 +17,15 @@ import os
 import shutil
 import signal
 import stat
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: it costs start-up time of commands that run nothing
+    import subprocess
 
 _MAX_SYMLINKS = 40
 
@@ -288,6 +290,8 @@ def run_command(
     max_output: int = 16 * 1024 * 1024,
 ) -> RunResult:
     """Run `argv` (never through a shell) with a hard timeout. Never raises."""
+    import subprocess
+
     args = [os.fspath(a) for a in argv]
     start = time.monotonic()
     try:
@@ -358,6 +362,8 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
     """Write a file atomically: a temporary file in the same directory, fsync, rename."""
+    import tempfile
+
     target = Path(os.fspath(path))
     directory = target.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)

@@ -81,7 +81,7 @@ RS_BLOCK_DRIVERS = (
 VFIO_PORTS = ("no-port", "bridge-port", "root-port", "switch-port")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # generated methods cost import time
 class HypervisorConfig:
     """`[hypervisor.<type>]`."""
 
@@ -246,7 +246,7 @@ class HypervisorConfig:
     prefetch_list_path: str = key(STRING, "", ALL, flavour="rs")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # generated methods cost import time
 class AgentConfig:
     """`[agent.<name>]` (Go keys and runtime-rs keys side by side)."""
 
@@ -272,7 +272,7 @@ class AgentConfig:
     policy: str = key(STRING, "", flavour="rs")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # generated methods cost import time
 class RuntimeConfig:
     """`[runtime]`."""
 
@@ -319,7 +319,7 @@ class RuntimeConfig:
     passfd_listener_port: int = key(UINT32, 1027, flavour="rs")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # generated methods cost import time
 class FactoryConfig:
     """`[factory]` (Go) or `[hypervisor.<name>.factory]` (runtime-rs)."""
 
@@ -329,7 +329,7 @@ class FactoryConfig:
     vm_cache_endpoint: str = key(STRING, "/var/run/kata-containers/cache.sock", flavour="go")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)  # generated methods cost import time
 class RootlessUserConfig:
     """`[hypervisor.<name>.rootless_user]` (runtime-rs, deny unknown keys)."""
 

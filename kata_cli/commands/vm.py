@@ -97,10 +97,10 @@ def _build(
         memory_limit_mib=parse_memory(memory_limit) if memory_limit else 0,
         cpus=parse_cpus(cpus) if cpus else 0.0,
     )
+    name = st.check_name(name or f"kata-cli-{os.getpid()}")
     choice = choose_accel(app.host, accel)
     if choice.notice:
         note(choice.notice)
-    name = st.check_name(name or f"kata-cli-{os.getpid()}")
     plan = build_plan(
         app.host,
         config,
@@ -174,9 +174,11 @@ def run_cmd(
     from kata_cli.render.terminal import err, note, warn
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
-    from kata_cli.vm.disks import hotplug_disk
+    from kata_cli.vm.disks import check_disk, hotplug_disk
     from kata_cli.vm.report import render_run
 
+    for disk in disks:  # before the boot, not after it
+        check_disk(disk)
     plan, marker = _build(app, **options)
     for text in plan.notes:
         (warn if "9p" in text else note)(text)

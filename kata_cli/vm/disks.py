@@ -24,12 +24,18 @@ def _root_ports(record: st.VmRecord) -> list[str]:
     ]
 
 
-def hotplug_disk(record: st.VmRecord, path: str, read_only: bool = False) -> str:
-    """Hot-plug `path` as a virtio-blk disk (QMP blockdev-add + device_add) on the next
-    free PCIe root port; returns its id (`disk0`, `disk1`, ...)."""
+def check_disk(path: str) -> Path:
+    """The resolved disk file or block device; a one-line error when it is neither."""
     local = Path(path).resolve()
     if not local.is_file() and not local.is_block_device():
         raise KataError(f"{path}: no such file or block device")
+    return local
+
+
+def hotplug_disk(record: st.VmRecord, path: str, read_only: bool = False) -> str:
+    """Hot-plug `path` as a virtio-blk disk (QMP blockdev-add + device_add) on the next
+    free PCIe root port; returns its id (`disk0`, `disk1`, ...)."""
+    local = check_disk(path)
     with Qmp(str(record.directory / st.QMP_SOCKET), timeout=QMP_TIMEOUT) as qmp:
         # qdev paths look like /machine/peripheral/disk0/virtio-backend
         used = {part for b in qmp.execute("query-block") for part in str(b.get("qdev")).split("/")}

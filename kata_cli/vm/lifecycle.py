@@ -24,6 +24,7 @@ STOP_SCHEMA = "kata-cli.vm.stop/1"
 RUN_SCHEMA = "kata-cli.vm.run/1"
 DEFAULT_GRACE = 5.0
 QMP_TIMEOUT = 3.0
+SPAWN_TIMEOUT = 10.0  # the supervisor writes its first state.json within this
 POLL = 0.02
 
 
@@ -76,14 +77,6 @@ def start(
 
     `sandbox` is (shim socket path, agent URL) for `vm run --sandbox`.
     """
-    directory = st.vm_dir(plan.name)
-    if directory.exists():
-        record = st.judge(plan.name, directory)
-        if record.condition in ("running", "booting", "orphaned"):
-            raise KataError(f"a VM named {plan.name!r} already exists", "pick another --name")
-        st.remove_vm_dir(directory)
-    directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.mkdir(mode=0o700)
     launch = st.Launch(
         name=plan.name,
         argv=plan.argv,
@@ -100,9 +93,9 @@ def start(
         sandbox_socket=sandbox[0] if sandbox else "",
         sandbox_agent_url=sandbox[1] if sandbox else "",
     )
-    st.write_launch(directory, launch)
+    directory = st.claim_vm_dir(launch)
     try:
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "kata_cli.vm.supervisor", "--daemonize", str(directory)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -113,15 +106,23 @@ def start(
     except (OSError, subprocess.TimeoutExpired) as exc:
         st.remove_vm_dir(directory)
         raise KataError(f"cannot start the VM supervisor: {exc}") from None
+    if done.returncode != 0:
+        st.remove_vm_dir(directory)
+        raise KataError(f"the VM supervisor failed to start (exit status {done.returncode})")
     return directory
 
 
 def wait_ready(directory: Path, timeout: float) -> st.VmState:
     """Wait until the supervisor says ready/failed/exited; raise BootFailed unless ready."""
-    deadline = time.monotonic() + timeout + 5
+    started = time.monotonic()
+    deadline = started + timeout + 5
     state: st.VmState | None = None
+    detail = ""
     while time.monotonic() < deadline:
         state = st.read_state(directory)
+        if state is None and time.monotonic() - started > SPAWN_TIMEOUT:
+            detail = f"the VM supervisor did not report within {SPAWN_TIMEOUT:g}s"
+            break
         if state is not None:
             if state.status == "ready":
                 return state
@@ -131,7 +132,7 @@ def wait_ready(directory: Path, timeout: float) -> st.VmState:
                 break
         time.sleep(POLL)
     stage = state.stage if state else "spawn"
-    detail = (state.detail if state else "") or "the VM did not become ready"
+    detail = (state.detail if state else detail) or "the VM did not become ready"
     raise BootFailed(f"boot failed at stage {stage}: {detail}", stage, last_lines(directory))
 
 
@@ -197,7 +198,7 @@ def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
             sandbox_socket.unlink()
         with contextlib.suppress(OSError):
             sandbox_socket.parent.rmdir()
-    st.remove_vm_dir(record.directory)
+    st.release_vm_dir(record)
     return StopResult(STOP_SCHEMA, record.name, method, round(time.monotonic() - started, 3))
 
 

@@ -9,11 +9,15 @@ identified by pid *and* start time (psutil), never by a bare pid.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,8 @@ HVSOCK_SOCKET = "hvsock.sock"
 VIRTIOFS_SOCKET = "virtiofs.sock"
 QEMU_LOG = "qemu.log"
 SUPERVISOR_LOG = "supervisor.log"
+LOCK_FILE = ".lock"
+LOCK_TIMEOUT = 10.0
 
 
 def run_root() -> Path:
@@ -252,3 +258,81 @@ def remove_vm_dir(directory: Path) -> None:
     if directory.parent != vms_dir():
         raise ValueError(f"refusing to remove {directory}: not a VM directory")
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def ensure_vms_dir() -> Path:
+    """Create the vms/ directory (mode 0700); a one-line error when that is impossible."""
+    root = vms_dir()
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as exc:
+        raise KataError(
+            f"cannot use the run directory {root}: {exc.strerror or exc}",
+            "set KATA_CLI_RUN_DIR to a writable directory",
+        ) from None
+    return root
+
+
+@contextlib.contextmanager
+def vms_lock(timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Serialise claiming and removing VM directories between kata-cli processes."""
+    root = ensure_vms_dir()
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise KataError(f"cannot lock {root}: {exc.strerror or exc}") from None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise KataError(f"{root} stays locked by another kata-cli") from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)
+
+
+def claim_vm_dir(launch: Launch) -> Path:
+    """Create `vms/<name>/` holding `launch.json`, atomically: the directory appears
+    complete (a staging directory renamed into place) or not at all, and two CLIs
+    racing for one name cannot both win. The directory of a dead VM is replaced."""
+    directory = vm_dir(launch.name)
+    with vms_lock():
+        if directory.exists():
+            record = judge(launch.name, directory)
+            if record.condition in ("running", "booting", "orphaned"):
+                raise KataError(
+                    f"a VM named {launch.name!r} already exists ({record.condition})",
+                    "pick another --name, or 'kata-cli vm stop' it",
+                )
+            remove_vm_dir(directory)
+        staging = directory.parent / f".{launch.name}.{os.getpid()}.new"
+        try:
+            staging.mkdir(mode=0o700)
+            write_launch(staging, launch)
+            os.rename(staging, directory)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise KataError(
+                f"cannot create the VM directory {directory}: {exc.strerror or exc}"
+            ) from None
+    return directory
+
+
+def release_vm_dir(record: VmRecord) -> None:
+    """Remove a VM's directory unless another VM of that name has claimed it since."""
+    with vms_lock():
+        current = read_launch(record.directory)
+        if (
+            current is not None
+            and record.launch is not None
+            and current.created != record.launch.created
+        ):
+            return
+        remove_vm_dir(record.directory)

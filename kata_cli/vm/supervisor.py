@@ -45,6 +45,20 @@ def boot_stage(log: bytes, marker: bytes) -> str:
     return "firmware"
 
 
+def timeout_detail(stage: str, marker: str, timeout: float) -> str:
+    """Why a boot timed out, in words that name the stage."""
+    if stage in ("firmware", "kernel"):
+        return (
+            f"the guest printed nothing on the serial console (ttyS0) within {timeout:g}s "
+            f"(stuck at stage {stage}: no kernel output; a kernel built without a serial "
+            "console, or one that logs to hvc0, looks like this)"
+        )
+    return (
+        f"the kernel runs but printed no ready marker {marker!r} within {timeout:g}s "
+        "(a guest without that marker needs --ready-marker LINE)"
+    )
+
+
 def tcg_argv(argv: list[str]) -> list[str]:
     """The same command line under TCG: `-machine ...,accel=tcg` and `-cpu max,...`."""
     result = list(argv)
@@ -168,9 +182,8 @@ class Supervisor:
                 continue
             if now > deadline:
                 self.state.status = "failed"
-                self.state.detail = (
-                    f"no ready marker within {self.launch.ready_timeout:g}s "
-                    f"(stuck at stage {stage})"
+                self.state.detail = timeout_detail(
+                    stage, self.launch.ready_marker, self.launch.ready_timeout
                 )
                 self._kill_qemu()
                 return

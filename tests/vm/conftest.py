@@ -73,7 +73,7 @@ def vm_run_dir(vm_host_root: Path) -> Iterator[Path]:
         yield directory
         leaked = _qemu_under(str(directory))
         vms = directory / "vms"
-        left = sorted(os.listdir(vms)) if vms.is_dir() else []
+        left = sorted(n for n in os.listdir(vms) if n != ".lock") if vms.is_dir() else []
         sandboxes = vm_host_root / "run" / "vc" / "sbs"
         left_sandboxes = sorted(os.listdir(sandboxes)) if sandboxes.is_dir() else []
         assert not leaked, f"QEMU processes left running: {leaked}"

@@ -70,3 +70,21 @@ def test_prune_with_nothing_to_do(cli: Cli, vm_run_dir: Path) -> None:
     result = cli("vm", "prune", "--json")
     assert result.exit_code == 0
     assert result.json() == []
+
+
+def test_a_missing_disk_fails_before_anything_boots(cli: Cli, vm_run_dir: Path) -> None:
+    result = cli("vm", "run", "--detach", "--name", "nodisk", "--disk", "/nonexistent/disk.img")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "/nonexistent/disk.img: no such file or block device"
+    assert not (vm_run_dir / "vms" / "nodisk").exists()
+
+
+def test_a_bad_name_is_the_only_line_on_stderr(cli: Cli, fake_host: FakeHost) -> None:
+    host = _host(fake_host)
+    for bad in ("a/b", "..", "../x"):
+        result = cli("--host-root", str(host.root), "vm", "run", "--name", bad, "--accel", "auto")
+        assert result.exit_code == 2
+        assert result.stderr.splitlines() == [
+            f"invalid VM name {bad!r} (use letters, digits, '_', '.', '-' (at most 63, "
+            "starting with a letter or digit))"
+        ]

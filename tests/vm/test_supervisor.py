@@ -22,6 +22,7 @@ log="$1"
 case "$*" in
   *exit-now*) echo "qemu: could not load kernel" >&2; exit 1 ;;
   *accel=kvm*) printf 'SeaBIOS\\r\\nBooting from ROM..' >"$log"; exec sleep 60 ;;
+  *silent*) : >"$log"; exec sleep 60 ;;
   *never-ready*) printf '[    0.000000] Linux version 6.1\\r\\n' >"$log"; exec sleep 60 ;;
 esac
 printf 'SeaBIOS\\r\\n[    0.000000] Linux version 6.1\\r\\nREADY\\r\\n' >"$log"
@@ -104,7 +105,8 @@ def test_no_ready_marker_fails_at_the_ready_stage(fake_qemu: str, cleanup: list[
     with pytest.raises(lifecycle.BootFailed) as failure:
         lifecycle.wait_ready(directory, 0.5)
     assert failure.value.stage == "ready"
-    assert "no ready marker within 0.5s" in failure.value.message
+    assert "printed no ready marker 'READY' within 0.5s" in failure.value.message
+    assert "--ready-marker" in failure.value.message
     assert failure.value.last_output == ["[    0.000000] Linux version 6.1"]
     record = st.find_record("slow")
     assert record.condition == "failed"
@@ -155,3 +157,31 @@ def test_prune_removes_what_a_crash_left(fake_qemu: str, cleanup: list[str]) -> 
     (pruned,) = lifecycle.prune()
     assert (pruned.name, pruned.method) == ("crashed", "none")
     assert not directory.exists()
+
+
+def test_a_guest_silent_on_ttys0_is_named_as_such(fake_qemu: str, cleanup: list[str]) -> None:
+    """A Kata kernel that logs elsewhere (or not at all): the failure says what was seen."""
+    cleanup.append("silent")
+    directory = _start("silent", fake_qemu, "tcg", "silent", ready_timeout=0.5)
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, 0.5)
+    assert failure.value.stage == "firmware"
+    message = failure.value.message
+    assert message.startswith("boot failed at stage firmware: the guest printed nothing")
+    assert "serial console (ttyS0) within 0.5s" in message
+    assert not st.find_record("silent").qemu_alive
+
+
+def test_a_supervisor_that_never_reports_fails_at_spawn(
+    monkeypatch: pytest.MonkeyPatch, cleanup: list[str]
+) -> None:
+    cleanup.append("mute")
+    monkeypatch.setattr(lifecycle, "SPAWN_TIMEOUT", 0.2)
+    launch = st.Launch("mute", ["true"], "READY", 5.0, "tcg", False, True, time.time())
+    directory = st.claim_vm_dir(launch)  # no supervisor: state.json never appears
+    started = time.monotonic()
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, 60)
+    assert time.monotonic() - started < 5
+    assert failure.value.stage == "spawn"
+    assert "did not report within 0.2s" in failure.value.message

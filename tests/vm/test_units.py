@@ -123,6 +123,75 @@ def test_state_files_are_private_and_round_trip(tmp_run: Path) -> None:
     assert json.loads((directory / "launch.json").read_text())["name"] == "vm1"
 
 
+def _launch(name: str) -> st.Launch:
+    me = st.ProcessRef.of(os.getpid())
+    return st.Launch(name, ["qemu"], "R", 10.0, "tcg", False, True, time.time(), cli=me)
+
+
+def test_racing_claims_for_one_name_have_one_winner(tmp_run: Path) -> None:
+    """Two `vm run --name X` at once: exactly one claims X, the other is told it exists."""
+    from kata_cli.errors import KataError
+
+    winners: list[Path] = []
+    losers: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def claim() -> None:
+        barrier.wait()
+        try:
+            winners.append(st.claim_vm_dir(_launch("race")))
+        except KataError as exc:
+            losers.append(exc.message)
+
+    threads = [threading.Thread(target=claim) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1 and len(losers) == 5
+    assert all("a VM named 'race' already exists (booting)" in m for m in losers)
+    # the directory appeared complete, and no staging directory is left
+    assert st.read_launch(winners[0]) is not None
+    assert sorted(os.listdir(tmp_run / "vms")) == [".lock", "race"]
+
+
+def test_a_dead_vms_directory_is_reclaimed(tmp_run: Path) -> None:
+    gone = st.ProcessRef(2**22 + 4321, 1.0)
+    _record(tmp_run, "again", st.VmState("ready", supervisor=gone, qemu=gone))
+    directory = st.claim_vm_dir(_launch("again"))
+    assert st.read_state(directory) is None  # the old state went with the old VM
+
+
+def test_release_keeps_a_directory_reclaimed_meanwhile(tmp_run: Path) -> None:
+    """prune judged X dead, then a new `vm run --name X` claimed it: prune must not
+    remove the new VM's directory."""
+    gone = st.ProcessRef(2**22 + 4321, 1.0)
+    _record(tmp_run, "reused", st.VmState("ready", supervisor=gone, qemu=gone))
+    old = st.find_record("reused")
+    st.claim_vm_dir(_launch("reused"))
+    st.release_vm_dir(old)
+    assert (tmp_run / "vms" / "reused" / "launch.json").exists()
+    st.release_vm_dir(st.find_record("reused"))
+    assert not (tmp_run / "vms" / "reused").exists()
+
+
+def test_an_unusable_run_dir_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kata_cli.errors import KataError
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("KATA_CLI_RUN_DIR", str(tmp_path / "file"))
+    with pytest.raises(KataError, match=r"cannot use the run directory .*/file/vms: Not a dir"):
+        st.claim_vm_dir(_launch("x"))
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        monkeypatch.setenv("KATA_CLI_RUN_DIR", str(locked))
+        with pytest.raises(KataError, match="Permission denied"):
+            st.claim_vm_dir(_launch("x"))
+
+
 def test_bad_names_are_usage_errors(tmp_run: Path) -> None:
     from kata_cli.errors import UsageError
 

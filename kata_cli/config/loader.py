@@ -74,8 +74,17 @@ class Config:
         return [f.path for f in self.files if f.role == "drop-in"]
 
     def origin(self, *path: str) -> str:
-        """The file that set a key (`"default"` when no file did)."""
-        return self.origins.get(tuple(path), "default")
+        """The file that set a key (`"default"` when no file did).
+
+        For the Go runtime a key may be spelt in another case (`Default_Memory`).
+        """
+        found = self.origins.get(tuple(path))
+        if found is None and self.flavour == "go":
+            wanted = tuple(part.lower() for part in path)
+            for key, origin in self.origins.items():
+                if tuple(part.lower() for part in key) == wanted:
+                    return origin
+        return found or "default"
 
     def hypervisor_origin(self, key: str) -> str:
         return self.origin("hypervisor", self.hypervisor_name, key)
@@ -166,13 +175,44 @@ def read_files(located: Located) -> list[ConfigFile]:
 # -- merging ----------------------------------------------------------------------------
 
 
-def merge(files: list[ConfigFile]) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
-    """Deep-merge the files in order; return the tree and the file that set each leaf."""
+# top-level tables of the Go runtime's configuration struct (field names, so case-folded)
+_GO_STRUCT_TABLES = ("hypervisor", "agent", "runtime", "factory")
+
+
+def merge(
+    files: list[ConfigFile], fold: bool = False
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """Deep-merge the files in order; return the tree and the file that set each leaf.
+
+    `fold` merges as the Go runtime decodes: struct fields match case-insensitively, so
+    `[Runtime]` is `[runtime]` and a drop-in's `Default_Vcpus` replaces `default_vcpus`.
+    The names inside `[hypervisor.X]` / `[agent.X]` are map keys and stay exact.
+    """
     merged: dict[str, Any] = {}
     origins: dict[tuple[str, ...], str] = {}
-    for item in files:
-        _merge_into(merged, item.data, (), item.path, origins)
+    try:
+        for item in files:
+            _merge_into(merged, item.data, (), item.path, origins, fold)
+    except RecursionError:
+        raise ConfigError(
+            f"{files[-1].path}: tables nested too deeply to read", "flatten the configuration"
+        ) from None
     return merged, origins
+
+
+def _folded_name(
+    target: Mapping[str, Any], name: str, prefix: tuple[str, ...]
+) -> tuple[str, str | None]:
+    """(name to store under, existing other spelling to replace or None)."""
+    if not prefix and name.lower() in _GO_STRUCT_TABLES:
+        name = name.lower()
+    if name in target or prefix in (("hypervisor",), ("agent",)):
+        return name, None
+    lowered = name.lower()
+    for existing in target:
+        if existing.lower() == lowered:
+            return name, existing
+    return name, None
 
 
 def _merge_into(
@@ -181,14 +221,25 @@ def _merge_into(
     prefix: tuple[str, ...],
     path: str,
     origins: dict[tuple[str, ...], str],
+    fold: bool = False,
 ) -> None:
     for name, value in source.items():
+        if fold:
+            name, other = _folded_name(target, name, prefix)
+            if other is not None:
+                if isinstance(value, dict) and isinstance(target[other], dict):
+                    name = other  # merge into the table under its first spelling
+                else:
+                    del target[other]
+                    gone = (*prefix, other)
+                    for key in [k for k in origins if k[: len(gone)] == gone]:
+                        del origins[key]
         here = (*prefix, name)
         if isinstance(value, dict) and isinstance(target.get(name), dict):
-            _merge_into(target[name], value, here, path, origins)
+            _merge_into(target[name], value, here, path, origins, fold)
         elif isinstance(value, dict):
             target[name] = {}
-            _merge_into(target[name], value, here, path, origins)
+            _merge_into(target[name], value, here, path, origins, fold)
         else:
             target[name] = value
             origins[here] = path
@@ -434,6 +485,8 @@ def load(
     chosen_flavour = flavour or detect_flavour(located.path, raw)
     if chosen_flavour not in ("go", "rs"):
         raise ConfigError(f"unknown flavour {chosen_flavour!r}", "use go or rs")
+    if chosen_flavour == "go":
+        raw, origins = merge(files, fold=True)
     hv_name, agent_name = select_tables(raw, chosen_flavour, located.path, files)
     check_types(raw, chosen_flavour, hv_name, agent_name, files)
     tables = {path: table for path, table, _ in sections(raw, chosen_flavour, hv_name, agent_name)}

@@ -243,3 +243,45 @@ def test_shipped_files_present_or_skipped():
         pytest.skip("../shared/kata-configs is not available")
     assert len(kata_config_files("go")) == 14
     assert len(kata_config_files("rs")) == 15
+
+
+def test_go_dropin_case_variant_key_replaces_the_main_files_key(fake_host):
+    fake_host.config(BASE)
+    fake_host.file(
+        "/etc/kata-containers/config.d/50-vcpus.toml", "[hypervisor.qemu]\nDefault_Vcpus = 2\n"
+    )
+    config = load(fake_host.host, environ={})
+    assert config.hypervisor.default_vcpus == 2.0
+    assert config.hypervisor_origin("default_vcpus").endswith("50-vcpus.toml")
+
+
+def test_go_case_variant_top_level_tables_are_read(fake_host):
+    fake_host.config(
+        BASE.replace("[runtime]\nenable_debug = false\n", "[Runtime]\nenable_debug = true\n")
+    )
+    assert load(fake_host.host, environ={}).runtime.enable_debug is True
+
+
+def test_runtime_rs_keeps_names_exact(fake_host):
+    fake_host.config(
+        BASE.replace("[runtime]\nenable_debug = false\n", "[Runtime]\nenable_debug = true\n")
+    )
+    assert load(fake_host.host, environ={}, flavour="rs").runtime.enable_debug is False
+
+
+def test_hypervisor_table_names_are_not_folded(fake_host):
+    fake_host.config(BASE.replace("[hypervisor.qemu]", "[hypervisor.QEMU]"))
+    with pytest.raises(ConfigError, match="QEMU"):
+        load(fake_host.host, environ={})
+
+
+def test_deeply_nested_tables_are_a_clear_error(fake_host):
+    from kata_cli.config.loader import ConfigFile, merge
+
+    data: dict = {}
+    node = data
+    for _ in range(5000):
+        node["t"] = {}
+        node = node["t"]
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        merge([ConfigFile("/x.toml", "", data, "main")])

@@ -170,6 +170,9 @@ def run_cmd(
 
     Without --detach, stay until the VM powers off or Ctrl-C (which stops it).
     """
+    import time
+    from pathlib import Path
+
     from kata_cli.errors import KataError
     from kata_cli.render.terminal import err, note, warn
     from kata_cli.vm import lifecycle
@@ -187,6 +190,13 @@ def run_cmd(
         host_dir = f"/run/vc/sbs/{plan.name}"
         if app.host.lexists(host_dir):
             raise KataError(f"a sandbox named {plan.name!r} already exists ({host_dir})")
+        if not Path(plan.sockets["hvsock"]).is_relative_to(app.host.root):
+            # `kata-cli exec` reads the URL as a host path and looks for it under the root
+            raise KataError(
+                f"--sandbox: the run directory {st.run_root()} is outside the host root "
+                f"{app.host.root}, so `kata-cli exec` could not reach the VM",
+                f"set KATA_CLI_RUN_DIR to a directory under {app.host.root}",
+            )
         hvsock = app.host.to_host_path(plan.sockets["hvsock"])
         shim = (
             str(app.host.path(f"{host_dir}/shim-monitor.sock")),
@@ -200,8 +210,6 @@ def run_cmd(
         detach=detach,
         sandbox=shim,
     )
-    import time
-
     ready = False
     try:
         state = lifecycle.wait_ready(directory, ready_timeout)

@@ -42,9 +42,17 @@ def _config_or_default(host: Host, config: Config | None) -> Config:
 
 
 def boot_check(
-    host: Host, config: Config | None, *, use_test_guest: bool, timeout: float
+    host: Host,
+    config: Config | None,
+    *,
+    use_test_guest: bool,
+    timeout: float,
+    ready_marker: str = "",
 ) -> BootReport:
-    """Boot, reach the console, run `echo`, tear down. Never raises for a failed boot."""
+    """Boot, reach the console, run `echo`, tear down. Never raises for a failed boot.
+
+    `ready_marker` overrides the console line that means ready (the test guest's
+    KATA-CLI-GUEST-READY by default, which a Kata image never prints)."""
     stage = "spawn"
     name = f"bootcheck-{os.getpid()}-{time.monotonic_ns() % 100000}"
     record: st.VmRecord | None = None
@@ -69,7 +77,7 @@ def boot_check(
         plan = build_plan(
             host, cfg, name=name, directory=directory, accel=choice.accel, size=size, guest=guest
         )
-        marker = guest.ready_marker if guest else DEFAULT_MARKER
+        marker = ready_marker or (guest.ready_marker if guest else DEFAULT_MARKER)
         started = time.monotonic()
         directory = lifecycle.start(
             plan, ready_marker=marker, ready_timeout=timeout, accel_auto=True, detach=True

@@ -169,19 +169,20 @@ def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
     if qemu is not None and qemu.alive():
         method = "powerdown"
         qmp_path = str(record.directory / st.QMP_SOCKET)
+        delivered = True
         try:
             with Qmp(qmp_path, timeout=QMP_TIMEOUT) as qmp:
                 qmp.execute("system_powerdown")
         except QmpError:
-            pass
-        if not _wait_gone(qemu, grace):
+            delivered = False  # no QMP: waiting for a power-down nobody asked for is moot
+        if not _wait_gone(qemu, grace if delivered else 0.0):
             method = "quit"
             try:
                 with Qmp(qmp_path, timeout=QMP_TIMEOUT) as qmp:
                     qmp.execute("quit")
             except QmpError:
-                pass
-            if not _wait_gone(qemu, 2.0):
+                delivered = False
+            if not _wait_gone(qemu, 2.0 if delivered else 0.0):
                 method = "kill"
                 _kill(qemu)
                 _wait_gone(qemu, 2.0)

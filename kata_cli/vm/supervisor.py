@@ -55,7 +55,7 @@ def timeout_detail(stage: str, marker: str, timeout: float) -> str:
         )
     return (
         f"the kernel runs but printed no ready marker {marker!r} within {timeout:g}s "
-        "(a guest without that marker needs --ready-marker LINE)"
+        "(a guest that never prints it needs another marker: vm run --ready-marker LINE)"
     )
 
 

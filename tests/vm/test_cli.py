@@ -88,3 +88,17 @@ def test_a_bad_name_is_the_only_line_on_stderr(cli: Cli, fake_host: FakeHost) ->
             f"invalid VM name {bad!r} (use letters, digits, '_', '.', '-' (at most 63, "
             "starting with a letter or digit))"
         ]
+
+
+def test_sandbox_needs_the_run_dir_under_the_host_root(
+    cli: Cli, fake_host: FakeHost, vm_run_dir: Path
+) -> None:
+    """Otherwise `kata-cli exec NAME` would look for the relay socket in the wrong place."""
+    host = _host(fake_host)
+    args = ("--host-root", str(host.root), "vm", "run", "-d", "--sandbox", "--name", "sbx")
+    result = cli(*args, "--accel", "tcg")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"--sandbox: the run directory {vm_run_dir} is outside")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (vm_run_dir / "vms" / "sbx").exists()
+    assert not host.local("/run/vc/sbs/sbx").exists()

@@ -15,14 +15,17 @@ from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
 from kata_cli.vm.plan import LaunchPlan
 
-# $1 is the console log; under KVM it hangs after the firmware, as a stock kernel does
-# under a paravirtual /dev/kvm; under TCG it boots.
+# $1 (or the chardev's logfile=) is the console log; under KVM it hangs after the firmware,
+# as a stock kernel does under a paravirtual /dev/kvm; under TCG it boots.
 FAKE_QEMU = """#!/bin/sh
 log="$1"
+case "$1" in  # a real plan's command line: the console chardev's logfile=
+  -*) log=$(printf '%s\\n' "$@" | sed -n 's/.*logfile=\\([^,]*\\).*/\\1/p') ;;
+esac
 case "$*" in
   *exit-now*) echo "qemu: could not load kernel" >&2; exit 1 ;;
+  *silent*) exec sleep 60 ;;
   *accel=kvm*) printf 'SeaBIOS\\r\\nBooting from ROM..' >"$log"; exec sleep 60 ;;
-  *silent*) : >"$log"; exec sleep 60 ;;
   *never-ready*) printf '[    0.000000] Linux version 6.1\\r\\n' >"$log"; exec sleep 60 ;;
 esac
 printf 'SeaBIOS\\r\\n[    0.000000] Linux version 6.1\\r\\nREADY\\r\\n' >"$log"
@@ -136,8 +139,9 @@ def test_stop_escalates_to_sigkill_when_qmp_is_gone(fake_qemu: str, cleanup: lis
     cleanup.append("deaf")
     directory = _start("deaf", fake_qemu, "tcg")
     state = lifecycle.wait_ready(directory, 10)
-    result = lifecycle.stop(st.find_record("deaf"), grace=0.1)
+    result = lifecycle.stop(st.find_record("deaf"), grace=30)
     assert result.method == "kill"  # no QMP socket: neither power-down nor quit worked
+    assert result.seconds < 1.5  # and no grace period was spent waiting for either
     assert state.qemu is not None and not state.qemu.alive()
     assert state.supervisor is not None and not state.supervisor.alive()
     assert not directory.exists()
@@ -185,3 +189,53 @@ def test_a_supervisor_that_never_reports_fails_at_spawn(
     assert time.monotonic() - started < 5
     assert failure.value.stage == "spawn"
     assert "did not report within 0.2s" in failure.value.message
+
+
+def test_check_boot_on_a_guest_silent_on_ttys0_names_the_stage(
+    fake_qemu: str, tmp_path: Path
+) -> None:
+    """`check --boot` with configured assets whose kernel prints nothing on ttyS0 (as a
+    Kata kernel logging elsewhere would): a firmware-stage failure that says so, and
+    nothing left behind."""
+    from kata_cli.config import load
+    from kata_cli.host import Host
+    from kata_cli.vm.bootcheck import boot_check
+    from tests.vm.conftest import TEST_CONFIG
+
+    kernel = tmp_path / "silent-vmlinux"
+    kernel.write_bytes(b"\0" * 64)
+    text = TEST_CONFIG.replace("/usr/bin/qemu-system-x86_64", fake_qemu)
+    (tmp_path / "c.toml").write_text(text.replace("/nonexistent/vmlinux", str(kernel)))
+    config = load(Host("/"), explicit=str(tmp_path / "c.toml"))
+    report = boot_check(Host("/"), config, use_test_guest=False, timeout=1)
+    assert not report.ok
+    assert report.stage == "firmware"
+    assert "the guest printed nothing on the serial console (ttyS0) within 1s" in report.detail
+    assert st.list_records() == []
+
+
+def test_check_boot_takes_another_ready_marker(
+    fake_qemu: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest that prints its own line (READY here) gets past the ready stage with it;
+    the stand-in has no debug console, so the check then fails at the console stage."""
+    from kata_cli.config import load
+    from kata_cli.errors import KataError
+    from kata_cli.host import Host
+    from kata_cli.vm import bootcheck
+    from kata_cli.vm.bootcheck import boot_check
+
+    def no_console(*_args: object) -> tuple[str, int]:
+        raise KataError("no debug console")
+
+    monkeypatch.setattr(bootcheck, "_run_probe", no_console)
+    from tests.vm.conftest import TEST_CONFIG
+
+    kernel = tmp_path / "vmlinux"
+    kernel.write_bytes(b"\0" * 64)
+    text = TEST_CONFIG.replace("/usr/bin/qemu-system-x86_64", fake_qemu)
+    (tmp_path / "c.toml").write_text(text.replace("/nonexistent/vmlinux", str(kernel)))
+    config = load(Host("/"), explicit=str(tmp_path / "c.toml"))
+    report = boot_check(Host("/"), config, use_test_guest=False, timeout=1, ready_marker="READY")
+    assert (report.ok, report.stage) == (False, "console"), report
+    assert st.list_records() == []

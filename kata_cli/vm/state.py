@@ -130,6 +130,7 @@ class VmState:
     accel: str = ""
     exit_code: int | None = None
     updated: float = 0.0
+    unclaimed: bool = False  # ready after the CLI that started it died: nobody knows of it
 
 
 def _ref(value: Any) -> ProcessRef | None:
@@ -223,9 +224,11 @@ def judge(name: str, directory: Path) -> VmRecord:
             record.condition = "booting"
         else:
             record.condition = "running"
-        if (
-            not launch.detach and launch.cli is not None and not launch.cli.alive()
-        ) or not record.supervisor_alive:
+        # a foreground VM needs its CLI; a detached one until it is ready (the CLI
+        # returns then): killed before that, nobody was told the VM exists
+        cli_gone = launch.cli is not None and not launch.cli.alive()
+        unowned = cli_gone and (not launch.detach or state.status == "booting")
+        if unowned or state.unclaimed or not record.supervisor_alive:
             record.condition = "orphaned"
         return record
     if state.status in ("failed", "exited"):

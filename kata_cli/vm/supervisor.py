@@ -161,6 +161,8 @@ class Supervisor:
                 if stage == "done":
                     self.state.status = "ready"
                     self.state.ready_seconds = round(time.monotonic() - started, 3)
+                    cli = self.launch.cli
+                    self.state.unclaimed = cli is not None and not cli.alive()
                 self._save()
             if stage == "done":
                 return

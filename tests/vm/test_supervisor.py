@@ -25,6 +25,8 @@ esac
 case "$*" in
   *exit-now*) echo "qemu: could not load kernel" >&2; exit 1 ;;
   *silent*) exec sleep 60 ;;
+  *wait-go*) while [ ! -e "$log.go" ]; do sleep 0.01; done
+    printf '[    0.000000] Linux version 6.1\\r\\nREADY\\r\\n' >"$log"; exec sleep 60 ;;
   *accel=kvm*) printf 'SeaBIOS\\r\\nBooting from ROM..' >"$log"; exec sleep 60 ;;
   *never-ready*) printf '[    0.000000] Linux version 6.1\\r\\n' >"$log"; exec sleep 60 ;;
 esac
@@ -239,3 +241,41 @@ def test_check_boot_takes_another_ready_marker(
     report = boot_check(Host("/"), config, use_test_guest=False, timeout=1, ready_marker="READY")
     assert (report.ok, report.stage) == (False, "console"), report
     assert st.list_records() == []
+
+
+START_AND_EXIT = """
+import sys
+from pathlib import Path
+from tests.vm.test_supervisor import _start
+_start(sys.argv[1], sys.argv[2], "tcg", "wait-go")
+"""
+
+
+def test_a_detached_vm_whose_cli_died_before_ready_is_orphaned(
+    fake_qemu: str, cleanup: list[str]
+) -> None:
+    """`vm run --detach` killed mid-boot: nobody learns of the VM, so list calls it
+    orphaned (before and after it becomes ready) and prune stops it."""
+    import subprocess
+    import sys
+
+    cleanup.append("lost")
+    subprocess.run(
+        [sys.executable, "-c", START_AND_EXIT, "lost", fake_qemu], check=True, timeout=30
+    )
+    directory = st.vm_dir("lost")
+    deadline = time.monotonic() + 10
+    while (st.read_state(directory) or st.VmState("")).qemu is None:
+        assert time.monotonic() < deadline, "QEMU never started"
+        time.sleep(0.02)
+    assert st.find_record("lost").condition == "orphaned"  # booting, CLI gone
+    (directory / "console.log.go").touch()  # now the stand-in prints its marker
+    while (st.read_state(directory) or st.VmState("")).status != "ready":
+        assert time.monotonic() < deadline, "never ready"
+        time.sleep(0.02)
+    record = st.find_record("lost")
+    assert record.condition == "orphaned" and record.state is not None
+    assert record.state.unclaimed
+    (pruned,) = lifecycle.prune()
+    assert pruned.name == "lost"
+    assert not directory.exists()

@@ -316,9 +316,16 @@ def console_cmd(name: str) -> None:
     from kata_cli.render.terminal import err, stream_is_tty
     from kata_cli.vm import state as st
 
+    from kata_cli.vm.lifecycle import console_in_use
+
     record = st.find_record(name)
     if not record.qemu_alive:
         raise KataError(f"VM {name!r} is not running ({record.condition})")
+    if console_in_use(record):
+        raise KataError(
+            f"the console of {name} is in use by another client",
+            "QEMU serves one console client at a time; detach the other one first",
+        )
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(3.0)
     try:

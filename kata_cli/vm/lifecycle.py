@@ -243,6 +243,20 @@ def _qmp_status(record: st.VmRecord) -> str:
     return str(reply.get("status", "?")) if isinstance(reply, dict) else "?"
 
 
+def console_in_use(record: st.VmRecord) -> bool:
+    """Whether a client holds the serial console (QEMU serves one; others would wait
+    silently in its listen queue). False when QMP cannot tell."""
+    try:
+        with Qmp(str(record.directory / st.QMP_SOCKET), timeout=QMP_TIMEOUT) as qmp:
+            chardevs = qmp.execute("query-chardev") or []
+    except QmpError:
+        return False
+    for chardev in chardevs:
+        if isinstance(chardev, dict) and chardev.get("label") == "console":
+            return not str(chardev.get("filename", "")).startswith("disconnected:")
+    return False
+
+
 def list_vms() -> VmList:
     summaries = []
     for record in st.list_records():

@@ -219,6 +219,36 @@ def test_console_without_a_terminal(shared_vm: dict[str, Any], vm_config: Path) 
     assert "console-42" in result.stdout
 
 
+def test_a_console_held_by_another_client_is_refused(
+    shared_vm: dict[str, Any], vm_config: Path
+) -> None:
+    """QEMU serves one console client; a second would wait silently in its queue."""
+    import socket
+
+    from kata_cli.vm.lifecycle import console_in_use
+
+    record = st.find_record(SHARED)
+    holder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    holder.connect(str(record.directory / st.CONSOLE_SOCKET))
+    try:
+        deadline = time.monotonic() + 10
+        while not console_in_use(record):
+            assert time.monotonic() < deadline, "QEMU never reported the client"
+            time.sleep(0.02)
+        result = kata(vm_config, "console", SHARED, timeout=30)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"the console of {SHARED} is in use by another client (QEMU serves one console "
+            "client at a time; detach the other one first)"
+        ]
+    finally:
+        holder.close()
+    deadline = time.monotonic() + 10
+    while console_in_use(record):  # free again for the console tests that follow
+        assert time.monotonic() < deadline, "QEMU never noticed the client left"
+        time.sleep(0.02)
+
+
 def _read_until(fd: int, pattern: bytes, timeout: float) -> bytes:
     import select
 

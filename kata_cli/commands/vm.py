@@ -315,7 +315,6 @@ def console_cmd(name: str) -> None:
     from kata_cli.errors import KataError
     from kata_cli.render.terminal import err, stream_is_tty
     from kata_cli.vm import state as st
-
     from kata_cli.vm.lifecycle import console_in_use
 
     record = st.find_record(name)

@@ -191,9 +191,36 @@ def main(argv: list[str] | None = None, prog_name: str = "kata-cli") -> None:
     sys.exit(run(argv, prog_name))
 
 
+# global options `kata-collect-data` also accepts (they go before the subcommand)
+_GLOBAL_VALUE_OPTIONS = ("--host-root", "--config", "--kata-config", "--log", "--log-format")
+
+
+def collect_data_argv(args: list[str]) -> list[str]:
+    """`kata-collect-data ARGS` as `kata-cli [GLOBAL OPTIONS] collect-data [OPTIONS]`."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in _GLOBAL_VALUE_OPTIONS:
+            if "=" in arg or index + 1 >= len(args):
+                front.append(arg)
+            else:
+                front += [arg, args[index + 1]]
+                index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return [*front, "collect-data", *rest]
+
+
 def collect_data_main() -> None:
     """Entry point of `kata-collect-data`, the script's familiar name."""
-    sys.exit(run(["collect-data", *sys.argv[1:]], "kata-collect-data"))
+    sys.exit(run(collect_data_argv(sys.argv[1:]), "kata-collect-data"))
 
 
 def run(argv: list[str] | None = None, prog_name: str = "kata-cli") -> int:

@@ -47,7 +47,21 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     ctx.exit(0)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _CollectDataContext(click.Context):
+    """Usage and hints read `kata-collect-data ...` when run under the script's name."""
+
+    @property
+    def command_path(self) -> str:
+        if self.parent is not None and self.parent.info_name == "kata-collect-data":
+            return "kata-collect-data"
+        return super().command_path
+
+
+class _CollectDataCommand(click.Command):
+    context_class = _CollectDataContext
+
+
+@click.command(cls=_CollectDataCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     "-v",

@@ -285,18 +285,47 @@ def test_kata_collect_data_entry_point(seeded, stubs, monkeypatch, capsys):
     quick_docker(stubs)
     monkeypatch.setenv("PATH", str(stubs))
     monkeypatch.setenv("NO_COLOR", "1")
+    # the script's name takes the global options too, wherever they stand
     monkeypatch.setattr(
         "sys.argv", ["kata-collect-data", "--timeout", "1", "--host-root", str(seeded.root)]
     )
     with pytest.raises(SystemExit) as exit_info:
         collect_data_main()
-    assert exit_info.value.code == 2  # --host-root is a global option: before the command
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("<details>")
     monkeypatch.setenv("KATA_HOST_ROOT", str(seeded.root))
     monkeypatch.setattr("sys.argv", ["kata-collect-data", "--timeout", "1"])
     with pytest.raises(SystemExit) as exit_info:
         collect_data_main()
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("<details>")
+
+
+def test_kata_collect_data_usage_names_the_script(monkeypatch, capsys):
+    from kata_cli.cli import collect_data_main
+
+    monkeypatch.setattr("sys.argv", ["kata-collect-data", "--bogus"])
+    with pytest.raises(SystemExit) as exit_info:
+        collect_data_main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Usage: kata-collect-data [OPTIONS]" in err
+    assert "Try 'kata-collect-data --help'" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--json"], ["collect-data", "--json"]),
+        (["--json", "--host-root", "/h"], ["--host-root", "/h", "collect-data", "--json"]),
+        (["--config=/c.toml", "-o", "x"], ["--config=/c.toml", "collect-data", "-o", "x"]),
+        (["--host-root"], ["--host-root", "collect-data"]),
+    ],
+)
+def test_collect_data_argv(args, expected):
+    from kata_cli.cli import collect_data_argv
+
+    assert collect_data_argv(args) == expected
 
 
 def test_kernel_log_falls_back_to_the_journal(cli, seeded, stubs):

@@ -6,17 +6,18 @@ import contextlib
 import dataclasses
 import os
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kata_cli.errors import KataError
 from kata_cli.vm import state as st
-from kata_cli.vm.plan import LaunchPlan
 from kata_cli.vm.qmp import Qmp, QmpError
+
+if TYPE_CHECKING:  # the plan module pulls in the configuration: `vm list` needs neither
+    from kata_cli.vm.plan import LaunchPlan
 
 LIST_SCHEMA = "kata-cli.vm.list/1"
 INSPECT_SCHEMA = "kata-cli.vm.inspect/1"
@@ -93,6 +94,8 @@ def start(
         sandbox_socket=sandbox[0] if sandbox else "",
         sandbox_agent_url=sandbox[1] if sandbox else "",
     )
+    import subprocess  # here, not at the top: `vm list` never starts anything
+
     directory = st.claim_vm_dir(launch)
     try:
         done = subprocess.run(

@@ -102,3 +102,28 @@ def test_sandbox_needs_the_run_dir_under_the_host_root(
     assert len(result.stderr.splitlines()) == 1
     assert not (vm_run_dir / "vms" / "sbx").exists()
     assert not host.local("/run/vc/sbs/sbx").exists()
+
+
+LIST_IMPORTS = """
+import sys
+from kata_cli.cli import main
+try:
+    main(["vm", "list"])
+except SystemExit:
+    pass
+print(" ".join(sorted(m for m in sys.modules if m.startswith("kata_cli"))))
+"""
+
+
+def test_vm_list_imports_neither_the_plan_nor_the_configuration(vm_run_dir: Path) -> None:
+    """`vm list` stays quick to start: no configuration loading, no plan building."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LIST_IMPORTS], capture_output=True, text=True, timeout=30
+    )
+    modules = done.stdout.split()
+    assert "kata_cli.vm.lifecycle" in modules, done.stderr
+    assert "kata_cli.vm.plan" not in modules
+    assert not [m for m in modules if m.startswith("kata_cli.config")]

@@ -127,3 +127,18 @@ def test_vm_list_imports_neither_the_plan_nor_the_configuration(vm_run_dir: Path
     assert "kata_cli.vm.lifecycle" in modules, done.stderr
     assert "kata_cli.vm.plan" not in modules
     assert not [m for m in modules if m.startswith("kata_cli.config")]
+
+
+def test_missing_kernel_is_one_line_and_nothing_starts(
+    cli: Cli, fake_host: FakeHost, vm_run_dir: Path
+) -> None:
+    host = _host(fake_host)
+    fake_host.remove("/opt/kata/share/kata-containers/vmlinux.container")
+    for command in ("plan", "run"):
+        result = cli(
+            "--host-root", str(host.root), "vm", command, "--name", "nok", "--accel", "tcg"
+        )
+        assert result.exit_code == 1, result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert "vmlinux.container does not exist" in result.stderr
+    assert not (vm_run_dir / "vms" / "nok").exists()

@@ -25,13 +25,13 @@ def test_parse_memory(text: str, mib: int) -> None:
     assert parse_memory(text) == mib
 
 
-@pytest.mark.parametrize("text", ["", "lots", "-1Mi", "12Qi", "1e3"])
+@pytest.mark.parametrize("text", ["", "lots", "-1Mi", "12Qi", "1e3", "1Zi", "1Ei5"])
 def test_parse_memory_rejects(text: str) -> None:
     with pytest.raises(UsageError):
         parse_memory(text)
 
 
-@pytest.mark.parametrize("text", ["x", "-1", "nan", "inf"])
+@pytest.mark.parametrize("text", ["x", "-1", "nan", "inf", "1e400", "-0.5"])
 def test_parse_cpus_rejects(text: str) -> None:
     with pytest.raises(UsageError):
         parse_cpus(text)

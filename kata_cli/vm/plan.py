@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kata_cli.config.kernel_params import kernel_parameters, render
 from kata_cli.config.loader import Config
-from kata_cli.errors import ConfigError, UsageError
+from kata_cli.errors import ConfigError, KataError, UsageError
 from kata_cli.host import Host
 from kata_cli.vm import state as st
 from kata_cli.vm.guest import DEBUG_PORT_NAME, TestGuest
@@ -32,6 +32,7 @@ NVDIMM_ROOT_PARAMS: list[tuple[str, str]] = [
 BLOCK_ROOT_PARAMS: list[tuple[str, str]] = [("root", "/dev/vda1"), ("ro", "")]
 NVDIMM_MACHINES = ("q35", "pc")
 SHARE_TAG = "kata-share{index}"
+MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
 
 
 @dataclass
@@ -127,6 +128,14 @@ def build_plan(
         "debug": str(directory / st.DEBUG_SOCKET),
         "hvsock": str(directory / st.HVSOCK_SOCKET),
     }
+    longest = str(directory / st.VIRTIOFS_SOCKET)  # the longest socket name
+    if len(longest.encode()) > MAX_SOCKET_PATH:
+        raise KataError(
+            f"the VM directory {directory} is too long for Unix socket paths "
+            f"({len(longest.encode())} bytes with {st.VIRTIOFS_SOCKET}; at most "
+            f"{MAX_SOCKET_PATH})",
+            "set KATA_CLI_RUN_DIR to a shorter directory, or pick a shorter --name",
+        )
     console_log = str(directory / st.CONSOLE_LOG)
     machine_type = hv.machine_type or "q35"
     image_device = ""

@@ -223,3 +223,24 @@ def test_every_shipped_qemu_configuration_gives_a_plan(fake_host: FakeHost, path
     assert argv[argv.index("-append") + 1] == plan.kernel_params
     assert plan.kernel_params.endswith(kernel_parameters_string(config))
     assert all(isinstance(arg, str) and arg for arg in argv)
+
+
+def test_socket_paths_too_long_for_unix_sockets_are_refused_up_front(
+    fake_host: FakeHost,
+) -> None:
+    """QEMU would fail at spawn with 'UNIX socket path ... is too long': say it first."""
+    from kata_cli.errors import KataError
+
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    fits = Path("/r/" + "x" * 90)  # + "/virtiofs.sock": 107 bytes
+    plan = build_plan(host.host, load(host.host), name="m", directory=fits, accel="tcg", size=SIZE)
+    assert len(plan.sockets["qmp"]) < 107
+    with pytest.raises(KataError, match=r"too long for Unix socket paths \(108 bytes"):
+        build_plan(
+            host.host,
+            load(host.host),
+            name="m",
+            directory=Path(f"{fits}x"),
+            accel="tcg",
+            size=SIZE,
+        )

@@ -43,8 +43,9 @@ def _plan_options(func: Any) -> Any:
             "--share",
             "shares",
             multiple=True,
-            metavar="DIR",
-            help="Share a host directory (virtio-fs with a virtiofsd, else 9p). Repeatable.",
+            metavar="DIR[:9p|:virtio-fs]",
+            help="Share a host directory (virtio-fs with a virtiofsd, one per share, else "
+            "9p; a :9p or :virtio-fs suffix overrides --share-mode). Repeatable.",
         ),
         click.option(
             "--share-mode",

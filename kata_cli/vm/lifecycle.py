@@ -194,7 +194,8 @@ def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
         if not _wait_gone(state.supervisor, 3.0):
             _kill(state.supervisor)
             _wait_gone(state.supervisor, 2.0)
-        _kill(state.virtiofsd)
+        for daemon in state.virtiofsd:
+            _kill(daemon)
     if record.launch is not None and record.launch.sandbox_socket:
         # normally the supervisor's job; not done when it was killed
         sandbox_socket = Path(record.launch.sandbox_socket)
@@ -325,11 +326,12 @@ def inspect(record: st.VmRecord) -> VmInspect:
         ("console", st.CONSOLE_SOCKET),
         ("hvsock", st.HVSOCK_SOCKET),
         ("debug", st.DEBUG_SOCKET),
-        ("virtiofs", st.VIRTIOFS_SOCKET),
     ):
         path = record.directory / name
         if path.exists():
             sockets[key] = str(path)
+    for path in sorted(record.directory.glob("virtiofs*.sock")):
+        sockets[path.stem] = str(path)
     return VmInspect(
         INSPECT_SCHEMA,
         record.name,

@@ -60,7 +60,7 @@ class LaunchPlan:
     sockets: dict[str, str]
     console_log: str
     shares: list[Share]
-    virtiofsd: list[str]
+    virtiofsd: list[list[str]]  # one daemon per virtio-fs share
     argv: list[str]
     notes: list[str] = field(default_factory=list)
 
@@ -128,11 +128,12 @@ def build_plan(
         "debug": str(directory / st.DEBUG_SOCKET),
         "hvsock": str(directory / st.HVSOCK_SOCKET),
     }
-    longest = str(directory / st.VIRTIOFS_SOCKET)  # the longest socket name
+    # the longest socket name: the last share's virtiofsd socket
+    longest = str(directory / st.virtiofs_socket(max(9, len(shares or []) - 1)))
     if len(longest.encode()) > MAX_SOCKET_PATH:
         raise KataError(
             f"the VM directory {directory} is too long for Unix socket paths "
-            f"({len(longest.encode())} bytes with {st.VIRTIOFS_SOCKET}; at most "
+            f"({len(longest.encode())} bytes with {Path(longest).name}; at most "
             f"{MAX_SOCKET_PATH})",
             "set KATA_CLI_RUN_DIR to a shorter directory, or pick a shorter --name",
         )
@@ -254,47 +255,58 @@ def _virtiofsd(host: Host, config: Config) -> str | None:
     return None
 
 
+SHARE_MODES = ("9p", "virtio-fs")
+
+
+def parse_share(spec: str) -> tuple[str, str]:
+    """`DIR`, `DIR:9p` or `DIR:virtio-fs` -> (DIR, mode or "" for --share-mode)."""
+    for mode in SHARE_MODES:
+        if spec.endswith(f":{mode}"):
+            return spec[: -len(mode) - 1], mode
+    return spec, ""
+
+
 def _shares(
-    host: Host, config: Config, sources: list[str], mode: str, directory: Path
-) -> tuple[list[Share], list[str], list[str]]:
-    if not sources:
+    host: Host, config: Config, specs: list[str], mode: str, directory: Path
+) -> tuple[list[Share], list[list[str]], list[str]]:
+    if not specs:
         return [], [], []
     notes: list[str] = []
-    for source in sources:
+    parsed = [parse_share(spec) for spec in specs]
+    for source, _mode in parsed:
         if not Path(source).is_dir():
             raise UsageError(f"--share {source}: not a directory")
     daemon = _virtiofsd(host, config)
-    if mode == "virtio-fs" and daemon is None:
-        raise UsageError(
-            "--share-mode virtio-fs: no virtiofsd",
-            f"the configured virtio_fs_daemon {config.hypervisor.virtio_fs_daemon or '(unset)'}"
-            " is not executable",
-        )
-    if len(sources) > 1 and mode != "9p" and daemon is not None:
-        notes.append("virtio-fs shares only the first directory; the others use 9p")
     shares: list[Share] = []
-    virtiofsd: list[str] = []
-    for index, source in enumerate(sources):
-        use_virtiofs = mode != "9p" and daemon is not None and index == 0
-        shares.append(
-            Share(
-                str(Path(source).resolve()),
-                SHARE_TAG.format(index=index),
-                "virtio-fs" if use_virtiofs else "9p",
+    virtiofsd: list[list[str]] = []
+    for index, (source, own_mode) in enumerate(parsed):
+        wanted = own_mode or mode
+        if wanted == "virtio-fs" and daemon is None:
+            raise UsageError(
+                f"--share {specs[index]}: virtio-fs needs a virtiofsd",
+                "the configured virtio_fs_daemon "
+                f"{config.hypervisor.virtio_fs_daemon or '(unset)'} is not executable",
             )
+        share = Share(
+            str(Path(source).resolve()),
+            SHARE_TAG.format(index=index),
+            "virtio-fs" if wanted != "9p" and daemon is not None else "9p",
         )
-    if shares[0].mode == "virtio-fs" and daemon is not None:
-        virtiofsd = virtiofsd_argv(
-            daemon,
-            str(directory / st.VIRTIOFS_SOCKET),
-            shares[0].source,
-            config.hypervisor.virtio_fs_cache,
-            config.hypervisor.virtio_fs_extra_args,
-        )
+        shares.append(share)
+        if share.mode == "virtio-fs" and daemon is not None:
+            virtiofsd.append(
+                virtiofsd_argv(
+                    daemon,
+                    str(directory / st.virtiofs_socket(index)),
+                    share.source,
+                    config.hypervisor.virtio_fs_cache,
+                    config.hypervisor.virtio_fs_extra_args,
+                )
+            )
     if any(share.mode == "9p" for share in shares):
         notes.append(
-            "sharing over 9p: the slow path, not POSIX-complete (no virtiofsd available or "
-            "--share-mode 9p)"
+            "sharing over 9p: the slow path, not POSIX-complete (no virtiofsd available, "
+            "--share-mode 9p or DIR:9p)"
         )
     return shares, virtiofsd, notes
 
@@ -328,15 +340,19 @@ def virtiofsd_argv(
 
 def _share_args(shares: list[Share], memory_mib: int, directory: Path) -> list[str]:
     args: list[str] = []
+    if any(share.mode == "virtio-fs" for share in shares):
+        # vhost-user needs the guest RAM shared with the daemons: one backend for all
+        args += [
+            "-object",
+            f"memory-backend-memfd,id=shm,size={memory_mib}M,share=on",
+            "-numa",
+            "node,memdev=shm",
+        ]
     for index, share in enumerate(shares):
         if share.mode == "virtio-fs":
             args += [
-                "-object",
-                f"memory-backend-memfd,id=shm,size={memory_mib}M,share=on",
-                "-numa",
-                "node,memdev=shm",
                 "-chardev",
-                f"socket,id=vfs{index},path={directory / st.VIRTIOFS_SOCKET}",
+                f"socket,id=vfs{index},path={directory / st.virtiofs_socket(index)}",
                 "-device",
                 f"vhost-user-fs-pci,chardev=vfs{index},tag={share.tag}",
             ]

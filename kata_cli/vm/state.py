@@ -32,7 +32,7 @@ CONSOLE_SOCKET = "console.sock"
 CONSOLE_LOG = "console.log"
 DEBUG_SOCKET = "debug.sock"
 HVSOCK_SOCKET = "hvsock.sock"
-VIRTIOFS_SOCKET = "virtiofs.sock"
+VIRTIOFS_SOCKET = "virtiofs{index}.sock"  # one virtiofsd per virtio-fs share
 QEMU_LOG = "qemu.log"
 SUPERVISOR_LOG = "supervisor.log"
 LOCK_FILE = ".lock"
@@ -49,6 +49,10 @@ def run_root() -> Path:
     if runtime:
         return Path(runtime) / "kata-cli"
     return Path(f"/tmp/kata-cli-{os.getuid()}")
+
+
+def virtiofs_socket(index: int) -> str:
+    return VIRTIOFS_SOCKET.format(index=index)
 
 
 def vms_dir() -> Path:
@@ -109,7 +113,7 @@ class Launch:
     detach: bool
     created: float
     cli: ProcessRef | None = None
-    virtiofsd_argv: list[str] = field(default_factory=list)
+    virtiofsd_argv: list[list[str]] = field(default_factory=list)  # one per daemon
     plan: dict[str, Any] = field(default_factory=dict)
     kvm_progress_timeout: float = 8.0  # auto accel: no kernel output under KVM -> TCG
     sandbox_socket: str = ""  # `--sandbox`: where to answer GET /agent-url
@@ -123,7 +127,7 @@ class VmState:
     status: str  # booting | ready | failed | exited
     supervisor: ProcessRef | None = None
     qemu: ProcessRef | None = None
-    virtiofsd: ProcessRef | None = None
+    virtiofsd: list[ProcessRef] = field(default_factory=list)
     stage: str = "spawn"
     ready_seconds: float | None = None
     detail: str = ""
@@ -180,8 +184,11 @@ def read_state(directory: Path) -> VmState | None:
         return None
     names = {f.name for f in fields(VmState)}
     values = {k: v for k, v in data.items() if k in names}
-    for key in ("supervisor", "qemu", "virtiofsd"):
+    for key in ("supervisor", "qemu"):
         values[key] = _ref(values.get(key))
+    daemons = values.get("virtiofsd")
+    refs = [_ref(d) for d in daemons] if isinstance(daemons, list) else []
+    values["virtiofsd"] = [ref for ref in refs if ref is not None]
     try:
         return VmState(**values)
     except TypeError:

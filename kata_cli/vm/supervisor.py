@@ -59,6 +59,12 @@ def timeout_detail(stage: str, marker: str, timeout: float) -> str:
     )
 
 
+def daemon_socket(argv: list[str]) -> Path:
+    """The socket a virtiofsd command line (`--socket-path=...`) serves."""
+    arg = next((a for a in argv if a.startswith("--socket-path=")), "")
+    return Path(arg.removeprefix("--socket-path="))
+
+
 def tcg_argv(argv: list[str]) -> list[str]:
     """The same command line under TCG: `-machine ...,accel=tcg` and `-cpu max,...`."""
     result = list(argv)
@@ -82,7 +88,7 @@ class Supervisor:
             status="booting", supervisor=st.ProcessRef.of(os.getpid()), accel=launch.accel
         )
         self.qemu: subprocess.Popen[bytes] | None = None
-        self.virtiofsd: subprocess.Popen[bytes] | None = None
+        self.virtiofsd: list[subprocess.Popen[bytes]] = []
         self.relay: HvsockRelay | None = None
         self.shim: ShimEndpoint | None = None
         self.stopping = False
@@ -108,28 +114,32 @@ class Supervisor:
 
     # -- phases ------------------------------------------------------------------------
     def start_virtiofsd(self) -> bool:
-        if not self.launch.virtiofsd_argv:
-            return True
-        socket_path = self.directory / st.VIRTIOFS_SOCKET
+        """One daemon per virtio-fs share; each must create its socket before QEMU starts."""
+        return all(self._start_one_virtiofsd(argv) for argv in self.launch.virtiofsd_argv)
+
+    def _start_one_virtiofsd(self, argv: list[str]) -> bool:
+        socket_path = daemon_socket(argv)
         log = self._log()
         try:
-            self.virtiofsd = subprocess.Popen(
-                self.launch.virtiofsd_argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-            )
+            daemon = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         except OSError as exc:
             self.state.detail = f"virtiofsd could not start: {exc.strerror or exc}"
             return False
         finally:
             os.close(log)
-        self.state.virtiofsd = st.ProcessRef.of(self.virtiofsd.pid)
+        self.virtiofsd.append(daemon)
+        ref = st.ProcessRef.of(daemon.pid)
+        if ref is not None:
+            self.state.virtiofsd.append(ref)
+        self._save()
         deadline = time.monotonic() + VIRTIOFSD_TIMEOUT
         while time.monotonic() < deadline:
             if socket_path.exists():
                 return True
-            if self.virtiofsd.poll() is not None:
+            if daemon.poll() is not None:
                 break
             time.sleep(POLL)
-        self.state.detail = "virtiofsd did not create its socket"
+        self.state.detail = f"virtiofsd did not create its socket {socket_path.name}"
         return False
 
     def start_qemu(self, argv: list[str]) -> bool:
@@ -244,16 +254,22 @@ class Supervisor:
             self.relay.stop()
         if self.shim is not None:
             self.shim.stop()
-        if self.virtiofsd is not None and self.virtiofsd.poll() is None:
-            self.virtiofsd.terminate()
+        for daemon in self.virtiofsd:
+            if daemon.poll() is None:
+                daemon.terminate()
+        for daemon in self.virtiofsd:
             try:
-                self.virtiofsd.wait(timeout=2)
+                daemon.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                self.virtiofsd.kill()
-                self.virtiofsd.wait()
-        for name in (st.QMP_SOCKET, st.CONSOLE_SOCKET, st.DEBUG_SOCKET, st.VIRTIOFS_SOCKET):
+                daemon.kill()
+                daemon.wait()
+        daemon_sockets = [daemon_socket(argv) for argv in self.launch.virtiofsd_argv]
+        for name in (st.QMP_SOCKET, st.CONSOLE_SOCKET, st.DEBUG_SOCKET):
             with contextlib.suppress(FileNotFoundError):
                 (self.directory / name).unlink()
+        for path in daemon_sockets:
+            with contextlib.suppress(OSError):
+                path.unlink()
         self._save()
 
 

@@ -46,7 +46,8 @@ def _qemu_under(directory: str) -> list[int]:
             cmdline = " ".join(proc.info["cmdline"] or [])
         except psutil.Error:
             continue
-        if "qemu-system" in (proc.info["name"] or "") and directory in cmdline:
+        name = proc.info["name"] or ""
+        if ("qemu-system" in name or "virtiofsd" in name) and directory in cmdline:
             found.append(proc.pid)
     return found
 
@@ -76,7 +77,7 @@ def vm_run_dir(vm_host_root: Path) -> Iterator[Path]:
         left = sorted(n for n in os.listdir(vms) if n != ".lock") if vms.is_dir() else []
         sandboxes = vm_host_root / "run" / "vc" / "sbs"
         left_sandboxes = sorted(os.listdir(sandboxes)) if sandboxes.is_dir() else []
-        assert not leaked, f"QEMU processes left running: {leaked}"
+        assert not leaked, f"QEMU or virtiofsd processes left running: {leaked}"
         assert not left, f"VM state directories left behind: {left}"
         assert not left_sandboxes, f"sandbox directories left behind: {left_sandboxes}"
     finally:

@@ -147,13 +147,68 @@ def test_shares_use_virtio_fs_with_the_configured_daemon(
     )
     assert [s.mode for s in plan.shares] == ["virtio-fs"]
     assert plan.virtiofsd == [
-        str(fake_host.local("/opt/kata/libexec/virtiofsd")),
-        "--socket-path=/run/kata-cli/vms/golden/virtiofs.sock",
-        f"--shared-dir={tmp_path.resolve()}",
-        "--cache=never",
+        [
+            str(fake_host.local("/opt/kata/libexec/virtiofsd")),
+            "--socket-path=/run/kata-cli/vms/golden/virtiofs0.sock",
+            f"--shared-dir={tmp_path.resolve()}",
+            "--cache=never",
+        ]
     ]
     assert "vhost-user-fs-pci,chardev=vfs0,tag=kata-share0" in plan.argv
     assert "memory-backend-memfd,id=shm,size=2048M,share=on" in plan.argv
+
+
+def test_every_share_gets_its_own_virtiofsd_unless_it_asks_for_9p(
+    fake_host: FakeHost, tmp_path: Path
+) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    dirs = [tmp_path / name for name in ("a", "b", "c")]
+    for directory in dirs:
+        directory.mkdir()
+    specs = [str(dirs[0]), f"{dirs[1]}:9p", f"{dirs[2]}:virtio-fs"]
+    plan = build_plan(
+        host.host,
+        load(host.host),
+        name="s",
+        directory=VMDIR,
+        accel="tcg",
+        size=SIZE,
+        shares=specs,
+    )
+    assert [(s.source, s.mode) for s in plan.shares] == [
+        (str(dirs[0]), "virtio-fs"),
+        (str(dirs[1]), "9p"),
+        (str(dirs[2]), "virtio-fs"),
+    ]
+    sockets = [argv[1] for argv in plan.virtiofsd]
+    assert sockets == [
+        "--socket-path=/run/kata-cli/vms/golden/virtiofs0.sock",
+        "--socket-path=/run/kata-cli/vms/golden/virtiofs2.sock",
+    ]
+    assert plan.argv.count("memory-backend-memfd,id=shm,size=2048M,share=on") == 1
+    assert "vhost-user-fs-pci,chardev=vfs2,tag=kata-share2" in plan.argv
+    assert "virtio-9p-pci,fsdev=fs1,mount_tag=kata-share1" in plan.argv
+    assert plan.notes == [
+        "sharing over 9p: the slow path, not POSIX-complete (no virtiofsd available, "
+        "--share-mode 9p or DIR:9p)"
+    ]
+
+
+def test_a_virtio_fs_share_without_a_daemon_is_a_usage_error(
+    fake_host: FakeHost, tmp_path: Path
+) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    fake_host.remove("/opt/kata/libexec/virtiofsd")
+    with pytest.raises(UsageError, match=r"virtio-fs needs a virtiofsd"):
+        build_plan(
+            host.host,
+            load(host.host),
+            name="s",
+            directory=VMDIR,
+            accel="tcg",
+            size=SIZE,
+            shares=[f"{tmp_path}:virtio-fs"],
+        )
 
 
 def test_missing_hypervisor_binary_is_a_config_error(fake_host: FakeHost) -> None:
@@ -232,7 +287,7 @@ def test_socket_paths_too_long_for_unix_sockets_are_refused_up_front(
     from kata_cli.errors import KataError
 
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
-    fits = Path("/r/" + "x" * 90)  # + "/virtiofs.sock": 107 bytes
+    fits = Path("/r/" + "x" * 89)  # + "/virtiofs9.sock": 107 bytes
     plan = build_plan(host.host, load(host.host), name="m", directory=fits, accel="tcg", size=SIZE)
     assert len(plan.sockets["qmp"]) < 107
     with pytest.raises(KataError, match=r"too long for Unix socket paths \(108 bytes"):

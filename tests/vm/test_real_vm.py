@@ -43,7 +43,7 @@ VIRTIOFS = VIRTIOFSD.exists() and os.geteuid() == 0
 
 @pytest.fixture(scope="module")
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Shared over 9p (the second --share always is)."""
+    """Shared over 9p (the second --share asks for it: DIR:9p)."""
     directory = tmp_path_factory.mktemp("share")
     (directory / "hello.txt").write_text("hello from the host\n")
     return directory
@@ -54,6 +54,14 @@ def virtiofs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared over virtio-fs when QEMU's virtiofsd is installed (the first --share)."""
     directory = tmp_path_factory.mktemp("vfs")
     (directory / "fast.txt").write_text("over virtio-fs\n")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def virtiofs_dir2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second virtio-fs share (the third --share): its own virtiofsd."""
+    directory = tmp_path_factory.mktemp("vfs2")
+    (directory / "second.txt").write_text("second daemon\n")
     return directory
 
 
@@ -72,9 +80,10 @@ def shared_vm(
     vm_host_root: Path,
     shared_dir: Path,
     virtiofs_dir: Path,
+    virtiofs_dir2: Path,
     disk_image: Path,
 ) -> Iterator[dict[str, Any]]:
-    """One booted VM with a virtio-fs and a 9p share, a hot-plugged disk, answering as a
+    """One booted VM with two virtio-fs shares and a 9p one, a hot-plugged disk, answering as a
     sandbox (under the session's host root), for the inspect-only tests."""
     result = kata_on(
         vm_host_root,
@@ -90,7 +99,9 @@ def shared_vm(
         "--share",
         str(virtiofs_dir),
         "--share",
-        str(shared_dir),
+        f"{shared_dir}:9p",
+        "--share",
+        str(virtiofs_dir2),
         "--share-mode",
         "auto" if VIRTIOFS else "9p",
         "--disk",
@@ -176,7 +187,24 @@ def test_guest_sees_the_virtiofs_share(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "over virtio-fs\n"
     info = json.loads(kata(vm_config, "inspect", SHARED, "--json").stdout)
-    assert info["state"]["virtiofsd"]["pid"] > 0  # one daemon per VM, supervised with it
+    daemons = info["state"]["virtiofsd"]  # one daemon per share, supervised with the VM
+    assert len(daemons) == 2 and all(d["pid"] > 0 for d in daemons)
+    assert {"virtiofs0", "virtiofs2"} <= set(info["sockets"])
+
+
+def test_guest_sees_a_second_virtiofs_share(
+    shared_vm: dict[str, Any], vm_config: Path, virtiofs_dir2: Path
+) -> None:
+    if not VIRTIOFS:
+        pytest.skip(f"virtio-fs needs {VIRTIOFSD} and root")
+    script = (
+        "mkdir -p /mnt/vfs2 && mount -t virtiofs kata-share2 /mnt/vfs2 && "
+        "cat /mnt/vfs2/second.txt && echo back > /mnt/vfs2/back.txt"
+    )
+    result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "second daemon\n"
+    assert (virtiofs_dir2 / "back.txt").read_text() == "back\n"
 
 
 def test_guest_sees_the_hot_plugged_disk(shared_vm: dict[str, Any], vm_config: Path) -> None:

@@ -279,3 +279,27 @@ def test_a_detached_vm_whose_cli_died_before_ready_is_orphaned(
     (pruned,) = lifecycle.prune()
     assert pruned.name == "lost"
     assert not directory.exists()
+
+
+def test_a_failing_virtiofsd_fails_the_spawn_and_stops_the_others(
+    fake_qemu: str, tmp_path: Path, cleanup: list[str]
+) -> None:
+    cleanup.append("vfsfail")
+    good = tmp_path / "good.sock"
+    plan = _plan("vfsfail", [fake_qemu, str(tmp_path / "log")], "tcg")
+    plan.virtiofsd = [
+        ["/bin/sh", "-c", 'touch "$1"; exec sleep 60', "sh", str(good), f"--socket-path={good}"],
+        ["/bin/sh", "-c", "exit 3", "sh", f"--socket-path={tmp_path / 'bad.sock'}"],
+    ]
+    directory = lifecycle.start(
+        plan, ready_marker="READY", ready_timeout=10, accel_auto=False, detach=True
+    )
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, 10)
+    assert failure.value.stage == "spawn"
+    assert "virtiofsd did not create its socket bad.sock" in failure.value.message
+    state = st.read_state(directory)
+    assert state is not None and state.qemu is None  # QEMU never started
+    assert len(state.virtiofsd) == 2
+    assert not any(daemon.alive() for daemon in state.virtiofsd)
+    assert not good.exists()  # the supervisor removed the daemons' sockets

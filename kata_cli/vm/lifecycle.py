@@ -163,9 +163,29 @@ def _kill(ref: st.ProcessRef | None) -> None:
             os.kill(ref.pid, signal.SIGKILL)
 
 
+def _settle(record: st.VmRecord) -> st.VmRecord:
+    """A VM still being spawned (no QEMU recorded yet) is waited for, so the QEMU its
+    supervisor is about to start is stopped too instead of outliving its directory."""
+    deadline = time.monotonic() + SPAWN_TIMEOUT
+    while time.monotonic() < deadline:
+        state = st.read_state(record.directory)
+        if state is not None and (
+            state.qemu is not None
+            or state.status in ("failed", "exited")
+            or (state.supervisor is not None and not state.supervisor.alive())
+        ):
+            break
+        if state is None and st.judge(record.name, record.directory).condition != "booting":
+            break  # nobody will ever write it
+        time.sleep(POLL)
+    return st.judge(record.name, record.directory)
+
+
 def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
     """ACPI power-down, then QMP quit after `grace`, then SIGKILL; then remove the state."""
     started = time.monotonic()
+    if record.condition == "booting" and (record.state is None or record.state.qemu is None):
+        record = _settle(record)
     state = record.state
     qemu = state.qemu if state else None
     method = "none"

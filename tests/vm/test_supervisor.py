@@ -303,3 +303,45 @@ def test_a_failing_virtiofsd_fails_the_spawn_and_stops_the_others(
     assert len(state.virtiofsd) == 2
     assert not any(daemon.alive() for daemon in state.virtiofsd)
     assert not good.exists()  # the supervisor removed the daemons' sockets
+
+
+def test_stop_during_the_spawn_waits_for_the_qemu_to_stop_it(
+    monkeypatch: pytest.MonkeyPatch, cleanup: list[str]
+) -> None:
+    """`vm stop` before the supervisor recorded QEMU: it waits for the record instead of
+    removing the directory under a QEMU that would then run on, unowned."""
+    import subprocess
+    import threading
+
+    cleanup.append("early-stop")
+    me = st.ProcessRef.of(os.getpid())
+    launch = st.Launch("early-stop", ["q"], "R", 5.0, "tcg", False, True, time.time(), cli=me)
+    directory = st.claim_vm_dir(launch)
+    assert st.find_record("early-stop").condition == "booting"
+    qemu = subprocess.Popen(["sleep", "60"])
+    polled = threading.Event()
+    real_read_state = st.read_state
+
+    def read_state(path: Path) -> st.VmState | None:
+        state = real_read_state(path)
+        if state is None:
+            polled.set()  # stop is waiting for the supervisor's first record
+        return state
+
+    def supervisor_records_qemu() -> None:
+        polled.wait(10)
+        st.write_state(directory, st.VmState("booting", qemu=st.ProcessRef.of(qemu.pid)))
+
+    monkeypatch.setattr(st, "read_state", read_state)
+    writer = threading.Thread(target=supervisor_records_qemu)
+    writer.start()
+    try:
+        result = lifecycle.stop(st.find_record("early-stop"), grace=0.1)
+        writer.join()
+        assert result.method in ("quit", "kill")  # no QMP here: killed
+        assert qemu.wait(timeout=5) == -9
+        assert not directory.exists()
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()

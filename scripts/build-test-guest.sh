@@ -15,7 +15,7 @@
 # Needs: apt-get, dpkg-deb, depmod/modprobe (kmod), cpio, busybox-static, python3.
 set -euo pipefail
 
-GUEST_FORMAT=5
+GUEST_FORMAT=7
 MARKER="KATA-CLI-GUEST-READY"
 DEBUG_PORT_NAME="kata.debug"
 MODULES="virtio_pci virtio_console virtio_blk virtiofs 9p 9pnet_virtio button evdev"
@@ -120,22 +120,25 @@ mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 while read -r module; do insmod "/lib/modules/\$module" 2>/dev/null; done </lib/modules/load.order
-# the ACPI power button (QMP system_powerdown) powers the guest off at once; its input
-# device shows up asynchronously, so look for it for a few seconds
-power_button() {
-    tries=0
-    while [ \$tries -lt 50 ]; do
-        for event in /sys/class/input/event*; do
-            if [ "\$(cat "\$event/device/name" 2>/dev/null)" = "Power Button" ]; then
-                dd if="/dev/input/\${event##*/}" of=/dev/null bs=24 count=1 2>/dev/null && sync && poweroff -f
-                return  # evdev reads whole 24-byte events
-            fi
-        done
-        tries=\$((tries + 1))
-        sleep 0.1
+# the ACPI power button (QMP system_powerdown) powers the guest off at once. Its input
+# device shows up asynchronously: find it before saying ready and open it here, so a
+# power-down that comes right after the marker is queued by evdev, not lost
+button=""
+tries=0
+while [ -z "\$button" ] && [ \$tries -lt 50 ]; do
+    for event in /sys/class/input/event*; do
+        if [ "\$(cat "\$event/device/name" 2>/dev/null)" = "Power Button" ]; then
+            button="/dev/input/\${event##*/}"
+        fi
     done
-}
-power_button &
+    [ -n "\$button" ] || { tries=\$((tries + 1)); sleep 0.1; }
+done
+if [ -c "\$button" ] && [ -r "\$button" ]; then
+    exec 4<"\$button"
+    # evdev reads whole 24-byte events
+    (dd bs=24 count=1 of=/dev/null <&4 2>/dev/null && sync && poweroff -f) &
+    exec 4<&-
+fi
 # the debug console: one shell per host connection (it reads EOF when the host side
 # closes). fd 3 keeps the port open between shells: closing it would drop input that
 # arrived in between.

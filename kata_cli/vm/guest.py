@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-GUEST_FORMAT = 5
+GUEST_FORMAT = 7
 DEFAULT_MARKER = "KATA-CLI-GUEST-READY"
 DEBUG_PORT_NAME = "kata.debug"
 

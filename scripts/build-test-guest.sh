@@ -9,7 +9,7 @@
 #           ready marker on the serial console and serves one shell per connection on
 #           the `kata.debug` virtio-serial port (the host relays hybrid vsock to it)
 #
-# Output: ${XDG_CACHE_HOME:-$HOME/.cache}/kata-cli/test-guest/<kernel package>-<version>/
+# Output: ${XDG_CACHE_HOME:-$HOME/.cache}/kata-cli/test-guest/<kernel package>-<version>-g<format>/
 # with vmlinux, initrd.img and guest.json (written last: its presence means complete).
 # Idempotent: a complete cache entry is reused in well under a second. Prints the directory.
 # Needs: apt-get, dpkg-deb, depmod/modprobe (kmod), cpio, busybox-static, python3.
@@ -39,7 +39,8 @@ if [ -z "$kernel_pkg" ]; then
     exit 1
 fi
 kernel_ver=$(apt-cache policy "$kernel_pkg" | awk '/Candidate:/ {print $2; exit}')
-out="$cache_root/${kernel_pkg#linux-image-}-${kernel_ver}"
+# keyed on the guest format too: checkouts of different ages share the cache
+out="$cache_root/${kernel_pkg#linux-image-}-${kernel_ver}-g${GUEST_FORMAT}"
 
 if [ -f "$out/guest.json" ] && grep -q "\"format\": $GUEST_FORMAT," "$out/guest.json"; then
     echo "$out"

@@ -203,6 +203,14 @@ def run_cmd(
             str(app.host.path(f"{host_dir}/shim-monitor.sock")),
             f"hvsock://{hvsock}:{AGENT_VSOCK_PORT}",
         )
+    if not detach:
+        # SIGTERM (a service manager, `kill`) stops a foreground VM the way Ctrl-C does
+        import signal
+
+        def _terminate(_signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _terminate)
     directory = lifecycle.start(
         plan,
         ready_marker=ready_marker or marker,

@@ -345,3 +345,39 @@ def test_stop_during_the_spawn_waits_for_the_qemu_to_stop_it(
         if qemu.poll() is None:
             qemu.kill()
             qemu.wait()
+
+
+def test_sigterm_to_a_foreground_run_during_boot_stops_its_vm(
+    fake_qemu: str, tmp_path: Path
+) -> None:
+    """`kill` (or a service manager) on `vm run` mid-boot: like Ctrl-C, nothing stays."""
+    import subprocess
+    import sys
+
+    from tests.vm.conftest import TEST_CONFIG
+
+    kernel = tmp_path / "vmlinux"
+    kernel.write_bytes(b"\0" * 64)
+    text = TEST_CONFIG.replace("/usr/bin/qemu-system-x86_64", fake_qemu)
+    config = tmp_path / "c.toml"
+    config.write_text(text.replace("/nonexistent/vmlinux", str(kernel)))
+    argv = [sys.executable, "-m", "kata_cli", "--config", str(config), "vm", "run"]
+    cli = subprocess.Popen(
+        [*argv, "--name", "wait-go", "--accel", "tcg"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    directory = st.vm_dir("wait-go")
+    deadline = time.monotonic() + 20
+    while (st.read_state(directory) or st.VmState("")).qemu is None:
+        assert time.monotonic() < deadline, "QEMU never started"
+        time.sleep(0.02)
+    state = st.read_state(directory)
+    assert state is not None and state.qemu is not None
+    cli.terminate()
+    _, stderr = cli.communicate(timeout=30)
+    assert cli.returncode == 130, stderr
+    assert stderr.splitlines()[-1] == "interrupted"
+    assert not directory.exists()
+    assert not state.qemu.alive()

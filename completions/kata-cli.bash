@@ -14,15 +14,77 @@ _kata_cli() {
     done
     local words=""
     case "$path" in
-        "") words="kata-check kata-env ps version --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v" ;;
+        "") words="check collect-data config direct-volume env exec iptables kata-check kata-env metrics policy ps sandbox version vm --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v" ;;
+        "check") words="--boot --boot-guest --boot-marker --boot-timeout --check-release --check-version-only --flavour --help --ignore --include-all-releases --json --junit --list --load-modules --no-network-checks --only-list-releases --strict --verbose -n -s -v" ;;
+        "collect-data") words="--chroot --deadline --full-configs --help --json --max-lines --no-redact --output --redact-hosts --sandbox --since --timeout --version -o -v" ;;
+        "config") words="lint show --help" ;;
+        "config lint") words="--arch --diff --explain --fix --flavour --format --help --ignore --list-rules --remove-placeholders --select --strict" ;;
+        "config show") words="--flavour --format --help --origin" ;;
+        "direct-volume") words="add list remove resize stats --help" ;;
+        "direct-volume add") words="--help --mount-info --volume-path" ;;
+        "direct-volume list") words="--help --json" ;;
+        "direct-volume remove") words="--help --volume-path" ;;
+        "direct-volume resize") words="--help --size --volume-path" ;;
+        "direct-volume stats") words="--help --volume-path" ;;
+        "env") words="--file --flavour --help --json -f" ;;
+        "exec") words="--help --kata-debug-port --no-window-size --timeout --window-size -p" ;;
+        "iptables") words="get set --help" ;;
+        "iptables get") words="--help --sandbox-id --v6" ;;
+        "iptables set") words="--help --sandbox-id --v6" ;;
+        "metrics") words="--help" ;;
+        "policy") words="set --help" ;;
+        "policy set") words="--help --sandbox-id" ;;
+        "sandbox") words="list --help" ;;
+        "sandbox list") words="--help --json --no-probe" ;;
         "version") words="--help" ;;
+        "vm") words="console disk-add exec inspect list plan prune run stop --help" ;;
+        "vm console") words="--help" ;;
+        "vm disk-add") words="--help --read-only" ;;
+        "vm exec") words="--help --timeout" ;;
+        "vm inspect") words="--help --json" ;;
+        "vm list") words="--help --json" ;;
+        "vm plan") words="--accel --cpus --flavour --help --json --memory-limit --name --share --share-mode --test-guest" ;;
+        "vm prune") words="--help --json" ;;
+        "vm run") words="--accel --cpus --detach --disk --flavour --help --json --memory-limit --name --ready-marker --ready-timeout --sandbox --share --share-mode --test-guest -d" ;;
+        "vm stop") words="--grace --help --json" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 
 _kata_cli_known() {
     case "$1" in
+        "check") return 0 ;;
+        "collect-data") return 0 ;;
+        "config") return 0 ;;
+        "config lint") return 0 ;;
+        "config show") return 0 ;;
+        "direct-volume") return 0 ;;
+        "direct-volume add") return 0 ;;
+        "direct-volume list") return 0 ;;
+        "direct-volume remove") return 0 ;;
+        "direct-volume resize") return 0 ;;
+        "direct-volume stats") return 0 ;;
+        "env") return 0 ;;
+        "exec") return 0 ;;
+        "iptables") return 0 ;;
+        "iptables get") return 0 ;;
+        "iptables set") return 0 ;;
+        "metrics") return 0 ;;
+        "policy") return 0 ;;
+        "policy set") return 0 ;;
+        "sandbox") return 0 ;;
+        "sandbox list") return 0 ;;
         "version") return 0 ;;
+        "vm") return 0 ;;
+        "vm console") return 0 ;;
+        "vm disk-add") return 0 ;;
+        "vm exec") return 0 ;;
+        "vm inspect") return 0 ;;
+        "vm list") return 0 ;;
+        "vm plan") return 0 ;;
+        "vm prune") return 0 ;;
+        "vm run") return 0 ;;
+        "vm stop") return 0 ;;
     esac
     return 1
 }

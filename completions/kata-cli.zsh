@@ -3,7 +3,7 @@
 _kata_cli() {
     local -a words known
     local path="" w
-    known=("version")
+    known=("check" "collect-data" "config" "config lint" "config show" "direct-volume" "direct-volume add" "direct-volume list" "direct-volume remove" "direct-volume resize" "direct-volume stats" "env" "exec" "iptables" "iptables get" "iptables set" "metrics" "policy" "policy set" "sandbox" "sandbox list" "version" "vm" "vm console" "vm disk-add" "vm exec" "vm inspect" "vm list" "vm plan" "vm prune" "vm run" "vm stop")
     for w in ${words[2,CURRENT-1]}; do
         [[ $w == -* ]] && continue
         if (( ${known[(Ie)${path:+$path }$w]} )); then
@@ -12,8 +12,39 @@ _kata_cli() {
     done
     local -a candidates
     case "$path" in
-        "") candidates=(kata-check kata-env ps version --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v) ;;
+        "") candidates=(check collect-data config direct-volume env exec iptables kata-check kata-env metrics policy ps sandbox version vm --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v) ;;
+        "check") candidates=(--boot --boot-guest --boot-marker --boot-timeout --check-release --check-version-only --flavour --help --ignore --include-all-releases --json --junit --list --load-modules --no-network-checks --only-list-releases --strict --verbose -n -s -v) ;;
+        "collect-data") candidates=(--chroot --deadline --full-configs --help --json --max-lines --no-redact --output --redact-hosts --sandbox --since --timeout --version -o -v) ;;
+        "config") candidates=(lint show --help) ;;
+        "config lint") candidates=(--arch --diff --explain --fix --flavour --format --help --ignore --list-rules --remove-placeholders --select --strict) ;;
+        "config show") candidates=(--flavour --format --help --origin) ;;
+        "direct-volume") candidates=(add list remove resize stats --help) ;;
+        "direct-volume add") candidates=(--help --mount-info --volume-path) ;;
+        "direct-volume list") candidates=(--help --json) ;;
+        "direct-volume remove") candidates=(--help --volume-path) ;;
+        "direct-volume resize") candidates=(--help --size --volume-path) ;;
+        "direct-volume stats") candidates=(--help --volume-path) ;;
+        "env") candidates=(--file --flavour --help --json -f) ;;
+        "exec") candidates=(--help --kata-debug-port --no-window-size --timeout --window-size -p) ;;
+        "iptables") candidates=(get set --help) ;;
+        "iptables get") candidates=(--help --sandbox-id --v6) ;;
+        "iptables set") candidates=(--help --sandbox-id --v6) ;;
+        "metrics") candidates=(--help) ;;
+        "policy") candidates=(set --help) ;;
+        "policy set") candidates=(--help --sandbox-id) ;;
+        "sandbox") candidates=(list --help) ;;
+        "sandbox list") candidates=(--help --json --no-probe) ;;
         "version") candidates=(--help) ;;
+        "vm") candidates=(console disk-add exec inspect list plan prune run stop --help) ;;
+        "vm console") candidates=(--help) ;;
+        "vm disk-add") candidates=(--help --read-only) ;;
+        "vm exec") candidates=(--help --timeout) ;;
+        "vm inspect") candidates=(--help --json) ;;
+        "vm list") candidates=(--help --json) ;;
+        "vm plan") candidates=(--accel --cpus --flavour --help --json --memory-limit --name --share --share-mode --test-guest) ;;
+        "vm prune") candidates=(--help --json) ;;
+        "vm run") candidates=(--accel --cpus --detach --disk --flavour --help --json --memory-limit --name --ready-marker --ready-timeout --sandbox --share --share-mode --test-guest -d) ;;
+        "vm stop") candidates=(--grace --help --json) ;;
     esac
     compadd -- $candidates
     _files

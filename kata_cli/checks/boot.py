@@ -23,7 +23,9 @@ BOOT = CheckSpec(
 )
 
 
-def boot_unit(use_test_guest: bool, timeout: float = DEFAULT_TIMEOUT) -> Unit:
+def boot_unit(
+    use_test_guest: bool, timeout: float = DEFAULT_TIMEOUT, ready_marker: str = ""
+) -> Unit:
     """A check unit that boots a VM (imported lazily: the vm package is heavy)."""
 
     def boot_checks(ctx: CheckContext) -> Iterator[CheckResult]:
@@ -34,7 +36,11 @@ def boot_unit(use_test_guest: bool, timeout: float = DEFAULT_TIMEOUT) -> Unit:
             return
         try:
             report = boot_check(
-                ctx.host, ctx.config, use_test_guest=use_test_guest, timeout=timeout
+                ctx.host,
+                ctx.config,
+                use_test_guest=use_test_guest,
+                timeout=timeout,
+                ready_marker=ready_marker,
             )
         except Exception as exc:  # a boot failure must not lose the other results
             yield BOOT.failed(f"boot check failed to run: {type(exc).__name__}: {exc}")

@@ -54,6 +54,12 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
     metavar="SECONDS",
     help="Time limit of --boot / --boot-guest.",
 )
+@click.option(
+    "--boot-marker",
+    default="",
+    metavar="LINE",
+    help="Console text that means the --boot guest is ready (e.g. a line a Kata image prints).",
+)
 @click.option("--check-release", is_flag=True, help="Also ask GitHub for a newer Kata release.")
 @click.option(
     "--check-version-only", is_flag=True, help="Only compare with the latest release (network)."
@@ -82,6 +88,7 @@ def check(
     boot: bool,
     boot_guest: bool,
     boot_timeout: float,
+    boot_marker: str,
     check_release: bool,
     check_version_only: bool,
     only_list_releases: bool,
@@ -124,7 +131,9 @@ def check(
     if boot or boot_guest:
         from kata_cli.checks.boot import boot_unit
 
-        units.append(boot_unit(use_test_guest=boot_guest, timeout=boot_timeout))
+        units.append(
+            boot_unit(use_test_guest=boot_guest, timeout=boot_timeout, ready_marker=boot_marker)
+        )
     from kata_cli.checks.runner import run
 
     report = run(

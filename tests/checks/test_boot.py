@@ -26,12 +26,14 @@ def fake_bootcheck(monkeypatch):
     module = types.ModuleType("kata_cli.vm.bootcheck")
     module.answer = FakeBootReport(True, "agent")
 
-    def boot_check(host, config, *, use_test_guest, timeout):
+    def boot_check(host, config, *, use_test_guest, timeout, ready_marker=""):
         calls.append((use_test_guest, timeout))
+        module.markers.append(ready_marker)
         return module.answer
 
     module.boot_check = boot_check
     module.calls = calls
+    module.markers = []
     monkeypatch.setitem(sys.modules, "kata_cli.vm.bootcheck", module)
     return module
 
@@ -72,3 +74,11 @@ def test_boot_unavailable(cli, fake_host, as_user, monkeypatch):
     assert entry["status"] == "fail"
     assert entry["detail"].startswith("boot check unavailable:")
     assert result.exit_code == 1
+
+
+def test_boot_marker_reaches_the_boot_check(cli, fake_host, as_user, fake_bootcheck):
+    upstream_intel(fake_host)
+    args = ["--host-root", str(fake_host.root), "check", "-n", "--boot"]
+    result = cli(*args, "--boot-marker", "Freeing unused kernel image")
+    assert result.exit_code == 0, result.stderr
+    assert fake_bootcheck.markers == ["Freeing unused kernel image"]

@@ -47,7 +47,7 @@ def test_prefix_matching() -> None:
 def test_readme_section_lists_every_rule() -> None:
     from pathlib import Path
 
-    doc = Path(__file__).resolve().parents[2] / "docs" / "readme" / "config.md"
+    doc = Path(__file__).resolve().parents[2] / "README.md"
     text = doc.read_text()
     for rule in registry.RULES:
         assert f"| `{rule.code}` | {rule.name} | {rule.severity} |" in text, rule.code

@@ -211,16 +211,19 @@ def run_cmd(
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, _terminate)
-    directory = lifecycle.start(
-        plan,
-        ready_marker=ready_marker or marker,
-        ready_timeout=ready_timeout,
-        accel_auto=options["accel"] == "auto",
-        detach=detach,
-        sandbox=shim,
-    )
     ready = False
+    directory = None
     try:
+        # inside the try: a signal right after start() returns must still stop the VM
+        # (start() itself stops what it started when interrupted)
+        directory = lifecycle.start(
+            plan,
+            ready_marker=ready_marker or marker,
+            ready_timeout=ready_timeout,
+            accel_auto=options["accel"] == "auto",
+            detach=detach,
+            sandbox=shim,
+        )
         state = lifecycle.wait_ready(directory, ready_timeout)
         record = st.judge(plan.name, directory)
         plugged = [hotplug_disk(record, disk) for disk in disks]
@@ -248,14 +251,17 @@ def run_cmd(
     except KeyboardInterrupt:
         # Ctrl-C is how a foreground VM is stopped; during the boot it also interrupts us
         if not ready:
-            lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
+            if directory is not None:
+                lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
             raise
     except KataError as exc:
         if isinstance(exc, lifecycle.BootFailed):
             for line in exc.last_output:
                 err(f"  | {line}")
-        lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
+        if directory is not None:
+            lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
         raise
+    assert directory is not None
     lifecycle.stop(st.judge(plan.name, directory))
 
 

@@ -67,7 +67,7 @@ def _file_problem(ctx: CheckContext, key: str, path: str, executable: bool = Fal
 def asset_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     config = ctx.config
     if config is None:
-        yield HYPERVISOR.skipped("no configuration")
+        yield HYPERVISOR.skipped(ctx.no_config_reason)
         return
     hv = config.hypervisor
     htype = config.hypervisor_type

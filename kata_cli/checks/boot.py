@@ -29,6 +29,9 @@ def boot_unit(
     """A check unit that boots a VM (imported lazily: the vm package is heavy)."""
 
     def boot_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+        if ctx.config_error:
+            yield BOOT.skipped(ctx.no_config_reason)
+            return
         try:
             from kata_cli.vm.bootcheck import boot_check
         except Exception as exc:  # the vm package may be missing or broken

@@ -50,6 +50,8 @@ def confidential_checks(ctx: CheckContext) -> Iterator[CheckResult]:
             spec = dataclasses.replace(spec, required=True)
         if available:
             yield spec.passed(f"{module} {param}={value}")
+        elif ctx.config_error:
+            yield spec.skipped(ctx.no_config_reason)
         elif wants:
             found = _absent(ctx, module, param) if value is None else f"{param}={value}"
             yield spec.failed(f"the configuration asks for a confidential guest but {found}")

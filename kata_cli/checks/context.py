@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from kata_cli.config.loader import Config
 
 
+CONFIG_NOT_LOADED = "configuration could not be loaded"
+
+
 @dataclass
 class CpuFacts:
     """The parts of /proc/cpuinfo the checks need, or why it could not be read."""
@@ -34,6 +37,12 @@ class CheckContext:
     load_modules: bool = False
     actions: list[str] = field(default_factory=list)
     kvm_error: str = ""  # bare errno text of a failed KVM test (upstream's last line)
+    config_error: str = ""  # the loader's one-line message when the configuration is broken
+
+    @property
+    def no_config_reason(self) -> str:
+        """Why a check that needs the configuration is skipped."""
+        return CONFIG_NOT_LOADED if self.config_error else "no configuration"
 
     @property
     def hypervisor_type(self) -> str | None:

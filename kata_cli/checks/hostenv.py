@@ -49,6 +49,8 @@ def host_checks(ctx: CheckContext) -> Iterator[CheckResult]:
 
 def _config(ctx: CheckContext) -> CheckResult:
     config = ctx.config
+    if ctx.config_error:
+        return CONFIG.skipped(ctx.no_config_reason)
     if config is None:
         return CONFIG.warned("no configuration found: hypervisor-dependent checks are skipped")
     where = "embedded default (no configuration file found)" if config.embedded else config.path
@@ -82,7 +84,7 @@ def _container(ctx: CheckContext) -> CheckResult:
 
 def _memory(ctx: CheckContext) -> CheckResult:
     if ctx.config is None:
-        return MEMORY.skipped("no configuration")
+        return MEMORY.skipped(ctx.no_config_reason)
     wanted = ctx.config.hypervisor.default_memory
     info = probe.meminfo(ctx.host)
     total = info.get("MemTotal", 0) // 1024

@@ -11,6 +11,7 @@ SKIP = "skip"
 STATUSES = (PASS, WARN, FAIL, SKIP)
 
 CATEGORIES = (
+    "config",
     "host",
     "cpu",
     "kernel-modules",

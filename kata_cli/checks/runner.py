@@ -7,7 +7,16 @@ import fnmatch
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from kata_cli.checks import assets, confidential, cpu, hostenv, modules, storage, vsock
+from kata_cli.checks import (
+    assets,
+    confidential,
+    configload,
+    cpu,
+    hostenv,
+    modules,
+    storage,
+    vsock,
+)
 from kata_cli.checks import kvm as kvm_unit
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResult, CheckSpec
@@ -26,6 +35,7 @@ ADVISORY_CATEGORIES = ("release",)
 
 
 HOST_UNITS: tuple[Unit, ...] = (
+    configload.config_checks,
     hostenv.host_checks,
     cpu.cpu_checks,
     modules.module_checks,
@@ -44,6 +54,7 @@ def catalogue() -> list[CheckSpec]:
 
     tables = requirements()
     specs = [
+        *configload.catalogue(),
         *hostenv.catalogue(),
         *cpu.catalogue(tables),
         *modules.catalogue(tables),
@@ -71,13 +82,17 @@ def run(
     kvm: bool = True,
     extra_units: Iterable[Unit] = (),
     is_root: bool | None = None,
+    config_error: str = "",
 ) -> CheckReport:
+    """Run the units. `config_error` (the loader's message) means the configuration is
+    broken: `config.load` fails and the checks that need the configuration are skipped."""
     ctx = CheckContext(
         host,
-        config,
+        None if config_error else config,
         strict=strict,
         is_root=host.is_root() if is_root is None else is_root,
         load_modules=load_modules,
+        config_error=config_error,
     )
     units: list[Unit] = [*HOST_UNITS]
     if kvm:

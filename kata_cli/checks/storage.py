@@ -107,7 +107,7 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
 def storage_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     config = ctx.config
     if config is None:
-        yield ROOTFS.skipped("no configuration")
+        yield ROOTFS.skipped(ctx.no_config_reason)
         return
     hv = config.hypervisor
     containerd = read_containerd(ctx)

@@ -29,7 +29,8 @@ def catalogue() -> list[CheckSpec]:
 def vsock_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     htype = ctx.hypervisor_type
     if htype is None:
-        yield VHOST_VSOCK.skipped("no configuration: hypervisor unknown")
+        reason = ctx.config_error and ctx.no_config_reason
+        yield VHOST_VSOCK.skipped(reason or "no configuration: hypervisor unknown")
         return
     if htype not in VSOCK_TYPES:
         yield VHOST_VSOCK.skipped(f"{htype} reaches the agent over a hybrid vsock (Unix socket)")

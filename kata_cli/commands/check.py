@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from kata_cli.appctx import AppContext, flavour_option, pass_app
-from kata_cli.errors import KataError, VerdictFailure
+from kata_cli.errors import ConfigError, KataError, VerdictFailure
+
+if TYPE_CHECKING:
+    from kata_cli.config.loader import Config
 
 SUPER_USER_WARNING = "Not running network checks as super user"
 
@@ -122,7 +126,15 @@ def check(
         from kata_cli.render.terminal import warn
 
         warn(SUPER_USER_WARNING)
-    config = app.load_config(flavour=flavour)
+    config, config_error = _load_config(app, flavour)
+    # `--config PATH` naming nothing keeps upstream's byte-exact error (and nothing else)
+    # for people; a machine reader (--json, --junit) still gets its report, with
+    # config.load failing in it
+    hard_error = None
+    if config_error is not None and not as_json and _explicit_missing(config_error):
+        hard_error = config_error
+        if not junit_path:
+            raise hard_error
     units = []
     if check_release and not no_network and not is_root:
         from kata_cli.checks.release import release_unit
@@ -144,10 +156,17 @@ def check(
         load_modules=load_modules,
         extra_units=units,
         is_root=is_root,
+        config_error=config_error.one_line() if config_error else "",
     )
     if junit_path:
         output.write_junit(junit_path, report)
+    if hard_error is not None:
+        raise hard_error
     if as_json:
+        if config_error is not None:
+            from kata_cli.render.terminal import err
+
+            err(config_error.one_line())
         output.render_json(report)
     elif verbose:
         output.render_verbose(report)
@@ -155,6 +174,21 @@ def check(
         output.render_default(report)
     if not report.capable or report.can_create is False:
         raise VerdictFailure("")
+
+
+def _load_config(app: AppContext, flavour: str | None) -> tuple[Config | None, ConfigError | None]:
+    """The configuration, or why it could not be loaded (a failing check, not a crash)."""
+    try:
+        return app.load_config(flavour=flavour), None
+    except ConfigError as exc:
+        return None, exc
+
+
+def _explicit_missing(error: ConfigError) -> bool:
+    """Did --config (or KATA_CONF_FILE) name a file that does not exist?"""
+    from kata_cli.checks.configload import is_missing_file
+
+    return is_missing_file(error.message)
 
 
 def _validate_ignore(patterns: list[str]) -> None:

@@ -250,15 +250,6 @@ def test_load_modules_needs_root(cli, fake_host, as_user):
     )
 
 
-def test_config_error_is_one_line(cli, fake_host, as_user):
-    upstream_intel(fake_host)
-    fake_host.config("[hypervisor.qemu\n")
-    result = check(cli, fake_host, "-n")
-    assert result.exit_code == 1
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert "invalid TOML" in result.stderr
-
-
 def test_alias_kata_check(cli, fake_host, as_user):
     upstream_intel(fake_host)
     result = cli("--host-root", str(fake_host.root), "kata-check", "-n")

@@ -36,6 +36,7 @@ def test_catalogue_ids_unique_and_documented():
         assert spec.description, spec.id
         assert spec.remedy, spec.id
         assert spec.id.split(".")[0] in {
+            "config",
             "host",
             "cpu",
             "module",

@@ -166,7 +166,7 @@ def check(
         if config_error is not None:
             from kata_cli.render.terminal import err
 
-            err(config_error.one_line())
+            err(output.printable(config_error.one_line()))
         output.render_json(report)
     elif verbose:
         output.render_verbose(report)

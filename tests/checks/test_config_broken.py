@@ -66,8 +66,9 @@ def test_json_reports_the_broken_configuration(cli, fake_host, as_user, case):
     for check_id in RUN_ANYWAY:
         assert checks[check_id]["status"] != "skip", check_id
     assert checks["cpu.flag.vmx"]["status"] == "pass"
-    # the loader's line is also a diagnostic on stderr, once
+    # the loader's line is also a diagnostic on stderr, once, verbatim
     assert result.stderr.count(expected) == 1
+    assert result.stderr.strip() == load["detail"]
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))

@@ -18,7 +18,27 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# Debian's system Python refuses pip installs (PEP 668) outside a virtual environment; on
+# a test machine we install into it anyway (with its own pip), so that the README's
+# `python3 -m pytest` finds everything. Inside a venv or with another Python: plain pip.
+PIP_EXTRA=""
+SUDO_PIP=""
+if python3 - <<'PY'
+import os, sys, sysconfig
+in_venv = sys.prefix != sys.base_prefix
+marker = os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")
+sys.exit(0 if (not in_venv and os.path.exists(marker)) else 1)
+PY
+then
+    PIP_EXTRA="--break-system-packages"
+    SUDO_PIP="$SUDO"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+    fi
+fi
+# shellcheck disable=SC2086
+$SUDO_PIP python3 -m pip install -q --disable-pip-version-check $PIP_EXTRA -e '.[test]'
 
 # the test guest (kernel + busybox initrd) for the vm tests, cached by kernel version
 if [ -x scripts/build-test-guest.sh ]; then

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kata_cli.config.loader import Config
     from kata_cli.host import Host
 
-JSON_SCHEMA = "kata-cli/check/v1"
+JSON_SCHEMA = "kata-cli/check/1"
 
 __all__ = [
     "FAIL",

@@ -19,10 +19,10 @@ from kata_cli.vm.qmp import Qmp, QmpError
 if TYPE_CHECKING:  # the plan module pulls in the configuration: `vm list` needs neither
     from kata_cli.vm.plan import LaunchPlan
 
-LIST_SCHEMA = "kata-cli.vm.list/1"
-INSPECT_SCHEMA = "kata-cli.vm.inspect/1"
-STOP_SCHEMA = "kata-cli.vm.stop/1"
-RUN_SCHEMA = "kata-cli.vm.run/1"
+LIST_SCHEMA = "kata-cli/vm-list/1"
+INSPECT_SCHEMA = "kata-cli/vm-inspect/1"
+STOP_SCHEMA = "kata-cli/vm-stop/1"
+RUN_SCHEMA = "kata-cli/vm-run/1"
 DEFAULT_GRACE = 5.0
 QMP_TIMEOUT = 3.0
 SPAWN_TIMEOUT = 10.0  # the supervisor writes its first state.json within this

@@ -21,7 +21,7 @@ from kata_cli.vm import state as st
 from kata_cli.vm.guest import DEBUG_PORT_NAME, TestGuest
 from kata_cli.vm.sizing import VmSize
 
-PLAN_SCHEMA = "kata-cli.vm.plan/1"
+PLAN_SCHEMA = "kata-cli/vm-plan/1"
 QEMU_FALLBACK = "qemu-system-x86_64"
 CONSOLE_PARAMS: list[tuple[str, str]] = [("console", "ttyS0"), ("reboot", "k"), ("panic", "1")]
 NVDIMM_ROOT_PARAMS: list[tuple[str, str]] = [

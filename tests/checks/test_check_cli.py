@@ -155,7 +155,7 @@ def test_json_object(cli, fake_host, as_user):
     assert result.exit_code == 1  # exit status unchanged by --json
     data = result.json()
     assert set(data) == {"schema", "capable", "can_create", "checks"}
-    assert data["schema"] == "kata-cli/check/v1"
+    assert data["schema"] == "kata-cli/check/1"
     assert data["capable"] is False
     for entry in data["checks"]:
         assert set(entry) == {

@@ -52,7 +52,7 @@ def test_json_reports_the_broken_configuration(cli, fake_host, as_user, case):
     result = check(cli, fake_host, "--json")
     assert result.exit_code == 1
     data = result.json()
-    assert data["schema"] == "kata-cli/check/v1"
+    assert data["schema"] == "kata-cli/check/1"
     assert data["capable"] is False
     checks = by_id(data)
     load = checks["config.load"]

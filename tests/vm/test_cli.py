@@ -32,7 +32,7 @@ def test_plan_json(cli: Cli, fake_host: FakeHost) -> None:
     )
     assert result.exit_code == 0, result.stderr
     data = result.json()
-    assert data["schema"] == "kata-cli.vm.plan/1"
+    assert data["schema"] == "kata-cli/vm-plan/1"
     assert (data["vcpus"], data["memory_mib"]) == (2, 2560)
     assert data["argv"][0] == str(host.local("/opt/kata/bin/qemu-system-x86_64"))
     assert data["argv"][data["argv"].index("-m") + 1].startswith("2560M")

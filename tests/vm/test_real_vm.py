@@ -116,7 +116,7 @@ def shared_vm(
 
 
 def test_run_reports_ready(shared_vm: dict[str, Any]) -> None:
-    assert shared_vm["schema"] == "kata-cli.vm.run/1"
+    assert shared_vm["schema"] == "kata-cli/vm-run/1"
     assert shared_vm["status"] == "ready"
     assert 0 < shared_vm["ready_seconds"] < 60
     assert shared_vm["disks"] == ["disk0"]

@@ -255,22 +255,38 @@ _RS_ONLY_AGENT_KEYS = frozenset(
 ) - {"create_container_timeout", "log_level"}
 
 
+_GO_ONLY_HYPERVISOR_KEYS = frozenset(
+    name for name, spec in schema.HYPERVISOR_KEYS.items() if spec.flavour == "go"
+)
+_GO_ONLY_AGENT_KEYS = frozenset(
+    name for name, spec in schema.AGENT_KEYS.items() if spec.flavour == "go"
+)
+
+
 def detect_flavour(path: str, raw: Mapping[str, Any]) -> str:
-    """`rs` for runtime-rs configurations, else `go` (config-schema section 7)."""
+    """`rs` for runtime-rs configurations, else `go` (config-schema section 7).
+
+    Strong signs first (the path, `[runtime]` selectors, runtime-rs-only tables); then the
+    keys: runtime-rs only when its own keys outnumber Go-only ones, so a Go file with one
+    stray runtime-rs key is still read as Go (and linted for that key).
+    """
     if "runtime-rs" in path.split(os.sep) or "-runtime-rs" in os.path.basename(path):
         return "rs"
     runtime = raw.get("runtime")
     if isinstance(runtime, dict) and ({"hypervisor_name", "agent_name", "name"} & set(runtime)):
         return "rs"
+    rs_keys = go_keys = 0
     for name, table in _tables(raw, "hypervisor").items():
-        if name == "openvmm" or _RS_ONLY_HYPERVISOR_KEYS & set(table):
+        if name == "openvmm" or isinstance(table.get("factory"), dict):
             return "rs"
-        if isinstance(table.get("factory"), dict):
-            return "rs"
+        rs_keys += len(_RS_ONLY_HYPERVISOR_KEYS & set(table))
+        go_keys += len(_GO_ONLY_HYPERVISOR_KEYS & set(table))
     for table in _tables(raw, "agent").values():
-        if _RS_ONLY_AGENT_KEYS & set(table) or isinstance(table.get("mem_agent"), dict):
+        if isinstance(table.get("mem_agent"), dict):
             return "rs"
-    return "go"
+        rs_keys += len(_RS_ONLY_AGENT_KEYS & set(table))
+        go_keys += len(_GO_ONLY_AGENT_KEYS & set(table))
+    return "rs" if rs_keys > go_keys else "go"
 
 
 def _tables(raw: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:

@@ -285,3 +285,15 @@ def test_deeply_nested_tables_are_a_clear_error(fake_host):
         node = node["t"]
     with pytest.raises(ConfigError, match="nested too deeply"):
         merge([ConfigFile("/x.toml", "", data, "main")])
+
+
+def test_go_file_with_one_stray_runtime_rs_key_stays_go(fake_host):
+    fake_host.config(
+        BASE.replace("[agent.kata]\n", "[agent.kata]\ndial_timeout = 45\ndial_timeout_ms = 10\n")
+    )
+    assert load(fake_host.host, environ={}).flavour == "go"
+
+
+def test_runtime_rs_keys_without_other_signs_read_as_runtime_rs(fake_host):
+    fake_host.config('[hypervisor.qemu]\nvm_rootfs_driver = "virtio-blk-pci"\n\n[agent.kata]\n')
+    assert load(fake_host.host, environ={}).flavour == "rs"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -71,6 +72,26 @@ def app_context() -> AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+MAX_SECONDS = 7 * 24 * 3600.0
+
+
+class Seconds(click.FloatRange):
+    """A duration option: finite, at least `min`, at most a week.
+
+    Plain FloatRange lets nan, inf and 1e309 through; they overflow time_t and
+    thread-wait limits deep inside a command instead of failing as usage errors.
+    """
+
+    def __init__(self, min: float, *, min_open: bool = False) -> None:
+        super().__init__(min=min, max=MAX_SECONDS, min_open=min_open)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
 
 
 def flavour_option(func: click.decorators.FC) -> click.decorators.FC:

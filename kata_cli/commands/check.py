@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kata_cli.appctx import AppContext, flavour_option, pass_app
-from kata_cli.errors import ConfigError, KataError, VerdictFailure
+from kata_cli.appctx import AppContext, Seconds, flavour_option, pass_app
+from kata_cli.errors import ConfigError, KataError, UsageError, VerdictFailure
 
 if TYPE_CHECKING:
     from kata_cli.config.loader import Config
@@ -52,7 +52,7 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
 @click.option("--boot-guest", is_flag=True, help="Also boot a VM with the built-in test guest.")
 @click.option(
     "--boot-timeout",
-    type=click.FloatRange(min=1),
+    type=Seconds(1),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
@@ -113,6 +113,11 @@ def check(
 
         output.render_list(catalogue(), as_json)
         return
+    if junit_path == "-":
+        raise UsageError(
+            "--junit -: the JUnit XML goes to a file, stdout carries the report",
+            hint="name a file (./- for a file called '-')",
+        )
     no_network = no_network_checks or bool(os.environ.get("KATA_CHECK_NO_NETWORK"))
     is_root = app.host.is_root()
     if check_version_only or only_list_releases:
@@ -196,7 +201,6 @@ def _validate_ignore(patterns: list[str]) -> None:
     import fnmatch
 
     from kata_cli.checks.runner import catalogue
-    from kata_cli.errors import UsageError
 
     known = [spec.id for spec in catalogue()]
     for pattern in patterns:

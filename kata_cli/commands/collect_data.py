@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-from kata_cli.appctx import AppContext, pass_app
+from kata_cli.appctx import AppContext, Seconds, pass_app
 
 Progress = Callable[[int, int, str], None]
 
@@ -86,7 +86,7 @@ class _CollectDataCommand(click.Command):
 @click.option(
     "--timeout",
     metavar="SECONDS",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(0, min_open=True),
     default=10.0,
     show_default=True,
     help="Seconds each external command may run.",
@@ -94,7 +94,7 @@ class _CollectDataCommand(click.Command):
 @click.option(
     "--deadline",
     metavar="SECONDS",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(0, min_open=True),
     default=60.0,
     show_default=True,
     help="Seconds the whole report may take; unfinished parts are marked.",
@@ -172,6 +172,11 @@ def collect_data(
             validate_id(sandbox)
         except KataError as exc:
             raise UsageError(f"--sandbox: {exc.message}") from None
+    if output == "-":
+        raise UsageError(
+            "--output -: the archive is binary and is never written to stdout",
+            hint="name a file (./- for a file called '-'), or drop --output for the report",
+        )
     if output:
         _check_output(output)  # before a minute of collecting, not after
     if no_redact:

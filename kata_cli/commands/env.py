@@ -14,7 +14,7 @@ from kata_cli.appctx import AppContext, flavour_option, pass_app
     "--file",
     "file_path",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the report to FILE (atomically) instead of stdout.",
+    help="Write the report to FILE (atomically) instead of stdout (- is stdout).",
 )
 @flavour_option
 @pass_app
@@ -36,7 +36,7 @@ def env(app: AppContext, as_json: bool, file_path: str | None, flavour: str | No
     for text in info.warnings:
         warn(printable(text))  # warnings quote configured paths: no terminal escapes
     text = to_json(info) if as_json else to_toml(info)
-    if file_path is None:
+    if file_path is None or file_path == "-":  # `-f -` is stdout, not a file called '-'
         out(text, end="")
         return
     from kata_cli.host import atomic_write

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kata_cli.appctx import AppContext, pass_app
+from kata_cli.appctx import AppContext, Seconds, pass_app
 
 MAX_PORT = 0xFFFFFFFF
 
@@ -22,7 +22,7 @@ MAX_PORT = 0xFFFFFFFF
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=Seconds(0.1),
     default=300.0,
     show_default=True,
     help="Seconds a one-shot command may take, shell start included.",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kata_cli.appctx import AppContext, flavour_option, pass_app
+from kata_cli.appctx import AppContext, Seconds, flavour_option, pass_app
 
 if TYPE_CHECKING:
     from kata_cli.vm.plan import LaunchPlan
@@ -147,7 +147,7 @@ def plan_cmd(app: AppContext, as_json: bool, **options: Any) -> None:
     metavar="FILE",
     help="Hot-plug FILE as a virtio-blk disk once ready (QMP). Repeatable.",
 )
-@click.option("--ready-timeout", type=click.FloatRange(min=1), default=120.0, show_default=True)
+@click.option("--ready-timeout", type=Seconds(1), default=120.0, show_default=True)
 @click.option("--ready-marker", default="", help="Console line that means ready.")
 @click.option(
     "--sandbox",
@@ -356,7 +356,7 @@ def console_cmd(name: str) -> None:
 @vm.command(name="exec", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
+@click.option("--timeout", type=Seconds(0.1), default=60.0, show_default=True)
 def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
     """Run `-- CMD ARGS...` in the guest's debug shell; its exit status becomes ours."""
     from kata_cli.console.oneshot import run_oneshot
@@ -375,7 +375,7 @@ def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
 @click.argument("name")
 @click.option(
     "--grace",
-    type=click.FloatRange(min=0),
+    type=Seconds(0),
     default=5.0,
     show_default=True,
     help="Seconds to wait after the ACPI power-down before QMP quit.",

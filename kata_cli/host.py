@@ -176,13 +176,13 @@ class Host:
         return os.path.lexists(self.path(host_path))
 
     def is_file(self, host_path: str) -> bool:
-        return self.path(host_path).is_file()
+        return os.path.isfile(self.path(host_path))  # False, never OSError (ENAMETOOLONG)
 
     def is_dir(self, host_path: str) -> bool:
-        return self.path(host_path).is_dir()
+        return os.path.isdir(self.path(host_path))
 
     def is_symlink(self, host_path: str) -> bool:
-        return self.path(host_path).is_symlink()
+        return os.path.islink(self.path(host_path))
 
     def readlink(self, host_path: str) -> str:
         return os.readlink(self.path(host_path))

@@ -218,8 +218,10 @@ def usable_options(command: click.Command) -> list[click.Option]:
 
 
 @st.composite
-def argv_for(draw: st.DrawFn, command: click.Command, hosts: Hosts) -> list[str]:
-    args: list[str] = []
+def argv_for(
+    draw: st.DrawFn, path: tuple[str, ...], command: click.Command, hosts: Hosts
+) -> list[str]:
+    args: list[str] = list(BASES.get(path, [])) if draw(st.booleans()) else []
     options = usable_options(command)
     chosen = draw(st.lists(st.sampled_from(options), max_size=4)) if options else []
     for option in chosen:
@@ -248,6 +250,25 @@ def _prefix(path: tuple[str, ...]) -> list[str]:
 
 HOST_KINDS = ["capable", "empty", "garbage"]
 
+MOUNT_INFO = '{"volume-type": "block", "device": "/dev/sdz", "fstype": "ext4", "options": []}'
+# arguments that get each command past its required options, so hostile values reach the code
+BASES: dict[tuple[str, ...], list[str]] = {
+    ("direct-volume", "add"): ["--volume-path", "vol", "--mount-info", MOUNT_INFO],
+    ("direct-volume", "remove"): ["--volume-path", "vol"],
+    ("direct-volume", "resize"): ["--volume-path", "vol", "--size", "1"],
+    ("direct-volume", "stats"): ["--volume-path", "vol"],
+    ("exec",): ["0123456789abcdef"],
+    ("iptables", "get"): ["--sandbox-id", "0123456789abcdef"],
+    ("iptables", "set"): ["--sandbox-id", "0123456789abcdef", "-"],
+    ("metrics",): ["0123456789abcdef"],
+    ("policy", "set"): ["--sandbox-id", "0123456789abcdef", "-"],
+    ("vm", "console"): ["no-such-vm"],
+    ("vm", "disk-add"): ["no-such-vm", "afile.toml"],
+    ("vm", "exec"): ["no-such-vm", "true"],
+    ("vm", "inspect"): ["no-such-vm"],
+    ("vm", "stop"): ["no-such-vm"],
+}
+
 
 # -- table-driven: every command bare and in its plain --json form on every host ----------
 
@@ -267,6 +288,51 @@ def test_groups_and_unknown_commands(hosts: Hosts) -> None:
     assert_robust(hosts, "capable", ["no-such-command"])
     assert_robust(hosts, "capable", ["ps", "--json"])
     assert_robust(hosts, "capable", ["kata-env", "--json"])
+
+
+SWEEP_VALUES = [
+    "",
+    "-",
+    "\u2603\u00e9",
+    "-1",
+    "9" * 30,
+    "nan",
+    "x" * 300,
+    "missing.toml",
+    "adir",
+    "afile.toml",
+    "a\nb",
+    "..",
+    "ÿ\x7f\x1b[31m",
+]
+
+
+@pytest.mark.parametrize("kind", ["capable", "garbage"])
+def test_every_option_with_hostile_values(hosts: Hosts, kind: str) -> None:
+    """Each value-taking option of each command, one hostile value at a time."""
+    for path, command in LEAVES:
+        base = [*_prefix(path), *BASES.get(path, [])]
+        assert_robust(hosts, kind, base)
+        for option in usable_options(command):
+            if option.is_flag:
+                assert_robust(hosts, kind, [*base, option.opts[0]])
+                continue
+            for value in SWEEP_VALUES:
+                assert_robust(hosts, kind, [*base, option.opts[0], value])
+
+
+@pytest.mark.parametrize("kind", ["capable", "garbage"])
+def test_every_argument_with_hostile_values(hosts: Hosts, kind: str) -> None:
+    """Each positional argument replaced by a hostile value (after `--` so '-x' stays one)."""
+    for path, command in LEAVES:
+        arguments = [p for p in command.params if isinstance(p, click.Argument)]
+        if not arguments:
+            continue
+        options = [a for a in BASES.get(path, []) if a.startswith("--")]
+        option_args = BASES.get(path, [])[: 2 * len(options)]
+        for value in SWEEP_VALUES:
+            values = [value for _ in arguments]
+            assert_robust(hosts, kind, [*_prefix(path), *option_args, "--", *values])
 
 
 @pytest.mark.parametrize("kind", HOST_KINDS)
@@ -307,7 +373,7 @@ def test_host_root_is_not_a_directory(hosts: Hosts) -> None:
 def test_random_arguments(hosts: Hosts, data: st.DataObject) -> None:
     path, command = data.draw(st.sampled_from(LEAVES), label="command")
     kind = data.draw(st.sampled_from(HOST_KINDS), label="host")
-    args = data.draw(argv_for(command, hosts), label="args")
+    args = data.draw(argv_for(path, command, hosts), label="args")
     assert_robust(hosts, kind, [*_prefix(path), *args])
 
 
@@ -369,3 +435,37 @@ def test_durations_must_be_finite_and_sane(
     result = _run_in(hosts, tmp_path, [*args, value])
     assert result.exit_code == 2, result.stderr
     assert "Invalid value" in result.stderr and "Traceback" not in result.stderr
+
+
+LONG_NAME = "x" * 300  # longer than NAME_MAX: stat() fails with ENAMETOOLONG, not ENOENT
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["vm", "plan", "--share", LONG_NAME],
+        ["vm", "plan", "--share", f"{LONG_NAME}:9p"],
+        ["config", "lint", LONG_NAME],
+        ["vm", "disk-add", "no-such-vm", LONG_NAME],
+        ["policy", "set", "--sandbox-id", "0123456789abcdef", LONG_NAME],
+        ["iptables", "set", "--sandbox-id", "0123456789abcdef", LONG_NAME],
+    ],
+)
+def test_overlong_file_names_are_plain_errors(
+    hosts: Hosts, tmp_path: Path, args: list[str]
+) -> None:
+    """Path.is_dir()/is_file() raise ENAMETOOLONG; these used to be internal errors."""
+    result = _run_in(hosts, tmp_path, args)
+    assert result.exit_code in (1, 2), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.output.strip()  # said something (config lint reports it as a finding)
+
+
+def test_host_predicates_never_raise_on_overlong_names(tmp_path: Path) -> None:
+    from kata_cli.host import Host
+
+    host = Host(tmp_path)
+    assert not host.is_dir(f"/{LONG_NAME}")
+    assert not host.is_file(f"/{LONG_NAME}")
+    assert not host.is_symlink(f"/{LONG_NAME}")
+    assert not host.exists(f"/{LONG_NAME}")

@@ -163,9 +163,13 @@ def read_request_file(path: str | None, what: str) -> bytes:
     if not path:
         raise ShimError(f"{what} file not provided")
     local = Path(path)
-    if local.is_dir():
+    try:
+        is_dir, exists = local.is_dir(), local.exists()
+    except OSError as exc:  # ENAMETOOLONG and friends: Path's tests only swallow ENOENT
+        raise ShimError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+    if is_dir:
         raise ShimError(f"{what} file is a directory: {path}")
-    if not local.exists():
+    if not exists:
         raise ShimError(f"{what} file does not exist: {path}")
     try:
         return local.read_bytes()

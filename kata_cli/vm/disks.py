@@ -26,8 +26,12 @@ def _root_ports(record: st.VmRecord) -> list[str]:
 
 def check_disk(path: str) -> Path:
     """The resolved disk file or block device; a one-line error when it is neither."""
-    local = Path(path).resolve()
-    if not local.is_file() and not local.is_block_device():
+    try:
+        local = Path(path).resolve()
+        usable = local.is_file() or local.is_block_device()
+    except OSError as exc:  # ENAMETOOLONG and friends: Path's tests only swallow ENOENT
+        raise KataError(f"{path}: {exc.strerror or exc}") from None
+    if not usable:
         raise KataError(f"{path}: no such file or block device")
     return local
 

@@ -118,7 +118,7 @@ def build_plan(
     initrd = hv.initrd if guest else _local(host, hv.initrd)
     image = "" if guest else _local(host, hv.image)
     for label, path in (("kernel", kernel), ("initrd", initrd), ("image", image)):
-        if path and not Path(path).is_file():
+        if path and not _is_file(path):
             raise ConfigError(f"guest {label} {path} does not exist", f"fix [hypervisor] {label}")
     if not kernel:
         raise ConfigError("no guest kernel configured", "set [hypervisor.qemu] kernel")
@@ -266,6 +266,21 @@ def parse_share(spec: str) -> tuple[str, str]:
     return spec, ""
 
 
+def _is_dir(path: str) -> bool:
+    """Path.is_dir, but False (not OSError) for names the kernel rejects (ENAMETOOLONG)."""
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
 def _shares(
     host: Host, config: Config, specs: list[str], mode: str, directory: Path
 ) -> tuple[list[Share], list[list[str]], list[str]]:
@@ -274,7 +289,7 @@ def _shares(
     notes: list[str] = []
     parsed = [parse_share(spec) for spec in specs]
     for source, _mode in parsed:
-        if not Path(source).is_dir():
+        if not _is_dir(source):
             raise UsageError(f"--share {source}: not a directory")
     daemon = _virtiofsd(host, config)
     shares: list[Share] = []

@@ -81,6 +81,33 @@ GROUPS = [
 ]
 
 
+SANDBOX = "0123456789abcdef"
+CORRUPT_VMS = [
+    (
+        "badpid",
+        '{"name": "badpid", "cli": {"pid": "abc"}}',
+        '{"status": "ready", "qemu": {"pid": "x"}}',
+    ),
+    (
+        "negpid",
+        '{"name": "negpid", "cli": {"pid": -1}}',
+        '{"status": "ready", "qemu": {"pid": -1}}',
+    ),
+    ("notjson", "{{{", "\x00"),
+    ("badtypes", '{"name": 5, "argv": "qemu", "created": "x"}', '{"status": 7, "updated": "x"}'),
+]
+
+
+def seed_corrupt_vms(scratch: Path) -> None:
+    """VM directories with corrupt state (pids that are not pids); `vm prune` removes them."""
+    for name, launch, state in CORRUPT_VMS:
+        vm_dir = scratch / "run" / "vms" / name
+        if not vm_dir.is_dir():
+            vm_dir.mkdir(parents=True)
+            (vm_dir / "launch.json").write_text(launch)
+            (vm_dir / "state.json").write_text(state)
+
+
 @dataclass
 class Hosts:
     """Three host roots plus a scratch directory (the working directory of every run)."""
@@ -109,11 +136,18 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
     garbage.file("/proc/version", "\x00\x01garbage")
     garbage.config(GARBAGE_CONFIG)
     garbage.file("/usr/share/defaults/kata-containers/configuration.toml", "= = =\n")
+    # sandboxes whose shim is dead (socket nobody listens on) or not a socket at all
+    capable.unix_socket(f"/run/vc/sbs/{SANDBOX}/shim-monitor.sock")
+    capable.file(f"/run/vc/sbs/{SANDBOX}/persist.json", '{"state": 5}')
+    garbage.file(f"/run/kata/{SANDBOX}/shim-monitor.sock", "not a socket")
+    garbage.file(f"/run/kata/{SANDBOX}/state.json", "\x00{{{")
+    garbage.dir("/run/vc/sbs/\u2603")
     scratch = base / "scratch"
     scratch.mkdir()
+    seed_corrupt_vms(scratch)
     (scratch / "afile.toml").write_text("[hypervisor.qemu]\npath = ''\n")
     (scratch / "adir").mkdir()
-    (scratch / "run").mkdir()
+    (scratch / "run").mkdir(exist_ok=True)
     (scratch / "bin").mkdir()
     yield Hosts(capable.root, empty, garbage.root, scratch)
     capable.close()
@@ -139,6 +173,7 @@ def _run(hosts: Hosts, kind: str, args: list[str]) -> tuple[Cli, list[str]]:
 
 def assert_robust(hosts: Hosts, kind: str, args: list[str]) -> None:
     runner, argv = _run(hosts, kind, args)
+    seed_corrupt_vms(hosts.scratch)
     old_cwd = Path.cwd()
     os.chdir(hosts.scratch)
     try:
@@ -174,7 +209,22 @@ SAFE_TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"),
     max_size=20,
 )
-FIXED_TEXT = ["", "-", "--", " ", "\u2603\u00e9\u4e2d", "nope", "-1", "0", "9" * 40, "a=b"]
+FIXED_TEXT = [
+    "",
+    "-",
+    "--",
+    " ",
+    "\u2603\u00e9\u4e2d",
+    "nope",
+    "-1",
+    "0",
+    "9" * 40,
+    "a=b",
+    "x" * 300,
+    SANDBOX,
+    "01234",
+    *(name for name, _launch, _state in CORRUPT_VMS),
+]
 
 
 def _path_values(hosts: Hosts) -> list[str]:
@@ -257,16 +307,16 @@ BASES: dict[tuple[str, ...], list[str]] = {
     ("direct-volume", "remove"): ["--volume-path", "vol"],
     ("direct-volume", "resize"): ["--volume-path", "vol", "--size", "1"],
     ("direct-volume", "stats"): ["--volume-path", "vol"],
-    ("exec",): ["0123456789abcdef"],
-    ("iptables", "get"): ["--sandbox-id", "0123456789abcdef"],
-    ("iptables", "set"): ["--sandbox-id", "0123456789abcdef", "-"],
-    ("metrics",): ["0123456789abcdef"],
-    ("policy", "set"): ["--sandbox-id", "0123456789abcdef", "-"],
-    ("vm", "console"): ["no-such-vm"],
-    ("vm", "disk-add"): ["no-such-vm", "afile.toml"],
-    ("vm", "exec"): ["no-such-vm", "true"],
-    ("vm", "inspect"): ["no-such-vm"],
-    ("vm", "stop"): ["no-such-vm"],
+    ("exec",): [SANDBOX],
+    ("iptables", "get"): ["--sandbox-id", SANDBOX],
+    ("iptables", "set"): ["--sandbox-id", SANDBOX, "-"],
+    ("metrics",): [SANDBOX],
+    ("policy", "set"): ["--sandbox-id", SANDBOX, "-"],
+    ("vm", "console"): ["badtypes"],
+    ("vm", "disk-add"): ["badpid", "afile.toml"],
+    ("vm", "exec"): ["negpid", "true"],
+    ("vm", "inspect"): ["badtypes"],
+    ("vm", "stop"): ["badtypes"],
 }
 
 
@@ -374,7 +424,12 @@ def test_random_arguments(hosts: Hosts, data: st.DataObject) -> None:
     path, command = data.draw(st.sampled_from(LEAVES), label="command")
     kind = data.draw(st.sampled_from(HOST_KINDS), label="host")
     args = data.draw(argv_for(path, command, hosts), label="args")
-    assert_robust(hosts, kind, [*_prefix(path), *args])
+    front: list[str] = []
+    if data.draw(st.booleans(), label="global options"):
+        config_values = [*_path_values(hosts), "", "x" * 300]
+        front += ["--config", data.draw(st.sampled_from(config_values))]
+        front += ["--log", str(hosts.scratch / "log"), "--log-format", "json"]
+    assert_robust(hosts, kind, [*front, *_prefix(path), *args])
 
 
 # -- regressions found by the tests above ----------------------------------------------------
@@ -447,8 +502,8 @@ LONG_NAME = "x" * 300  # longer than NAME_MAX: stat() fails with ENAMETOOLONG, n
         ["vm", "plan", "--share", f"{LONG_NAME}:9p"],
         ["config", "lint", LONG_NAME],
         ["vm", "disk-add", "no-such-vm", LONG_NAME],
-        ["policy", "set", "--sandbox-id", "0123456789abcdef", LONG_NAME],
-        ["iptables", "set", "--sandbox-id", "0123456789abcdef", LONG_NAME],
+        ["policy", "set", "--sandbox-id", SANDBOX, LONG_NAME],
+        ["iptables", "set", "--sandbox-id", SANDBOX, LONG_NAME],
     ],
 )
 def test_overlong_file_names_are_plain_errors(
@@ -469,3 +524,15 @@ def test_host_predicates_never_raise_on_overlong_names(tmp_path: Path) -> None:
     assert not host.is_file(f"/{LONG_NAME}")
     assert not host.is_symlink(f"/{LONG_NAME}")
     assert not host.exists(f"/{LONG_NAME}")
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [{"pid": "abc"}, {"pid": -1}, {"pid": 0}, {"pid": True}, {"pid": 5, "create_time": "x"}, 7],
+)
+def test_corrupt_process_refs_are_ignored(ref: object) -> None:
+    """A state.json with a pid like "abc" used to crash `vm list` (int() ValueError), and
+    pid -1 or 0 must never become something `vm stop` signals."""
+    from kata_cli.vm.state import _ref
+
+    assert _ref(ref) is None

@@ -138,9 +138,16 @@ class VmState:
 
 
 def _ref(value: Any) -> ProcessRef | None:
-    if isinstance(value, dict) and "pid" in value:
-        return ProcessRef(int(value["pid"]), float(value.get("create_time", 0.0)))
-    return None
+    """A process reference from state JSON; None for anything but a positive integer pid
+    (a corrupt or hand-edited file must not crash, nor make pid 0 or -1 a kill target)."""
+    if not isinstance(value, dict):
+        return None
+    pid, created = value.get("pid"), value.get("create_time", 0.0)
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return None
+    if not isinstance(created, (int, float)) or isinstance(created, bool):
+        return None
+    return ProcessRef(pid, float(created))
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -49,6 +49,31 @@ SKIP_OPTIONS = {
 GARBAGE_CPUINFO = "processor : banana\nflags\t\t:\x01\x02 vmx\nvendor_id :\nmodel name\n::::\n"
 GARBAGE_MEMINFO = "MemTotal: lots kB\nMemFree:\nMemAvailable: -5 kB\n\xff\xfe\n"
 GARBAGE_OS_RELEASE = 'NAME="unterminated\nVERSION_ID=\nPRETTY_NAME\n=\n\u2603=\u2603\n'
+# valid TOML with the right types and hostile values: signs, sizes, encodings, unknown names
+MISTYPED_CONFIG = """\
+[hypervisor.qemu]
+path = "/opt/kata/bin/qemu-system-x86_64"
+kernel = "/opt/kata/share/kata-containers/vmlinux.container"
+image = "/opt/kata/share/kata-containers/kata-containers.img"
+initrd = "\u2603"
+machine_type = "q35,\u00e9=1"
+default_vcpus = -4
+default_maxvcpus = 9223372036854775807
+default_memory = 9223372036854775807
+memory_slots = -1
+shared_fs = "nfs"
+virtio_fs_daemon = ""
+block_device_driver = "floppy"
+kernel_params = "a=\u00e9 b== =c agent.log=debug agent.debug_console_vport=x"
+enable_debug = true
+[agent.kata]
+dial_timeout = -1
+kernel_modules = ["", "\u2603 x=y"]
+[runtime]
+internetworking_model = "carrier-pigeon"
+sandbox_cgroup_only = true
+experimental = ["no-such-feature"]
+"""
 GARBAGE_CONFIG = '[hypervisor.qemu\npath = 3\n[[[agent]]]\nkernel_params = "\n\x00\n'
 
 
@@ -115,6 +140,7 @@ class Hosts:
     capable: Path
     empty: Path
     garbage: Path
+    mistyped: Path
     scratch: Path
 
     def root(self, kind: str) -> Path:
@@ -142,6 +168,8 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
     garbage.file(f"/run/kata/{SANDBOX}/shim-monitor.sock", "not a socket")
     garbage.file(f"/run/kata/{SANDBOX}/state.json", "\x00{{{")
     garbage.dir("/run/vc/sbs/\u2603")
+    mistyped = FakeHost(base / "mistyped").intel()
+    mistyped.config(MISTYPED_CONFIG)
     scratch = base / "scratch"
     scratch.mkdir()
     seed_corrupt_vms(scratch)
@@ -149,7 +177,7 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
     (scratch / "adir").mkdir()
     (scratch / "run").mkdir(exist_ok=True)
     (scratch / "bin").mkdir()
-    yield Hosts(capable.root, empty, garbage.root, scratch)
+    yield Hosts(capable.root, empty, garbage.root, mistyped.root, scratch)
     capable.close()
     garbage.close()
 
@@ -298,7 +326,7 @@ def _prefix(path: tuple[str, ...]) -> list[str]:
     return [*path, "-n"] if path == ("check",) else list(path)
 
 
-HOST_KINDS = ["capable", "empty", "garbage"]
+HOST_KINDS = ["capable", "empty", "garbage", "mistyped"]
 
 MOUNT_INFO = '{"volume-type": "block", "device": "/dev/sdz", "fstype": "ext4", "options": []}'
 # arguments that get each command past its required options, so hostile values reach the code
@@ -357,7 +385,7 @@ SWEEP_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("kind", ["capable", "garbage"])
+@pytest.mark.parametrize("kind", ["capable", "garbage", "mistyped"])
 def test_every_option_with_hostile_values(hosts: Hosts, kind: str) -> None:
     """Each value-taking option of each command, one hostile value at a time."""
     for path, command in LEAVES:
@@ -371,7 +399,7 @@ def test_every_option_with_hostile_values(hosts: Hosts, kind: str) -> None:
                 assert_robust(hosts, kind, [*base, option.opts[0], value])
 
 
-@pytest.mark.parametrize("kind", ["capable", "garbage"])
+@pytest.mark.parametrize("kind", ["capable", "garbage", "mistyped"])
 def test_every_argument_with_hostile_values(hosts: Hosts, kind: str) -> None:
     """Each positional argument replaced by a hostile value (after `--` so '-x' stays one)."""
     for path, command in LEAVES:
@@ -536,3 +564,21 @@ def test_corrupt_process_refs_are_ignored(ref: object) -> None:
     from kata_cli.vm.state import _ref
 
     assert _ref(ref) is None
+
+
+def test_config_lint_empty_path_is_a_usage_error(hosts: Hosts, tmp_path: Path) -> None:
+    """`config lint ''` used to lint every *.toml in the working directory."""
+    (tmp_path / "stray.toml").write_text("[hypervisor.qemu]\n")
+    result = _run_in(hosts, tmp_path, ["config", "lint", ""])
+    assert result.exit_code == 2, result.output
+    assert "stray.toml" not in result.output
+
+
+def test_config_lint_escapes_control_characters_in_file_names(hosts: Hosts, tmp_path: Path) -> None:
+    """A file name with ESC or a newline used to reach the terminal raw."""
+    name = "evil\x1b[31m\nname.toml"
+    (tmp_path / name).write_text("[hypervisor.qemu]\npath = 5\n")
+    result = _run_in(hosts, tmp_path, ["config", "lint", name])
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.stdout
+    assert "evil\\x1b[31m\\nname.toml" in result.stdout

@@ -71,6 +71,8 @@ def named(paths: tuple[str, ...]) -> list[list[Located]]:
         if name == "-":
             units.append([Located(STDIN, local, "-", "main", _stdin())])
             continue
+        if not name:  # abspath("") is the working directory: never lint that by accident
+            raise UsageError("an empty path names no configuration file", "name a file")
         absolute = os.path.abspath(name)
         if local.is_dir(absolute):
             entries = [e for e in local.listdir_or_empty(absolute) if e.endswith(".toml")]

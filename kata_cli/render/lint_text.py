@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from kata_cli.lint.model import ERROR, INFO, WARNING, Finding, LintResult, Rule
 from kata_cli.render.terminal import color_enabled, out
 
 STYLES = {ERROR: "bold red", WARNING: "yellow", INFO: "cyan"}
+# file names and quoted values may hold newlines or ESC: shown escaped, never interpreted
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _safe(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def finding_line(finding: Finding) -> str:
     """`path:line:col: CODE [severity] message (fix: ...)`."""
-    return (
+    return _safe(
         f"{finding.file}:{finding.line}:{finding.column}: {finding.code} "
         f"[{finding.severity}] {finding.message} (fix: {finding.fix})"
     )
@@ -47,11 +54,12 @@ def render(result: LintResult, fixed: int = 0) -> None:
 
         term = console()
         for finding in result.findings:
-            line = Text(f"{finding.file}:{finding.line}:{finding.column}: ", style="bold")
+            where = _safe(f"{finding.file}:{finding.line}:{finding.column}: ")
+            line = Text(where, style="bold")
             line.append(finding.code, style="bold")
             line.append(f" [{finding.severity}]", style=STYLES[finding.severity])
-            line.append(f" {finding.message}")
-            line.append(f" (fix: {finding.fix})", style="dim")
+            line.append(f" {_safe(finding.message)}")
+            line.append(f" (fix: {_safe(finding.fix)})", style="dim")
             term.print(line)
         term.print(summary_line(result, fixed), style="bold")
         return

@@ -212,11 +212,19 @@ def assert_robust(hosts: Hosts, kind: str, args: list[str]) -> None:
     assert result.exit_code in ALLOWED_EXITS, context
     assert "Traceback" not in result.stderr, context
     assert "internal error" not in result.stderr, context
-    if result.exit_code == 0 and "--json" in args and not _writes_elsewhere(args):
+    if result.exit_code == 0 and _wants_json(args) and not _writes_elsewhere(args):
         try:
             json.loads(result.stdout)
         except ValueError as exc:
             pytest.fail(f"{context}\nstdout is not JSON ({exc}): {result.stdout[:500]!r}")
+
+
+def _wants_json(args: list[str]) -> bool:
+    """`--json`, or `--format json` (config lint/show) as the last --format given."""
+    formats = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--format"]
+    if formats:
+        return formats[-1] == "json" and "--list-rules" not in args and "--explain" not in args
+    return "--json" in args
 
 
 OUTPUT_OPTIONS = ("-o", "--output", "-f", "--file")

@@ -199,13 +199,13 @@ def _run(hosts: Hosts, kind: str, args: list[str]) -> tuple[Cli, list[str]]:
     return Cli(env), ["--host-root", str(hosts.root(kind)), *args]
 
 
-def assert_robust(hosts: Hosts, kind: str, args: list[str]) -> None:
+def assert_robust(hosts: Hosts, kind: str, args: list[str], stdin: str | bytes = "") -> None:
     runner, argv = _run(hosts, kind, args)
     seed_corrupt_vms(hosts.scratch)
     old_cwd = Path.cwd()
     os.chdir(hosts.scratch)
     try:
-        result = runner(*argv, input="")
+        result = runner(*argv, input=stdin)
     finally:
         os.chdir(old_cwd)
     context = f"kata-cli {' '.join(argv)!r} -> {result.exit_code}\n{result.stderr[-2000:]}"
@@ -334,6 +334,14 @@ def _prefix(path: tuple[str, ...]) -> list[str]:
     return [*path, "-n"] if path == ("check",) else list(path)
 
 
+STDIN_VALUES: list[str | bytes] = [
+    "",
+    b"\xff\xfe\x00garbage\n",
+    "[hypervisor.qemu]\npath = 5\n",
+    '{"policy": "x"}',
+    "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n",
+    "\u2603" * 1000,
+]
 HOST_KINDS = ["capable", "empty", "garbage", "mistyped"]
 
 MOUNT_INFO = '{"volume-type": "block", "device": "/dev/sdz", "fstype": "ext4", "options": []}'
@@ -465,7 +473,8 @@ def test_random_arguments(hosts: Hosts, data: st.DataObject) -> None:
         config_values = [*_path_values(hosts), "", "x" * 300]
         front += ["--config", data.draw(st.sampled_from(config_values))]
         front += ["--log", str(hosts.scratch / "log"), "--log-format", "json"]
-    assert_robust(hosts, kind, [*front, *_prefix(path), *args])
+    stdin = data.draw(st.sampled_from(STDIN_VALUES), label="stdin")
+    assert_robust(hosts, kind, [*front, *_prefix(path), *args], stdin)
 
 
 # -- regressions found by the tests above ----------------------------------------------------
@@ -590,3 +599,20 @@ def test_config_lint_escapes_control_characters_in_file_names(hosts: Hosts, tmp_
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.stdout
     assert "evil\\x1b[31m\\nname.toml" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["capable", "garbage"])
+def test_stdin_readers_with_hostile_input(hosts: Hosts, kind: str) -> None:
+    """Commands that read `-` (policy/iptables set, config lint) with binary and odd input."""
+    readers = [
+        ["policy", "set", "--sandbox-id", SANDBOX, "-"],
+        ["iptables", "set", "--sandbox-id", SANDBOX, "-"],
+        ["iptables", "set", "--sandbox-id", SANDBOX, "--v6", "-"],
+        ["config", "lint", "-"],
+        ["config", "lint", "--format", "json", "-"],
+        ["config", "lint", "--fix", "-"],
+        ["config", "lint", "--diff", "-"],
+    ]
+    for args in readers:
+        for stdin in STDIN_VALUES:
+            assert_robust(hosts, kind, args, stdin)

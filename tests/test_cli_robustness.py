@@ -458,7 +458,7 @@ def test_host_root_is_not_a_directory(hosts: Hosts) -> None:
 
 
 @settings(
-    max_examples=int(os.environ.get("ROBUST_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("ROBUST_EXAMPLES", "200")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=os.environ.get("ROBUST_EXAMPLES") is None,

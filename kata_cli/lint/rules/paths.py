@@ -154,17 +154,7 @@ def rs_symlinked_dropin(ctx: LintContext) -> Iterator[Hit]:
     "check the image, or raise default_memory",
 )
 def image_larger_than_memory(ctx: LintContext) -> Iterator[Hit]:
-    if ctx.flavour != "go":
-        return
-    found = _asset_size(ctx, "image")
-    memory = ctx.hv_value("default_memory")
-    if found is None or isinstance(memory, bool) or not isinstance(memory, int):
-        return
-    if memory < 256:
-        memory = 2048  # what the runtime would use (KATA501)
-    if found[2] >= memory * 1024 * 1024:
-        size = found[2] // (1024 * 1024)
-        yield ctx.hit(found[0], value=found[1], size=size, memory=memory)
+    yield from _asset_not_smaller_than_memory(ctx, "image")
 
 
 # names editors, package managers and people give to copies they do not mean to be read
@@ -254,9 +244,14 @@ def empty_asset(ctx: LintContext) -> Iterator[Hit]:
     "raise default_memory or use a smaller initrd (or an image)",
 )
 def initrd_larger_than_memory(ctx: LintContext) -> Iterator[Hit]:
+    yield from _asset_not_smaller_than_memory(ctx, "initrd")
+
+
+def _asset_not_smaller_than_memory(ctx: LintContext, name: str) -> Iterator[Hit]:
+    """Go flavour: the asset `name` is at least as large as the effective guest memory."""
     if ctx.flavour != "go":
         return
-    found = _asset_size(ctx, "initrd")
+    found = _asset_size(ctx, name)
     memory = ctx.hv_value("default_memory")
     if found is None or isinstance(memory, bool) or not isinstance(memory, int):
         return

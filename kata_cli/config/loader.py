@@ -346,12 +346,13 @@ def _where(files: list[ConfigFile] | None, path: tuple[str, ...]) -> str | None:
     """`file:line:col` of a key or table, searching the files last-to-first."""
     for item in reversed(files or []):
         pos = locate.find(item.text, path)
-        if pos is not None and _defines(item.data, path):
+        if pos is not None and defines(item.data, path):
             return f"{item.path}:{pos.line}:{pos.column}"
     return None
 
 
-def _defines(data: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+def defines(data: Mapping[str, Any] | None, path: tuple[str, ...]) -> bool:
+    """Whether the nested tables `data` set `path` (a key or a table)."""
     node: Any = data
     for part in path:
         if not isinstance(node, dict) or part not in node:

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from kata_cli.config import schema
+from kata_cli.config.loader import defines
 from kata_cli.host import Host
 from kata_cli.lint.model import Edit, Hit
 from kata_cli.lint.source import SourceFile
@@ -193,7 +194,7 @@ class LintContext:
         """(file, line, column) where a key or table was (last) written."""
         origin = self.origins.get(path)
         candidates = [self._by_path[origin]] if origin in self._by_path else []
-        candidates += [s for s in reversed(self.files) if _defines(s.data, path)]
+        candidates += [s for s in reversed(self.files) if defines(s.data, path)]
         candidates += list(reversed(self.files))
         for source in candidates:
             if source.data is None:
@@ -206,7 +207,7 @@ class LintContext:
 
     def defines(self, path: tuple[str, ...]) -> bool:
         """Whether the merged configuration sets this exact key path."""
-        return _defines(self.raw, path)
+        return defines(self.raw, path)
 
     def hit(self, path: tuple[str, ...], edit: Edit | None = None, **args: Any) -> Hit:
         return Hit(path=path, args=args, edit=edit)
@@ -292,12 +293,3 @@ def _merge(
         else:
             target[name] = value
             origins[here] = path
-
-
-def _defines(data: Mapping[str, Any] | None, path: tuple[str, ...]) -> bool:
-    node: Any = data
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True

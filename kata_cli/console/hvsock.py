@@ -65,7 +65,7 @@ def _attempt(uds_path: str, port: int, timeout: float) -> socket.socket:
         sock.settimeout(timeout)
         connect_unix(sock, uds_path)
         sock.sendall(f"CONNECT {port}\n".encode())
-        reply = _read_line(sock)
+        reply = read_line(sock)
         if not reply.startswith(b"OK"):
             raise HandshakeRefused(reply)
         sock.settimeout(None)
@@ -75,10 +75,10 @@ def _attempt(uds_path: str, port: int, timeout: float) -> socket.socket:
         raise
 
 
-def _read_line(sock: socket.socket) -> bytes:
-    """Read the reply line one byte at a time: nothing after it may be consumed."""
+def read_line(sock: socket.socket, limit: int = _MAX_REPLY) -> bytes:
+    """Read one protocol line one byte at a time: nothing after it may be consumed."""
     line = bytearray()
-    while len(line) < _MAX_REPLY:
+    while len(line) < limit:
         byte = sock.recv(1)
         if not byte:
             break

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from kata_cli.config.kernel_params import DEBUG_CONSOLE_VPORT
+from kata_cli.console.hvsock import read_line
 
 HANDSHAKE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
@@ -72,7 +73,7 @@ class HvsockRelay:
         with contextlib.closing(client):
             client.settimeout(HANDSHAKE_TIMEOUT)
             try:
-                line = _read_line(client)
+                line = read_line(client, limit=128)
             except OSError:
                 return
             words = line.decode("ascii", "replace").split()
@@ -91,18 +92,6 @@ class HvsockRelay:
                 except OSError:
                     return
                 _pipe(client, upstream, self._stop)
-
-
-def _read_line(sock: socket.socket) -> bytes:
-    line = bytearray()
-    while len(line) < 128:
-        byte = sock.recv(1)
-        if not byte:
-            break
-        line += byte
-        if byte == b"\n":
-            break
-    return bytes(line)
 
 
 def _pipe(a: socket.socket, b: socket.socket, stop: threading.Event) -> None:

@@ -13,7 +13,7 @@ from kata_cli.errors import UsageError
 from kata_cli.host import Host
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
 
 
 @dataclass

@@ -24,7 +24,7 @@ from kata_cli.checks.model import (
 )
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
     from kata_cli.host import Host
 
 JSON_SCHEMA = "kata-cli/check/1"

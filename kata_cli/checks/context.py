@@ -11,7 +11,7 @@ from kata_cli.checks.tables import Requirements, VendorTable, requirements
 from kata_cli.host import Host
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
 
 
 CONFIG_NOT_LOADED = "configuration could not be loaded"

@@ -23,7 +23,7 @@ from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResu
 from kata_cli.checks.tables import requirements
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
     from kata_cli.host import Host
 
 Unit = Callable[[CheckContext], Iterable[CheckResult]]

@@ -31,7 +31,7 @@ from kata_cli.collect.model import (
 from kata_cli.host import Host
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
 
 MAX_WORKERS = 16
 MAX_FILE_BYTES = 2 * 1024 * 1024

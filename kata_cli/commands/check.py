@@ -11,7 +11,7 @@ from kata_cli.appctx import AppContext, Seconds, flavour_option, pass_app
 from kata_cli.errors import ConfigError, KataError, UsageError, VerdictFailure
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
 
 SUPER_USER_WARNING = "Not running network checks as super user"
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kata_cli import probe
-from kata_cli.config.loader import Adjustment, Config
+from kata_cli.config.model import Adjustment, Config
 from kata_cli.host import Host
 
 ARCH_MAX_VCPUS = {"amd64": 240, "s390x": 248, "ppc64le": 128, "riscv64": 512, "arm64": 123}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from kata_cli.errors import ConfigError
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
 
 DEBUG_CONSOLE_VPORT = 1026
 

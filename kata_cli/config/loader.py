@@ -2,7 +2,7 @@
 
 Steps, each usable on its own (the linter uses the early ones and reports instead of
 raising): `read_files` (main file + `config.d` drop-ins, TOML parsed with tomllib) ->
-`merge` (tables key by key, arrays and scalars replaced, with the file that set each key)
+`merge` (`config.merge`: tables key by key, arrays and scalars replaced, with the file that set each key)
 -> `detect_flavour` -> `select_tables` (deterministic) -> `check_types` -> `effective`.
 """
 
@@ -12,90 +12,17 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.config import discovery, locate, schema
 from kata_cli.config.discovery import Located
+from kata_cli.config.effective import apply_effective
+from kata_cli.config.merge import Layers, defines
+from kata_cli.config.model import Config, ConfigFile
 from kata_cli.errors import ConfigError
 from kata_cli.host import Host
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
-
-
-@dataclass
-class ConfigFile:
-    """One file that contributed to the configuration."""
-
-    path: str  # as reported (resolved host path, or local path)
-    text: str
-    data: dict[str, Any]
-    role: str  # "main" | "drop-in" | "embedded"
-
-
-@dataclass
-class Adjustment:
-    """A value the runtime would silently change (clamp, reset or force)."""
-
-    table: str
-    key: str
-    configured: Any
-    effective: Any
-    reason: str
-
-
-@dataclass
-class Config:
-    """The loaded configuration: where it came from and the effective values."""
-
-    path: str
-    requested: str
-    source: str
-    flavour: str
-    hypervisor_name: str
-    hypervisor_type: str
-    agent_name: str
-    hypervisor: schema.HypervisorConfig
-    agent: schema.AgentConfig
-    runtime: schema.RuntimeConfig
-    factory: schema.FactoryConfig
-    raw: dict[str, Any]
-    origins: dict[tuple[str, ...], str]
-    files: list[ConfigFile]
-    adjustments: list[Adjustment] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-
-    @property
-    def embedded(self) -> bool:
-        return self.source == "embedded"
-
-    @property
-    def dropins(self) -> list[str]:
-        return [f.path for f in self.files if f.role == "drop-in"]
-
-    def origin(self, *path: str) -> str:
-        """The file that set a key (`"default"` when no file did).
-
-        For the Go runtime a key may be spelt in another case (`Default_Memory`).
-        """
-        found = self.origins.get(tuple(path))
-        if found is None and self.flavour == "go":
-            wanted = tuple(part.lower() for part in path)
-            for key, origin in self.origins.items():
-                if tuple(part.lower() for part in key) == wanted:
-                    return origin
-        return found or "default"
-
-    def hypervisor_origin(self, key: str) -> str:
-        return self.origin("hypervisor", self.hypervisor_name, key)
-
-    def agent_origin(self, key: str) -> str:
-        return self.origin("agent", self.agent_name, key)
-
-    def kernel_parameters(self) -> str:
-        from kata_cli.config.kernel_params import kernel_parameters_string
-
-        return kernel_parameters_string(self)
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -175,74 +102,18 @@ def read_files(located: Located) -> list[ConfigFile]:
 # -- merging ----------------------------------------------------------------------------
 
 
-# top-level tables of the Go runtime's configuration struct (field names, so case-folded)
-_GO_STRUCT_TABLES = ("hypervisor", "agent", "runtime", "factory")
-
-
 def merge(
     files: list[ConfigFile], fold: bool = False
 ) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
-    """Deep-merge the files in order; return the tree and the file that set each leaf.
-
-    `fold` merges as the Go runtime decodes: struct fields match case-insensitively, so
-    `[Runtime]` is `[runtime]` and a drop-in's `Default_Vcpus` replaces `default_vcpus`.
-    The names inside `[hypervisor.X]` / `[agent.X]` are map keys and stay exact.
-    """
-    merged: dict[str, Any] = {}
-    origins: dict[tuple[str, ...], str] = {}
+    """The merged tree and the file that set each key (`config.merge`), `fold`ed as the Go
+    runtime decodes when asked. Nesting too deep to walk is a ConfigError."""
     try:
-        for item in files:
-            _merge_into(merged, item.data, (), item.path, origins, fold)
+        view = Layers((item.path, item.data) for item in files).view(fold)
     except RecursionError:
         raise ConfigError(
             f"{files[-1].path}: tables nested too deeply to read", "flatten the configuration"
         ) from None
-    return merged, origins
-
-
-def _folded_name(
-    target: Mapping[str, Any], name: str, prefix: tuple[str, ...]
-) -> tuple[str, str | None]:
-    """(name to store under, existing other spelling to replace or None)."""
-    if not prefix and name.lower() in _GO_STRUCT_TABLES:
-        name = name.lower()
-    if name in target or prefix in (("hypervisor",), ("agent",)):
-        return name, None
-    lowered = name.lower()
-    for existing in target:
-        if existing.lower() == lowered:
-            return name, existing
-    return name, None
-
-
-def _merge_into(
-    target: dict[str, Any],
-    source: Mapping[str, Any],
-    prefix: tuple[str, ...],
-    path: str,
-    origins: dict[tuple[str, ...], str],
-    fold: bool = False,
-) -> None:
-    for name, value in source.items():
-        if fold:
-            name, other = _folded_name(target, name, prefix)
-            if other is not None:
-                if isinstance(value, dict) and isinstance(target[other], dict):
-                    name = other  # merge into the table under its first spelling
-                else:
-                    del target[other]
-                    gone = (*prefix, other)
-                    for key in [k for k in origins if k[: len(gone)] == gone]:
-                        del origins[key]
-        here = (*prefix, name)
-        if isinstance(value, dict) and isinstance(target.get(name), dict):
-            _merge_into(target[name], value, here, path, origins, fold)
-        elif isinstance(value, dict):
-            target[name] = {}
-            _merge_into(target[name], value, here, path, origins, fold)
-        else:
-            target[name] = value
-            origins[here] = path
+    return view.tree, view.origins
 
 
 # -- flavour and selection -------------------------------------------------------------
@@ -349,16 +220,6 @@ def _where(files: list[ConfigFile] | None, path: tuple[str, ...]) -> str | None:
         if pos is not None and defines(item.data, path):
             return f"{item.path}:{pos.line}:{pos.column}"
     return None
-
-
-def defines(data: Mapping[str, Any] | None, path: tuple[str, ...]) -> bool:
-    """Whether the nested tables `data` set `path` (a key or a table)."""
-    node: Any = data
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
 
 
 # -- types ------------------------------------------------------------------------------
@@ -492,8 +353,6 @@ def load(
     allow_embedded: bool = True,
 ) -> Config:
     """Locate, read, merge, validate and resolve the effective configuration."""
-    from kata_cli.config.effective import apply_effective
-
     located = discovery.locate(host, explicit, environ, allow_embedded)
     if located is None:
         raise ConfigError(discovery.not_found_message(host), "pass --config or install Kata")

@@ -12,6 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from kata_cli.config.kernel_params import kernel_parameters_string
 from kata_cli.envinfo.model import (
     UNKNOWN,
     AgentInfo,
@@ -33,7 +34,7 @@ from kata_cli.envinfo.model import (
 from kata_cli.errors import HostError
 
 if TYPE_CHECKING:
-    from kata_cli.config.loader import Config
+    from kata_cli.config.model import Config
     from kata_cli.host import Host
 
 VERSION_TIMEOUT = 2.0
@@ -59,7 +60,7 @@ def build_env_info(
     info = EnvInfo(
         Kernel=KernelInfo(
             Path=_asset_path(host, hv.kernel, "kernel", warnings),
-            Parameters=config.kernel_parameters(),
+            Parameters=kernel_parameters_string(config),
         ),
         Meta=MetaInfo(),
         Image=PathInfo(_asset_path(host, hv.image, "image", warnings)),

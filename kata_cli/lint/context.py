@@ -11,9 +11,9 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from kata_cli.config import schema
-from kata_cli.config.loader import defines
+from kata_cli.config.merge import Layers, defines
 from kata_cli.host import Host
-from kata_cli.lint.model import Edit, Hit
+from kata_cli.lint.hits import Edit, Hit
 from kata_cli.lint.source import SourceFile
 
 TOP_LEVEL = ("hypervisor", "agent", "runtime", "factory")
@@ -36,9 +36,10 @@ class LintContext:
     origins: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for source in self.files:
-            if source.data is not None:
-                _merge(self.raw, source.data, (), source.path, self.origins)
+        # every spelling as written (rules report case variants), tables' origins included
+        merged = Layers((s.path, s.data) for s in self.files if s.data is not None).written
+        self.raw.update(merged.tree)
+        self.origins.update(merged.all_origins())
         self._by_path = {source.path: source for source in self.files}
         self._lowered: dict[int, tuple[Mapping[str, Any], dict[str, str]]] = {}
         self._memo: dict[str, Any] = {}
@@ -274,22 +275,3 @@ def key_span(text: str, start: int, name: str) -> tuple[int, int, int] | None:
     if written[0] in "\"'":
         written = written[1:-1]
     return (first, last, position + 1) if written == name else None
-
-
-def _merge(
-    target: dict[str, Any],
-    source: Mapping[str, Any],
-    prefix: tuple[str, ...],
-    path: str,
-    origins: dict[tuple[str, ...], str],
-) -> None:
-    for name, value in source.items():
-        here = (*prefix, name)
-        if isinstance(value, dict):
-            if not isinstance(target.get(name), dict):
-                target[name] = {}
-                origins.setdefault(here, path)
-            _merge(target[name], value, here, path, origins)
-        else:
-            target[name] = value
-            origins[here] = path

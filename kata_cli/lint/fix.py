@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kata_cli.lint.model import Edit
+from kata_cli.lint.hits import Edit
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:

@@ -2,7 +2,8 @@
 
 A `Rule` is declarative metadata (code, name, severity, message template, rationale,
 fix hint) plus one pure `check` function over a `LintContext`. The check yields `Hit`s
-(where and with which message arguments); the engine turns them into `Finding`s.
+(`lint.hits`: where and with which message arguments); the engine turns them into
+`Finding`s.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from kata_cli.lint.hits import Edit, Hit
 
 if TYPE_CHECKING:
     from kata_cli.lint.context import LintContext
@@ -19,34 +22,6 @@ WARNING = "warning"
 INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
-
-
-@dataclass
-class Edit:
-    """A mechanical fix: replace `line[start:end]` (0-based columns) of one file's line.
-
-    `replacement=None` deletes the whole line. `unsafe` edits (e.g. removing a
-    placeholder line) are applied only when the user asks for them explicitly.
-    """
-
-    file: str
-    line: int  # 1-based
-    start: int
-    end: int
-    replacement: str | None
-    unsafe: bool = False
-
-
-@dataclass
-class Hit:
-    """A rule's raw result: a key path in the merged document (or an explicit position)."""
-
-    path: tuple[str, ...] = ()
-    args: dict[str, Any] = field(default_factory=dict)
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    edit: Edit | None = None
 
 
 Check = Callable[["LintContext"], Iterable[Hit]]
@@ -141,3 +116,21 @@ class LintResult:
         if self.count(ERROR):
             return True
         return strict and self.count(WARNING) > 0
+
+
+__all__ = [
+    "ERROR",
+    "INFO",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "WARNING",
+    "Check",
+    "Edit",
+    "FileFix",
+    "Finding",
+    "Hit",
+    "LintResult",
+    "Rule",
+    "Unit",
+    "rule",
+]

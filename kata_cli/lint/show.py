@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.config import loader
-from kata_cli.config.loader import Config
+from kata_cli.config.model import Config
 
 
 @dataclass

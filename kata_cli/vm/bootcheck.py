@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from kata_cli.config.loader import Config
+from kata_cli.config.model import Config
 from kata_cli.errors import KataError
 from kata_cli.host import Host
 from kata_cli.vm import lifecycle

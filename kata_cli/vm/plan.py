@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata_cli.config.kernel_params import kernel_parameters, render
-from kata_cli.config.loader import Config
+from kata_cli.config.model import Config
 from kata_cli.errors import ConfigError, KataError, UsageError
 from kata_cli.host import Host
 from kata_cli.vm import state as st

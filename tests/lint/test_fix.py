@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kata_cli.config import schema
 from kata_cli.lint.engine import Options, lint_sources
 from kata_cli.lint.fix import apply_edits
-from kata_cli.lint.model import Edit
+from kata_cli.lint.hits import Edit
 from kata_cli.lint.source import load_source
 
 from .conftest import FIXTURES

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kata_cli.appctx import AppContext, Seconds, flavour_option, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import Seconds, flavour_option, pass_app
 from kata_cli.errors import ConfigError, KataError, UsageError, VerdictFailure
 
 if TYPE_CHECKING:

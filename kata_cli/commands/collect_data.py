@@ -7,7 +7,8 @@ from contextlib import contextmanager
 
 import click
 
-from kata_cli.appctx import AppContext, Seconds, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import Seconds, pass_app
 
 Progress = Callable[[int, int, str], None]
 

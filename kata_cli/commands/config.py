@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kata_cli.appctx import AppContext, flavour_option, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import flavour_option, pass_app
 from kata_cli.errors import ConfigError, UsageError, VerdictFailure
 
 ARCHES = ("amd64", "arm64", "s390x", "ppc64le", "riscv64", "x86_64", "aarch64")

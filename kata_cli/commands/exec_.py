@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kata_cli.appctx import AppContext, Seconds, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import Seconds, pass_app
 
 MAX_PORT = 0xFFFFFFFF
 

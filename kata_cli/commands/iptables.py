@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kata_cli.appctx import AppContext, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import pass_app
 
 _sandbox_option = click.option(
     "--sandbox-id", required=True, metavar="ID", help="Sandbox id (or unique prefix)."

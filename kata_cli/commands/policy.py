@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kata_cli.appctx import AppContext, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import pass_app
 
 
 @click.group(invoke_without_command=True)

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kata_cli.appctx import AppContext, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import pass_app
 
 if TYPE_CHECKING:
     from kata_cli.shim.sandboxes import SandboxInfo

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kata_cli.appctx import AppContext, Seconds, flavour_option, pass_app
+from kata_cli.appctx import AppContext
+from kata_cli.commands.options import Seconds, flavour_option, pass_app
 
 if TYPE_CHECKING:
     from kata_cli.vm.plan import LaunchPlan

@@ -10,10 +10,9 @@ from kata_cli.appctx import AppContext
 from kata_cli.commands.options import Seconds, flavour_option, pass_app
 
 if TYPE_CHECKING:
-    from kata_cli.vm.plan import LaunchPlan
+    from kata_cli.vm.runner import Prepared
 
 ACCELS = click.Choice(["auto", "kvm", "tcg"])
-AGENT_VSOCK_PORT = 1024  # the agent's port in agent URLs; exec swaps in the debug port
 
 
 def _plan_options(func: Any) -> Any:
@@ -37,7 +36,7 @@ def _plan_options(func: Any) -> Any:
         click.option(
             "--test-guest",
             is_flag=True,
-            help="Boot the cached test guest (scripts/build-test-guest.sh) instead of the "
+            help="Boot the cached test guest (kata-cli vm guest build) instead of the "
             "configured kernel and image.",
         ),
         click.option(
@@ -46,13 +45,16 @@ def _plan_options(func: Any) -> Any:
             multiple=True,
             metavar="DIR[:9p|:virtio-fs]",
             help="Share a host directory (virtio-fs with a virtiofsd, one per share, else "
-            "9p; a :9p or :virtio-fs suffix overrides --share-mode). Repeatable.",
+            "9p; a :9p or :virtio-fs suffix overrides --share-mode). Repeatable. The "
+            "guest mounts share N with tag kata-shareN; `vm run` prints the command.",
         ),
         click.option(
             "--share-mode",
             type=click.Choice(["auto", "virtio-fs", "9p"]),
             default="auto",
             show_default=True,
+            help="How --share directories reach the guest: auto is virtio-fs when the "
+            "configured virtio_fs_daemon is executable, else 9p.",
         ),
         flavour_option,
     ]
@@ -61,60 +63,11 @@ def _plan_options(func: Any) -> Any:
     return func
 
 
-def _build(
-    app: AppContext,
-    *,
-    name: str,
-    accel: str,
-    memory_limit: str,
-    cpus: str,
-    test_guest: bool,
-    shares: tuple[str, ...],
-    share_mode: str,
-    flavour: str | None,
-) -> tuple[LaunchPlan, str]:
-    """The plan and the ready marker; notices about the accelerator go to stderr."""
-    import os
-
-    from kata_cli.errors import KataError
-    from kata_cli.render.terminal import note
-    from kata_cli.vm import state as st
-    from kata_cli.vm.accel import choose_accel
-    from kata_cli.vm.guest import DEFAULT_MARKER, find_test_guest
-    from kata_cli.vm.plan import build_plan
-    from kata_cli.vm.sizing import parse_cpus, parse_memory, vm_size
+def _prepare(app: AppContext, flavour: str | None, **request: Any) -> Prepared:
+    from kata_cli.vm.runner import PlanRequest, prepare
 
     config = app.load_config(flavour=flavour)
-    guest = None
-    if test_guest:
-        guest = find_test_guest()
-        if guest is None:
-            raise KataError("no test guest found", "run scripts/build-test-guest.sh")
-    hv = config.hypervisor
-    size = vm_size(
-        hv.default_vcpus,
-        hv.default_maxvcpus,
-        hv.default_memory,
-        hv.default_maxmemory,
-        memory_limit_mib=parse_memory(memory_limit) if memory_limit else 0,
-        cpus=parse_cpus(cpus) if cpus else 0.0,
-    )
-    name = st.check_name(name or f"kata-cli-{os.getpid()}")
-    choice = choose_accel(app.host, accel)
-    if choice.notice:
-        note(choice.notice)
-    plan = build_plan(
-        app.host,
-        config,
-        name=name,
-        directory=st.vm_dir(name),
-        accel=choice.accel,
-        size=size,
-        guest=guest,
-        shares=list(shares),
-        share_mode=share_mode,
-    )
-    return plan, guest.ready_marker if guest else DEFAULT_MARKER
+    return prepare(app.host, config, PlanRequest(**request))
 
 
 @click.group(name="vm")
@@ -132,10 +85,11 @@ def vm() -> None:
 @pass_app
 def plan_cmd(app: AppContext, as_json: bool, **options: Any) -> None:
     """Print the QEMU command line the configuration gives, without starting anything."""
-    from kata_cli.vm.report import render_plan
+    from kata_cli.render.vm import render_notices, render_plan
 
-    plan, _marker = _build(app, **options)
-    render_plan(plan, as_json)
+    prepared = _prepare(app, **options)
+    render_notices(prepared.notices)
+    render_plan(prepared.plan, as_json)
 
 
 @vm.command(name="run")
@@ -148,7 +102,13 @@ def plan_cmd(app: AppContext, as_json: bool, **options: Any) -> None:
     metavar="FILE",
     help="Hot-plug FILE as a virtio-blk disk once ready (QMP). Repeatable.",
 )
-@click.option("--ready-timeout", type=Seconds(1), default=120.0, show_default=True)
+@click.option(
+    "--ready-timeout",
+    type=Seconds(1),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for the ready marker; the VM is stopped when it does not come.",
+)
 @click.option("--ready-marker", default="", help="Console line that means ready.")
 @click.option(
     "--sandbox",
@@ -167,103 +127,45 @@ def run_cmd(
     ready_marker: str,
     as_json: bool,
     **options: Any,
-) -> None:
+) -> int:
     """Boot a VM and wait until its guest is ready.
 
-    Without --detach, stay until the VM powers off or Ctrl-C (which stops it).
+    Without --detach, stay until the VM powers off, Ctrl-C or SIGTERM (which stop it;
+    exit status 130 and 143).
     """
-    import time
-    from pathlib import Path
+    from kata_cli.render.terminal import note
+    from kata_cli.render.vm import render_boot_output, render_notices, render_run, render_run_end
+    from kata_cli.vm import lifecycle, runner
+    from kata_cli.vm.disks import check_disk
 
-    from kata_cli.errors import KataError
-    from kata_cli.render.terminal import err, note, warn
-    from kata_cli.vm import lifecycle
-    from kata_cli.vm import state as st
-    from kata_cli.vm.disks import check_disk, hotplug_disk
-    from kata_cli.vm.report import render_run
-
-    for disk in disks:  # before the boot, not after it
+    for disk in disks:  # before the configuration is even read, let alone a VM booted
         check_disk(disk)
-    plan, marker = _build(app, **options)
-    for text in plan.notes:
-        (warn if "9p" in text else note)(text)
-    shim = None
-    if sandbox:
-        host_dir = f"/run/vc/sbs/{plan.name}"
-        if app.host.lexists(host_dir):
-            raise KataError(f"a sandbox named {plan.name!r} already exists ({host_dir})")
-        if not Path(plan.sockets["hvsock"]).is_relative_to(app.host.root):
-            # `kata-cli exec` reads the URL as a host path and looks for it under the root
-            raise KataError(
-                f"--sandbox: the run directory {st.run_root()} is outside the host root "
-                f"{app.host.root}, so `kata-cli exec` could not reach the VM",
-                f"set KATA_CLI_RUN_DIR to a directory under {app.host.root}",
-            )
-        hvsock = app.host.to_host_path(plan.sockets["hvsock"])
-        shim = (
-            str(app.host.path(f"{host_dir}/shim-monitor.sock")),
-            f"hvsock://{hvsock}:{AGENT_VSOCK_PORT}",
-        )
-    if not detach:
-        # SIGTERM (a service manager, `kill`) stops a foreground VM the way Ctrl-C does
-        import signal
+    prepared = _prepare(app, **options)
+    render_notices(prepared.notices + prepared.plan.notes)
+    run_options = runner.RunOptions(
+        detach=detach,
+        disks=disks,
+        ready_timeout=ready_timeout,
+        ready_marker=ready_marker,
+        sandbox=sandbox,
+        accel_auto=options["accel"] == "auto",
+    )
 
-        def _terminate(_signum: int, _frame: object) -> None:
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, _terminate)
-    ready = False
-    directory = None
-    try:
-        # inside the try: a signal right after start() returns must still stop the VM
-        # (start() itself stops what it started when interrupted)
-        directory = lifecycle.start(
-            plan,
-            ready_marker=ready_marker or marker,
-            ready_timeout=ready_timeout,
-            accel_auto=options["accel"] == "auto",
-            detach=detach,
-            sandbox=shim,
-        )
-        state = lifecycle.wait_ready(directory, ready_timeout)
-        record = st.judge(plan.name, directory)
-        plugged = [hotplug_disk(record, disk) for disk in disks]
-        ready = True
-        if state.detail:
-            note(state.detail)
-        result = lifecycle.RunResult(
-            lifecycle.RUN_SCHEMA,
-            plan.name,
-            state.status,
-            state.accel,
-            state.ready_seconds,
-            state.qemu.pid if state.qemu else None,
-            str(directory),
-            str(directory / st.HVSOCK_SOCKET),
-            str(directory / st.CONSOLE_SOCKET),
-            plugged,
-            plan.notes,
-        )
+    def on_ready(result: runner.VmRunResult, detail: str) -> None:
+        if detail:
+            note(detail)
         render_run(result, as_json)
-        if detach:
-            return
-        while st.judge(plan.name, directory).qemu_alive:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        # Ctrl-C is how a foreground VM is stopped; during the boot it also interrupts us
-        if not ready:
-            if directory is not None:
-                lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
-            raise
-    except KataError as exc:
-        if isinstance(exc, lifecycle.BootFailed):
-            for line in exc.last_output:
-                err(f"  | {line}")
-        if directory is not None:
-            lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
+
+    try:
+        end = runner.run(app.host, prepared, run_options, on_ready)
+    except runner.BootInterrupted as exc:
+        render_run_end(exc.end, as_json)
         raise
-    assert directory is not None
-    lifecycle.stop(st.judge(plan.name, directory))
+    except lifecycle.BootFailed as exc:
+        render_boot_output(exc.last_output)
+        raise
+    render_run_end(end, as_json)
+    return end.exit_status
 
 
 @vm.command(name="disk-add")
@@ -272,23 +174,19 @@ def run_cmd(
 @click.option("--read-only", is_flag=True, help="Attach the disk read-only.")
 def disk_add_cmd(name: str, file: str, read_only: bool) -> None:
     """Hot-plug FILE into a running VM as a virtio-blk disk (QMP); prints its id."""
-    from kata_cli.errors import KataError
     from kata_cli.render.terminal import out
     from kata_cli.vm import state as st
     from kata_cli.vm.disks import hotplug_disk
 
-    record = st.find_record(name)
-    if not record.qemu_alive:
-        raise KataError(f"VM {name!r} is not running ({record.condition})")
-    out(hotplug_disk(record, file, read_only=read_only))
+    out(hotplug_disk(st.require_running(name), file, read_only=read_only))
 
 
 @vm.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_cmd(as_json: bool) -> None:
     """List VMs started by kata-cli (running, orphaned, dead)."""
+    from kata_cli.render.vm import render_list
     from kata_cli.vm.lifecycle import list_vms
-    from kata_cli.vm.report import render_list
 
     render_list(list_vms(), as_json)
 
@@ -298,9 +196,9 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def inspect_cmd(name: str, as_json: bool) -> None:
     """QMP status, vCPUs, memory, disks, RSS, sockets and launch plan of a VM."""
+    from kata_cli.render.vm import render_inspect
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
-    from kata_cli.vm.report import render_inspect
 
     render_inspect(lifecycle.inspect(st.find_record(name)), as_json)
 
@@ -310,12 +208,9 @@ def _debug_socket(name: str, timeout: float) -> Any:
 
     from kata_cli.config.kernel_params import DEBUG_CONSOLE_VPORT
     from kata_cli.console.hvsock import connect_hybrid_vsock
-    from kata_cli.errors import KataError
     from kata_cli.vm import state as st
 
-    record = st.find_record(name)
-    if not record.qemu_alive:
-        raise KataError(f"VM {name!r} is not running ({record.condition})")
+    record = st.require_running(name)
     path = str(record.directory / st.HVSOCK_SOCKET)
     return connect_hybrid_vsock(path, DEBUG_CONSOLE_VPORT, deadline=time.monotonic() + timeout)
 
@@ -324,31 +219,22 @@ def _debug_socket(name: str, timeout: float) -> Any:
 @click.argument("name")
 def console_cmd(name: str) -> None:
     """Attach to the VM's serial console (Ctrl-] then q leaves; the VM keeps running)."""
-    import socket
     import sys
 
+    from kata_cli.console.serial import connect_serial_console
     from kata_cli.console.session import ESCAPE_HELP, interactive_session
     from kata_cli.errors import KataError
     from kata_cli.render.terminal import err, stream_is_tty
     from kata_cli.vm import state as st
     from kata_cli.vm.lifecycle import console_in_use
 
-    record = st.find_record(name)
-    if not record.qemu_alive:
-        raise KataError(f"VM {name!r} is not running ({record.condition})")
+    record = st.require_running(name)
     if console_in_use(record):
         raise KataError(
             f"the console of {name} is in use by another client",
             "QEMU serves one console client at a time; detach the other one first",
         )
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(3.0)
-    try:
-        sock.connect(str(record.directory / st.CONSOLE_SOCKET))
-    except OSError as exc:
-        sock.close()
-        raise KataError(f"cannot attach to the console of {name}: {exc.strerror or exc}") from None
-    with sock:
+    with connect_serial_console(str(record.directory / st.CONSOLE_SOCKET), name) as sock:
         if stream_is_tty(sys.stdin):
             err(f"attached to {name}; {ESCAPE_HELP}")
         interactive_session(sock)
@@ -384,9 +270,9 @@ def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stop_cmd(name: str, grace: float, as_json: bool) -> None:
     """Power the VM down (then quit, then SIGKILL) and remove its sockets and state."""
+    from kata_cli.render.vm import render_stops
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
-    from kata_cli.vm.report import render_stops
 
     render_stops([lifecycle.stop(st.find_record(name), grace)], as_json)
 
@@ -395,7 +281,7 @@ def stop_cmd(name: str, grace: float, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def prune_cmd(as_json: bool) -> None:
     """Stop orphaned VMs and remove the state of dead ones."""
+    from kata_cli.render.vm import render_stops
     from kata_cli.vm.lifecycle import prune
-    from kata_cli.vm.report import render_stops
 
     render_stops(prune(), as_json)

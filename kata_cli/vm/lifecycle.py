@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # the plan module pulls in the configuration: `vm list` needs
 LIST_SCHEMA = "kata-cli/vm-list/1"
 INSPECT_SCHEMA = "kata-cli/vm-inspect/1"
 STOP_SCHEMA = "kata-cli/vm-stop/1"
-RUN_SCHEMA = "kata-cli/vm-run/1"
 DEFAULT_GRACE = 5.0
 QMP_TIMEOUT = 3.0
 SPAWN_TIMEOUT = 10.0  # the supervisor writes its first state.json within this
@@ -34,21 +33,6 @@ class BootFailed(KataError):
         super().__init__(message)
         self.stage = stage
         self.last_output = last_output
-
-
-@dataclass
-class RunResult:
-    schema: str
-    name: str
-    status: str
-    accel: str
-    ready_seconds: float | None
-    pid: int | None
-    directory: str
-    hvsock: str
-    console: str
-    disks: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def last_lines(directory: Path, count: int = 10) -> list[str]:
@@ -72,11 +56,11 @@ def start(
     accel_auto: bool,
     detach: bool,
     kvm_progress_timeout: float = 8.0,
-    sandbox: tuple[str, str] | None = None,
+    sandbox: st.SandboxEndpoint | None = None,
 ) -> Path:
     """Create the VM directory and start its supervisor (which starts QEMU). Returns the dir.
 
-    `sandbox` is (shim socket path, agent URL) for `vm run --sandbox`.
+    `sandbox` is the shim endpoint of `vm run --sandbox`.
     """
     launch = st.Launch(
         name=plan.name,
@@ -91,8 +75,9 @@ def start(
         virtiofsd_argv=plan.virtiofsd,
         plan=dataclasses.asdict(plan),
         kvm_progress_timeout=kvm_progress_timeout,
-        sandbox_socket=sandbox[0] if sandbox else "",
-        sandbox_agent_url=sandbox[1] if sandbox else "",
+        sandbox_socket=sandbox.socket if sandbox else "",
+        sandbox_agent_url=sandbox.agent_url if sandbox else "",
+        sandbox_made_dirs=sandbox.made_dirs if sandbox else [],
     )
     import subprocess  # here, not at the top: `vm list` never starts anything
 
@@ -222,11 +207,7 @@ def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
             _kill(daemon)
     if record.launch is not None and record.launch.sandbox_socket:
         # normally the supervisor's job; not done when it was killed
-        sandbox_socket = Path(record.launch.sandbox_socket)
-        with contextlib.suppress(OSError):
-            sandbox_socket.unlink()
-        with contextlib.suppress(OSError):
-            sandbox_socket.parent.rmdir()
+        st.remove_sandbox(record.launch.sandbox_socket, record.launch.sandbox_made_dirs)
     st.release_vm_dir(record)
     return StopResult(STOP_SCHEMA, record.name, method, round(time.monotonic() - started, 3))
 
@@ -319,6 +300,7 @@ class VmInspect:
     memory: Any
     block: Any
     sockets: dict[str, str]
+    shares: list[dict[str, str]]  # source, tag, mode and the guest's mount command
     plan: dict[str, Any]
     state: dict[str, Any]
 
@@ -368,9 +350,26 @@ def inspect(record: st.VmRecord) -> VmInspect:
         memory,
         block,
         sockets,
+        _shares(record.launch.plan if record.launch else {}),
         record.launch.plan if record.launch else {},
         dataclasses.asdict(record.state) if record.state else {},
     )
+
+
+def _shares(plan: dict[str, Any]) -> list[dict[str, str]]:
+    """The plan's shares (from launch.json, so each value is checked) with mount commands."""
+    from kata_cli.vm.shares import mount_command
+
+    shares = []
+    for share in plan.get("shares") or []:
+        if not isinstance(share, dict):
+            continue
+        tag, mode = str(share.get("tag", "")), str(share.get("mode", ""))
+        source = str(share.get("source", ""))
+        shares.append(
+            {"source": source, "tag": tag, "mode": mode, "mount": mount_command(tag, mode)}
+        )
+    return shares
 
 
 def _block_summary(entry: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kata_cli.config.kernel_params import kernel_parameters, render
 from kata_cli.config.model import Config
@@ -20,6 +21,9 @@ from kata_cli.host import Host
 from kata_cli.vm import state as st
 from kata_cli.vm.guest import DEBUG_PORT_NAME, TestGuest
 from kata_cli.vm.sizing import VmSize
+
+if TYPE_CHECKING:
+    from kata_cli.config.schema import HypervisorConfig
 
 PLAN_SCHEMA = "kata-cli/vm-plan/1"
 QEMU_FALLBACK = "qemu-system-x86_64"
@@ -79,8 +83,14 @@ def resolve_binary(host: Host, config: Config, test_guest: bool) -> tuple[str, l
         if found:
             note = f"configured hypervisor {configured or '(none)'} not found: using {found}"
             return found, [note]
+    if not configured:
+        problem = "hypervisor binary (unset): no QEMU configured"
+    elif host.exists(configured):
+        problem = f"hypervisor binary {configured} is not an executable file"
+    else:
+        problem = f"hypervisor binary {configured} does not exist"
     raise ConfigError(
-        f"hypervisor binary {configured or '(unset)'} is not an executable file",
+        problem,
         "install QEMU, fix [hypervisor.qemu] path, or boot the test guest with --test-guest",
     )
 
@@ -91,6 +101,161 @@ def effective_for_boot(config: Config, guest: TestGuest | None) -> Config:
         return config
     hv = dataclasses.replace(config.hypervisor, kernel=guest.kernel, initrd=guest.initrd, image="")
     return dataclasses.replace(config, hypervisor=hv)
+
+
+# -- the steps of build_plan ----------------------------------------------------------------
+def require_qemu(config: Config) -> None:
+    if config.hypervisor_type != "qemu":
+        raise ConfigError(
+            f"kata-cli vm boots QEMU only; the configuration selects {config.hypervisor_type}",
+            "use a qemu configuration (--config) or --test-guest with one",
+        )
+
+
+@dataclass
+class BootAssets:
+    """Local paths of what the guest boots ("" when not used)."""
+
+    kernel: str
+    initrd: str
+    image: str
+
+
+def boot_assets(host: Host, boot: Config, from_test_guest: bool) -> BootAssets:
+    """The kernel, initrd and image, each checked to exist; the configuration's live
+    under the host root, the test guest's do not."""
+    hv = boot.hypervisor
+    if from_test_guest:
+        assets = BootAssets(hv.kernel, hv.initrd, "")
+    else:
+        assets = BootAssets(
+            _local(host, hv.kernel), _local(host, hv.initrd), _local(host, hv.image)
+        )
+    for label in ("kernel", "initrd", "image"):
+        path = getattr(assets, label)
+        if path and not _is_file(path):
+            raise ConfigError(f"guest {label} {path} does not exist", f"fix [hypervisor] {label}")
+    if not assets.kernel:
+        raise ConfigError("no guest kernel configured", "set [hypervisor.qemu] kernel")
+    return assets
+
+
+def socket_paths(directory: Path, share_count: int) -> dict[str, str]:
+    """The VM's Unix sockets; an error when the longest of them would not fit sun_path."""
+    sockets = {
+        "qmp": str(directory / st.QMP_SOCKET),
+        "console": str(directory / st.CONSOLE_SOCKET),
+        "debug": str(directory / st.DEBUG_SOCKET),
+        "hvsock": str(directory / st.HVSOCK_SOCKET),
+    }
+    # the longest socket name: the last share's virtiofsd socket
+    longest = str(directory / st.virtiofs_socket(max(9, share_count - 1)))
+    if len(longest.encode()) > MAX_SOCKET_PATH:
+        raise KataError(
+            f"the VM directory {directory} is too long for Unix socket paths "
+            f"({len(longest.encode())} bytes with {Path(longest).name}; at most "
+            f"{MAX_SOCKET_PATH})",
+            "set KATA_CLI_RUN_DIR to a shorter directory, or pick a shorter --name",
+        )
+    return sockets
+
+
+def root_device(hv: HypervisorConfig, image: str) -> str:
+    """How the root image is attached: "" (no image), "nvdimm" or "virtio-blk"."""
+    if not image:
+        return ""
+    machine_type = hv.machine_type or "q35"
+    nvdimm_ok = machine_type in NVDIMM_MACHINES and not hv.disable_image_nvdimm
+    return "nvdimm" if nvdimm_ok else "virtio-blk"
+
+
+def kernel_command_line(boot: Config, image_device: str) -> str:
+    """Console settings, the root device's parameters, then `kernel_parameters(boot)`
+    (the user's `kernel_params` last, so they win)."""
+    params = list(CONSOLE_PARAMS)
+    if image_device == "nvdimm":
+        params += [*NVDIMM_ROOT_PARAMS, ("rootfstype", boot.hypervisor.rootfs_type)]
+    elif image_device == "virtio-blk":
+        params += [*BLOCK_ROOT_PARAMS, ("rootfstype", boot.hypervisor.rootfs_type)]
+    params += kernel_parameters(boot)
+    return render(params)
+
+
+@dataclass
+class Machine:
+    """The `-machine`, `-cpu` and `-m` values."""
+
+    machine_type: str
+    machine: str
+    cpu: str
+    memory: str
+
+
+def machine_options(
+    hv: HypervisorConfig, accel: str, size: VmSize, image_device: str, image_size: int
+) -> Machine:
+    machine_type = hv.machine_type or "q35"
+    machine = f"{machine_type},accel={accel}"
+    if hv.machine_accelerators:
+        machine += f",{hv.machine_accelerators}"
+    if image_device == "nvdimm":
+        machine += ",nvdimm=on"
+    cpu = "host" if accel == "kvm" else "max"
+    if hv.cpu_features:
+        cpu += f",{hv.cpu_features}"
+    memory = f"{size.memory_mib}M"
+    if image_device == "nvdimm":
+        # the NVDIMM is hot-pluggable memory: maxmem must leave room for it
+        slots = max(1, hv.memory_slots)
+        room = max(size.max_memory_mib, size.memory_mib) + -(-image_size // (1024 * 1024))
+        memory += f",slots={slots},maxmem={room}M"
+    return Machine(machine_type, machine, cpu, memory)
+
+
+def root_image_args(image: str, image_device: str, image_size: int) -> list[str]:
+    if image_device == "nvdimm":
+        return [
+            "-object",
+            f"memory-backend-file,id=rootmem,mem-path={image},size={image_size},readonly=on",
+            "-device",
+            "nvdimm,id=rootnv,memdev=rootmem,unarmed=on",
+        ]
+    if image_device == "virtio-blk":
+        return [
+            "-drive",
+            f"file={image},if=none,id=rootfs,format=raw,readonly=on",
+            "-device",
+            "virtio-blk-pci,drive=rootfs",
+        ]
+    return []
+
+
+def console_args(sockets: dict[str, str], console_log: str) -> list[str]:
+    """QMP, the serial console (logged to a file) and the debug virtio-serial port."""
+    return [
+        "-qmp",
+        f"unix:{sockets['qmp']},server=on,wait=off",
+        "-chardev",
+        f"socket,id=console,path={sockets['console']},server=on,wait=off,logfile={console_log}",
+        "-serial",
+        "chardev:console",
+        "-device",
+        "virtio-serial-pci,id=serial0",
+        "-chardev",
+        f"socket,id=debug,path={sockets['debug']},server=on,wait=off",
+        "-device",
+        f"virtserialport,bus=serial0.0,chardev=debug,name={DEBUG_PORT_NAME},nr=1",
+    ]
+
+
+def hotplug_port_args(hv: HypervisorConfig, machine_type: str) -> list[str]:
+    """PCIe root ports for hot-plugged disks (q35's root bus takes no hot-plug)."""
+    if machine_type != "q35":
+        return []
+    args: list[str] = []
+    for index in range(max(2, hv.pcie_root_port)):
+        args += ["-device", f"pcie-root-port,id=rp{index},bus=pcie.0,chassis={index + 1}"]
+    return args
 
 
 def build_plan(
@@ -105,68 +270,18 @@ def build_plan(
     shares: list[str] | None = None,
     share_mode: str = "auto",
 ) -> LaunchPlan:
-    if config.hypervisor_type != "qemu":
-        raise ConfigError(
-            f"kata-cli vm boots QEMU only; the configuration selects {config.hypervisor_type}",
-            "use a qemu configuration (--config) or --test-guest with one",
-        )
+    require_qemu(config)
     binary, notes = resolve_binary(host, config, guest is not None)
     boot = effective_for_boot(config, guest)
     hv = boot.hypervisor
-    # assets named by the configuration live under the host root; the test guest's do not
-    kernel = hv.kernel if guest else _local(host, hv.kernel)
-    initrd = hv.initrd if guest else _local(host, hv.initrd)
-    image = "" if guest else _local(host, hv.image)
-    for label, path in (("kernel", kernel), ("initrd", initrd), ("image", image)):
-        if path and not _is_file(path):
-            raise ConfigError(f"guest {label} {path} does not exist", f"fix [hypervisor] {label}")
-    if not kernel:
-        raise ConfigError("no guest kernel configured", "set [hypervisor.qemu] kernel")
-    sockets = {
-        "qmp": str(directory / st.QMP_SOCKET),
-        "console": str(directory / st.CONSOLE_SOCKET),
-        "debug": str(directory / st.DEBUG_SOCKET),
-        "hvsock": str(directory / st.HVSOCK_SOCKET),
-    }
-    # the longest socket name: the last share's virtiofsd socket
-    longest = str(directory / st.virtiofs_socket(max(9, len(shares or []) - 1)))
-    if len(longest.encode()) > MAX_SOCKET_PATH:
-        raise KataError(
-            f"the VM directory {directory} is too long for Unix socket paths "
-            f"({len(longest.encode())} bytes with {Path(longest).name}; at most "
-            f"{MAX_SOCKET_PATH})",
-            "set KATA_CLI_RUN_DIR to a shorter directory, or pick a shorter --name",
-        )
+    assets = boot_assets(host, boot, guest is not None)
+    sockets = socket_paths(directory, len(shares or []))
     console_log = str(directory / st.CONSOLE_LOG)
-    machine_type = hv.machine_type or "q35"
-    image_device = ""
-    if image:
-        nvdimm_ok = machine_type in NVDIMM_MACHINES and not hv.disable_image_nvdimm
-        image_device = "nvdimm" if nvdimm_ok else "virtio-blk"
-    params = list(CONSOLE_PARAMS)
-    if image_device == "nvdimm":
-        params += [*NVDIMM_ROOT_PARAMS, ("rootfstype", hv.rootfs_type)]
-    elif image_device == "virtio-blk":
-        params += [*BLOCK_ROOT_PARAMS, ("rootfstype", hv.rootfs_type)]
-    params += kernel_parameters(boot)
-    kernel_params = render(params)
-
-    machine = f"{machine_type},accel={accel}"
-    if hv.machine_accelerators:
-        machine += f",{hv.machine_accelerators}"
-    if image_device == "nvdimm":
-        machine += ",nvdimm=on"
-    cpu = "host" if accel == "kvm" else "max"
-    if hv.cpu_features:
-        cpu += f",{hv.cpu_features}"
-    memory = f"{size.memory_mib}M"
-    image_size = Path(image).stat().st_size if image else 0
-    if image_device == "nvdimm":
-        # the NVDIMM is hot-pluggable memory: maxmem must leave room for it
-        slots = max(1, hv.memory_slots)
-        room = max(size.max_memory_mib, size.memory_mib) + -(-image_size // (1024 * 1024))
-        memory += f",slots={slots},maxmem={room}M"
-
+    image_device = root_device(hv, assets.image)
+    kernel_params = kernel_command_line(boot, image_device)
+    image_size = Path(assets.image).stat().st_size if assets.image else 0
+    machine = machine_options(hv, accel, size, image_device, image_size)
+    share_list, virtiofsd, share_notes = _shares(host, boot, shares or [], share_mode, directory)
     argv = [
         binary,
         "-name",
@@ -176,67 +291,35 @@ def build_plan(
         "-nographic",
         "-no-reboot",
         "-machine",
-        machine,
+        machine.machine,
         "-cpu",
-        cpu,
+        machine.cpu,
         "-smp",
         f"{size.vcpus},maxcpus={size.max_vcpus}",
         "-m",
-        memory,
+        machine.memory,
         "-kernel",
-        kernel,
+        assets.kernel,
         "-append",
         kernel_params,
+        *(["-initrd", assets.initrd] if assets.initrd else []),
+        *root_image_args(assets.image, image_device, image_size),
+        *console_args(sockets, console_log),
+        *hotplug_port_args(hv, machine.machine_type),
+        *_share_args(share_list, size.memory_mib, directory),
     ]
-    if initrd:
-        argv += ["-initrd", initrd]
-    if image_device == "nvdimm":
-        argv += [
-            "-object",
-            f"memory-backend-file,id=rootmem,mem-path={image},size={image_size},readonly=on",
-            "-device",
-            "nvdimm,id=rootnv,memdev=rootmem,unarmed=on",
-        ]
-    elif image_device == "virtio-blk":
-        argv += [
-            "-drive",
-            f"file={image},if=none,id=rootfs,format=raw,readonly=on",
-            "-device",
-            "virtio-blk-pci,drive=rootfs",
-        ]
-    argv += [
-        "-qmp",
-        f"unix:{sockets['qmp']},server=on,wait=off",
-        "-chardev",
-        f"socket,id=console,path={sockets['console']},server=on,wait=off,logfile={console_log}",
-        "-serial",
-        "chardev:console",
-        "-device",
-        "virtio-serial-pci,id=serial0",
-        "-chardev",
-        f"socket,id=debug,path={sockets['debug']},server=on,wait=off",
-        "-device",
-        f"virtserialport,bus=serial0.0,chardev=debug,name={DEBUG_PORT_NAME},nr=1",
-    ]
-    if machine_type == "q35":
-        # hot-plugged disks need a PCIe root port (q35's root bus takes no hot-plug)
-        for index in range(max(2, hv.pcie_root_port)):
-            argv += ["-device", f"pcie-root-port,id=rp{index},bus=pcie.0,chassis={index + 1}"]
-    share_list, virtiofsd, share_notes = _shares(host, boot, shares or [], share_mode, directory)
-    notes += share_notes
-    argv += _share_args(share_list, size.memory_mib, directory)
     return LaunchPlan(
         schema=PLAN_SCHEMA,
         name=name,
         binary=binary,
         accel=accel,
-        machine=machine,
+        machine=machine.machine,
         vcpus=size.vcpus,
         max_vcpus=size.max_vcpus,
         memory_mib=size.memory_mib,
-        kernel=kernel,
-        initrd=initrd,
-        image=image,
+        kernel=assets.kernel,
+        initrd=assets.initrd,
+        image=assets.image,
         image_device=image_device,
         kernel_params=kernel_params,
         sockets=sockets,
@@ -244,7 +327,7 @@ def build_plan(
         shares=share_list,
         virtiofsd=virtiofsd,
         argv=argv,
-        notes=notes + list(size.notes),
+        notes=notes + share_notes + list(size.notes),
     )
 
 
@@ -274,6 +357,14 @@ def _is_dir(path: str) -> bool:
         return False
 
 
+def _lexists(path: str) -> bool:
+    try:
+        Path(path).lstat()
+    except OSError:
+        return False
+    return True
+
+
 def _is_file(path: str) -> bool:
     try:
         return Path(path).is_file()
@@ -290,7 +381,8 @@ def _shares(
     parsed = [parse_share(spec) for spec in specs]
     for source, _mode in parsed:
         if not _is_dir(source):
-            raise UsageError(f"--share {source}: not a directory")
+            problem = "not a directory" if _lexists(source) else "does not exist"
+            raise UsageError(f"--share {source}: {problem}")
     daemon = _virtiofsd(host, config)
     shares: list[Share] = []
     virtiofsd: list[list[str]] = []

@@ -15,6 +15,8 @@ import socketserver
 import threading
 from pathlib import Path
 
+from kata_cli.vm.state import remove_sandbox
+
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
@@ -44,9 +46,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class ShimEndpoint:
-    def __init__(self, socket_path: str, agent_url: str) -> None:
+    def __init__(self, socket_path: str, agent_url: str, made_dirs: list[str]) -> None:
         self.socket_path = Path(socket_path)
         self.agent_url = agent_url
+        self.made_dirs = made_dirs  # created for this sandbox: removed when empty
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -67,7 +70,4 @@ class ShimEndpoint:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        with contextlib.suppress(FileNotFoundError):
-            self.socket_path.unlink()
-        with contextlib.suppress(OSError):
-            self.socket_path.parent.rmdir()  # the sandbox directory, when empty
+        remove_sandbox(str(self.socket_path), self.made_dirs)

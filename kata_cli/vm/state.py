@@ -118,6 +118,28 @@ class Launch:
     kvm_progress_timeout: float = 8.0  # auto accel: no kernel output under KVM -> TCG
     sandbox_socket: str = ""  # `--sandbox`: where to answer GET /agent-url
     sandbox_agent_url: str = ""
+    sandbox_made_dirs: list[str] = field(default_factory=list)  # created for it, deepest first
+
+
+@dataclass
+class SandboxEndpoint:
+    """`vm run --sandbox`: the shim socket, the agent URL it answers with, and the
+    directories created for it (deepest first), removed again when empty."""
+
+    socket: str
+    agent_url: str
+    made_dirs: list[str] = field(default_factory=list)
+
+
+def remove_sandbox(socket_path: str, made_dirs: list[str]) -> None:
+    """Remove the shim socket, its sandbox directory and the parents created for it,
+    each only when empty (another sandbox may live next to it)."""
+    socket = Path(socket_path)
+    with contextlib.suppress(OSError):
+        socket.unlink()
+    for directory in [str(socket.parent), *made_dirs]:
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
 
 
 @dataclass
@@ -270,6 +292,14 @@ def find_record(name: str) -> VmRecord:
     return judge(name, directory)
 
 
+def require_running(name: str) -> VmRecord:
+    """The record of a VM whose QEMU runs; a one-line error naming its condition if not."""
+    record = find_record(name)
+    if not record.qemu_alive:
+        raise KataError(f"VM {name!r} is not running ({record.condition})")
+    return record
+
+
 def remove_vm_dir(directory: Path) -> None:
     """Remove a VM directory (only ever one under our own vms/ directory)."""
     if directory.parent != vms_dir():
@@ -294,25 +324,59 @@ def ensure_vms_dir() -> Path:
 
 @contextlib.contextmanager
 def vms_lock(timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Serialise claiming and removing VM directories between kata-cli processes."""
-    root = ensure_vms_dir()
+    """Serialise claiming and removing VM directories between kata-cli processes.
+
+    The last VM's release removes the lock file (and vms/): a waiter that then locks
+    the removed file sees its inode is no longer the one at the path, and starts over."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = _open_lock()
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise KataError(f"{vms_dir()} stays locked by another kata-cli") from None
+                    time.sleep(0.01)
+            if _is_current_lock(fd):
+                yield
+                return
+        finally:
+            os.close(fd)
+
+
+def _open_lock() -> int:
+    for _attempt in range(3):  # the last release may remove vms/ in between
+        root = ensure_vms_dir()
+        try:
+            return os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise KataError(f"cannot lock {root}: {exc.strerror or exc}") from None
+    raise KataError(f"cannot lock {vms_dir()}: it keeps disappearing")
+
+
+def _is_current_lock(fd: int) -> bool:
     try:
-        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError as exc:
-        raise KataError(f"cannot lock {root}: {exc.strerror or exc}") from None
+        held, current = os.fstat(fd), os.stat(vms_dir() / LOCK_FILE)
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+
+
+def _remove_lock_when_idle() -> None:
+    """With the lock held: no VM left, so neither the lock file nor vms/ need stay."""
+    root = vms_dir()
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise KataError(f"{root} stays locked by another kata-cli") from None
-                time.sleep(0.01)
-        yield
-    finally:
-        os.close(fd)
+        if os.listdir(root) != [LOCK_FILE]:
+            return
+        os.unlink(root / LOCK_FILE)
+        os.rmdir(root)
+    except OSError:
+        pass
 
 
 def claim_vm_dir(launch: Launch) -> Path:
@@ -353,3 +417,4 @@ def release_vm_dir(record: VmRecord) -> None:
         ):
             return
         remove_vm_dir(record.directory)
+        _remove_lock_when_idle()

@@ -231,7 +231,11 @@ class Supervisor:
         )
         self.relay.start()
         if self.launch.sandbox_socket:
-            self.shim = ShimEndpoint(self.launch.sandbox_socket, self.launch.sandbox_agent_url)
+            self.shim = ShimEndpoint(
+                self.launch.sandbox_socket,
+                self.launch.sandbox_agent_url,
+                self.launch.sandbox_made_dirs,
+            )
             try:
                 self.shim.start()
             except OSError as exc:

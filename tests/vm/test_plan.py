@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,13 +215,33 @@ def test_a_virtio_fs_share_without_a_daemon_is_a_usage_error(
 def test_missing_hypervisor_binary_is_a_config_error(fake_host: FakeHost) -> None:
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     fake_host.remove("/opt/kata/bin/qemu-system-x86_64")
-    with pytest.raises(ConfigError, match="is not an executable file"):
+    with pytest.raises(ConfigError, match="qemu-system-x86_64 does not exist"):
         build_plan(host.host, load(host.host), name="m", directory=VMDIR, accel="tcg", size=SIZE)
 
 
-def test_share_must_be_a_directory(fake_host: FakeHost, tmp_path: Path) -> None:
+def test_a_hypervisor_binary_that_cannot_run_is_named_so(fake_host: FakeHost) -> None:
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
-    with pytest.raises(UsageError, match="not a directory"):
+    fake_host.remove("/opt/kata/bin/qemu-system-x86_64")
+    fake_host.file("/opt/kata/bin/qemu-system-x86_64", "not a program", mode=0o644)
+    with pytest.raises(ConfigError, match="qemu-system-x86_64 is not an executable file"):
+        build_plan(host.host, load(host.host), name="m", directory=VMDIR, accel="tcg", size=SIZE)
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda path: None, "does not exist"),
+        (lambda path: path.write_text("a file"), "not a directory"),
+    ],
+    ids=["missing", "file"],
+)
+def test_share_must_be_a_directory(
+    fake_host: FakeHost, tmp_path: Path, make: Any, problem: str
+) -> None:
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    source = tmp_path / "nope"
+    make(source)
+    with pytest.raises(UsageError) as caught:
         build_plan(
             host.host,
             load(host.host),
@@ -228,8 +249,9 @@ def test_share_must_be_a_directory(fake_host: FakeHost, tmp_path: Path) -> None:
             directory=VMDIR,
             accel="tcg",
             size=SIZE,
-            shares=[str(tmp_path / "nope")],
+            shares=[str(source)],
         )
+    assert caught.value.message == f"--share {source}: {problem}"
 
 
 def test_other_hypervisors_are_refused(fake_host: FakeHost) -> None:

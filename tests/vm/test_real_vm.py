@@ -146,6 +146,18 @@ def test_inspect_shows_qmp_facts_disk_and_rss(
     assert any(d["file"] == str(disk_image) for d in info["block"])
     assert set(info["sockets"]) >= {"qmp", "console", "hvsock"}
     assert info["plan"]["argv"][0].endswith("qemu-system-x86_64")
+    # the shares as `vm run` reported them, mount commands included
+    assert info["shares"] == shared_vm["shares"]
+    assert [s["tag"] for s in info["shares"]] == ["kata-share0", "kata-share1", "kata-share2"]
+
+
+def test_inspect_text_names_each_share_and_its_mount_command(
+    shared_vm: dict[str, Any], vm_config: Path, shared_dir: Path
+) -> None:
+    result = kata(vm_config, "inspect", SHARED)
+    assert result.returncode == 0, result.stderr
+    assert f"share:     {shared_dir} -> tag kata-share1 (9p)\n" in result.stdout
+    assert f"in the guest: {shared_vm['shares'][1]['mount']}\n" in result.stdout
 
 
 def test_exec_returns_output_and_status(shared_vm: dict[str, Any], vm_config: Path) -> None:
@@ -166,11 +178,11 @@ def test_kata_cli_exec_reaches_the_vm_like_a_sandbox(
 def test_guest_sees_the_shared_directory(
     shared_vm: dict[str, Any], vm_config: Path, shared_dir: Path
 ) -> None:
-    script = (
-        "mkdir -p /mnt/share && "
-        "mount -t 9p -o trans=virtio,version=9p2000.L kata-share1 /mnt/share && "
-        "cat /mnt/share/hello.txt && echo from-guest > /mnt/share/back.txt"
-    )
+    # the mount command `vm run` printed for the share works in the guest as it stands
+    share = shared_vm["shares"][1]
+    assert (share["source"], share["tag"], share["mode"]) == (str(shared_dir), "kata-share1", "9p")
+    script = f"{share['mount']} && cat /mnt/kata-share1/hello.txt && "
+    script += "echo from-guest > /mnt/kata-share1/back.txt"
     result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "hello from the host\n"
@@ -182,7 +194,9 @@ def test_guest_sees_the_virtiofs_share(
 ) -> None:
     if not VIRTIOFS:
         pytest.skip(f"virtio-fs needs {VIRTIOFSD} and root")
-    script = "mkdir -p /mnt/vfs && mount -t virtiofs kata-share0 /mnt/vfs && cat /mnt/vfs/fast.txt"
+    share = shared_vm["shares"][0]
+    assert (share["tag"], share["mode"]) == ("kata-share0", "virtio-fs")
+    script = f"{share['mount']} && cat /mnt/kata-share0/fast.txt"
     result = kata(vm_config, "exec", SHARED, "--", "sh", "-c", script)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == "over virtio-fs\n"
@@ -342,6 +356,9 @@ def test_stop_powers_down_and_removes_everything(
     assert not st.ProcessRef(pid, 0).alive()
     assert not (vm_host_root / "run" / "vc" / "sbs" / SHARED).exists()
     assert not _virtiofsd_for(SHARED)
+    # the last VM gone: neither the lock file nor the sandbox directories --sandbox made stay
+    assert not (st.vms_dir() / st.LOCK_FILE).exists()
+    assert not (vm_host_root / "run" / "vc").exists()
 
 
 def _virtiofsd_for(name: str) -> list[int]:
@@ -414,7 +431,14 @@ def test_boot_check_names_the_failing_stage(
     assert st.list_records() == []
 
 
-def test_foreground_run_stops_its_vm_on_ctrl_c(test_guest: TestGuest, vm_config: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "status", "ending"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated (SIGTERM)")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_foreground_run_stops_its_vm_on_ctrl_c_and_sigterm(
+    test_guest: TestGuest, vm_config: Path, signum: int, status: int, ending: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
     cli = subprocess.Popen(
         [*KATA, "--config", str(vm_config), "vm", "run", "--test-guest", "--name", "fg"],
@@ -423,16 +447,23 @@ def test_foreground_run_stops_its_vm_on_ctrl_c(test_guest: TestGuest, vm_config:
         env=env,
         text=True,
     )
-    assert cli.stdout is not None
-    first = cli.stdout.readline()  # printed once the guest is ready
-    assert first.startswith("fg: ready in "), first
-    state = st.read_state(st.vm_dir("fg"))
-    assert state is not None and state.qemu is not None and state.qemu.alive()
-    interrupted = time.monotonic()
-    cli.send_signal(signal.SIGINT)
-    cli.communicate(timeout=30)
+    try:
+        assert cli.stdout is not None
+        first = cli.stdout.readline()  # printed once the guest is ready
+        assert first.startswith("fg: ready in "), first
+        state = st.read_state(st.vm_dir("fg"))
+        assert state is not None and state.qemu is not None and state.qemu.alive()
+        interrupted = time.monotonic()
+        cli.send_signal(signum)
+        rest, _ = cli.communicate(timeout=30)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
     # the guest honours the ACPI power-down from the moment it says ready (its power
     # button is open before the marker): no 5 s grace period, no QMP quit
     assert time.monotonic() - interrupted < 3
+    assert cli.returncode == status
+    assert rest.splitlines()[-1].startswith(f"fg: {ending}; stopped (powerdown) in "), rest
     assert not st.vm_dir("fg").exists()
     assert not state.qemu.alive()

@@ -6,11 +6,13 @@ import shlex
 from typing import TYPE_CHECKING
 
 from kata_cli.render.jsonout import dumps
-from kata_cli.render.terminal import out
+from kata_cli.render.terminal import err, note, out, warn
+from kata_cli.vm.shares import mount_command
 
 if TYPE_CHECKING:
-    from kata_cli.vm.lifecycle import RunResult, StopResult, VmInspect, VmList
+    from kata_cli.vm.lifecycle import StopResult, VmInspect, VmList
     from kata_cli.vm.plan import LaunchPlan
+    from kata_cli.vm.runner import RunEnd, VmRunResult
 
 
 def _table(rows: list[list[str]]) -> None:
@@ -35,8 +37,9 @@ def render_plan(plan: LaunchPlan, as_json: bool) -> None:
     out(f"kernel params: {plan.kernel_params}")
     for share in plan.shares:
         out(f"share:         {share.source} -> tag {share.tag} ({share.mode})")
-    for note in plan.notes:
-        out(f"note:          {note}")
+        out(f"               in the guest: {mount_command(share.tag, share.mode)}")
+    for text in plan.notes:
+        out(f"note:          {text}")
     out("command line:")
     out(
         " \\\n".join("  " + " ".join(shlex.quote(a) for a in group) for group in _groups(plan.argv))
@@ -54,7 +57,13 @@ def _groups(argv: list[str]) -> list[list[str]]:
     return groups
 
 
-def render_run(result: RunResult, as_json: bool) -> None:
+def render_notices(notices: list[str]) -> None:
+    """Notes about the plan on stderr; the 9p slow path is a warning."""
+    for text in notices:
+        (warn if "9p" in text else note)(text)
+
+
+def render_run(result: VmRunResult, as_json: bool) -> None:
     if as_json:
         out(dumps(result), end="")
         return
@@ -64,6 +73,33 @@ def render_run(result: RunResult, as_json: bool) -> None:
     out(f"  serial console: {result.console}")
     for disk in result.disks:
         out(f"  hot-plugged disk: {disk}")
+    for share in result.shares:
+        out(f"  share {share.source} -> tag {share.tag} ({share.mode}); in the guest:")
+        out(f"    {share.mount}")
+
+
+_ENDED = {
+    "powered-off": "the guest powered off",
+    "interrupted": "interrupted",
+    "terminated": "terminated (SIGTERM)",
+}
+
+
+def render_run_end(end: RunEnd, as_json: bool) -> None:
+    """How a foreground run ended: on stdout after the ready line, on stderr with --json
+    (stdout holds one JSON document)."""
+    if end.how == "detached":
+        return
+    line = f"{end.name}: {_ENDED.get(end.how, end.how)}"
+    if end.stop is not None:
+        line += f"; stopped ({end.stop.method}) in {end.stop.seconds:.2f}s"
+    (err if as_json else out)(line)
+
+
+def render_boot_output(lines: list[str]) -> None:
+    """The last lines a VM printed before its boot failed (stderr, under the error)."""
+    for line in lines:
+        err(f"  | {line}")
 
 
 def render_list(listing: VmList, as_json: bool) -> None:
@@ -106,6 +142,9 @@ def render_inspect(info: VmInspect, as_json: bool) -> None:
         out(f"disk:      {disk.get('qdev') or disk.get('device')}: {disk.get('file')}{ro}")
     for key, path in info.sockets.items():
         out(f"socket:    {key} {path}")
+    for share in info.shares:
+        out(f"share:     {share['source']} -> tag {share['tag']} ({share['mode']})")
+        out(f"           in the guest: {share['mount']}")
     if info.plan:
         out("command line:")
         out("  " + " ".join(shlex.quote(arg) for arg in info.plan.get("argv", [])))

@@ -14,8 +14,8 @@ _kata_cli() {
     done
     local words=""
     case "$path" in
-        "") words="check collect-data config direct-volume env exec iptables kata-check kata-env metrics policy ps sandbox version vm --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v" ;;
-        "check") words="--boot --boot-guest --boot-marker --boot-timeout --check-release --check-version-only --flavour --help --ignore --include-all-releases --json --junit --list --load-modules --no-network-checks --only-list-releases --strict --verbose -n -s -v" ;;
+        "") words="check collect-data config direct-volume env exec fleet iptables kata-check kata-env metrics policy ps sandbox version vm --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v" ;;
+        "check") words="--boot --boot-guest --boot-marker --boot-timeout --check-release --check-version-only --every --flavour --help --ignore --include-all-releases --json --json-out --junit --list --load-modules --nfd --no-network-checks --node-name --only-list-releases --prometheus --state-file --strict --verbose -n -s -v" ;;
         "collect-data") words="--chroot --deadline --full-configs --help --json --max-lines --no-redact --output --redact-hosts --sandbox --since --timeout --version -o -v" ;;
         "config") words="lint show --help" ;;
         "config lint") words="--arch --diff --explain --fix --flavour --format --help --ignore --list-rules --remove-placeholders --select --strict" ;;
@@ -28,6 +28,8 @@ _kata_cli() {
         "direct-volume stats") words="--help --volume-path" ;;
         "env") words="--file --flavour --help --json -f" ;;
         "exec") words="--help --kata-debug-port --no-window-size --timeout --window-size -p" ;;
+        "fleet") words="probe --help" ;;
+        "fleet probe") words="--help --max-age --state-file" ;;
         "iptables") words="get set --help" ;;
         "iptables get") words="--help --sandbox-id --v6" ;;
         "iptables set") words="--help --sandbox-id --v6" ;;
@@ -66,6 +68,8 @@ _kata_cli_known() {
         "direct-volume stats") return 0 ;;
         "env") return 0 ;;
         "exec") return 0 ;;
+        "fleet") return 0 ;;
+        "fleet probe") return 0 ;;
         "iptables") return 0 ;;
         "iptables get") return 0 ;;
         "iptables set") return 0 ;;

@@ -3,7 +3,7 @@
 _kata_cli() {
     local -a words known
     local path="" w
-    known=("check" "collect-data" "config" "config lint" "config show" "direct-volume" "direct-volume add" "direct-volume list" "direct-volume remove" "direct-volume resize" "direct-volume stats" "env" "exec" "iptables" "iptables get" "iptables set" "metrics" "policy" "policy set" "sandbox" "sandbox list" "version" "vm" "vm console" "vm disk-add" "vm exec" "vm inspect" "vm list" "vm plan" "vm prune" "vm run" "vm stop")
+    known=("check" "collect-data" "config" "config lint" "config show" "direct-volume" "direct-volume add" "direct-volume list" "direct-volume remove" "direct-volume resize" "direct-volume stats" "env" "exec" "fleet" "fleet probe" "iptables" "iptables get" "iptables set" "metrics" "policy" "policy set" "sandbox" "sandbox list" "version" "vm" "vm console" "vm disk-add" "vm exec" "vm inspect" "vm list" "vm plan" "vm prune" "vm run" "vm stop")
     for w in ${words[2,CURRENT-1]}; do
         [[ $w == -* ]] && continue
         if (( ${known[(Ie)${path:+$path }$w]} )); then
@@ -12,8 +12,8 @@ _kata_cli() {
     done
     local -a candidates
     case "$path" in
-        "") candidates=(check collect-data config direct-volume env exec iptables kata-check kata-env metrics policy ps sandbox version vm --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v) ;;
-        "check") candidates=(--boot --boot-guest --boot-marker --boot-timeout --check-release --check-version-only --flavour --help --ignore --include-all-releases --json --junit --list --load-modules --no-network-checks --only-list-releases --strict --verbose -n -s -v) ;;
+        "") candidates=(check collect-data config direct-volume env exec fleet iptables kata-check kata-env metrics policy ps sandbox version vm --config --help --host-root --kata-config --kata-show-default-config-paths --log --log-format --show-default-config-paths --version -v) ;;
+        "check") candidates=(--boot --boot-guest --boot-marker --boot-timeout --check-release --check-version-only --every --flavour --help --ignore --include-all-releases --json --json-out --junit --list --load-modules --nfd --no-network-checks --node-name --only-list-releases --prometheus --state-file --strict --verbose -n -s -v) ;;
         "collect-data") candidates=(--chroot --deadline --full-configs --help --json --max-lines --no-redact --output --redact-hosts --sandbox --since --timeout --version -o -v) ;;
         "config") candidates=(lint show --help) ;;
         "config lint") candidates=(--arch --diff --explain --fix --flavour --format --help --ignore --list-rules --remove-placeholders --select --strict) ;;
@@ -26,6 +26,8 @@ _kata_cli() {
         "direct-volume stats") candidates=(--help --volume-path) ;;
         "env") candidates=(--file --flavour --help --json -f) ;;
         "exec") candidates=(--help --kata-debug-port --no-window-size --timeout --window-size -p) ;;
+        "fleet") candidates=(probe --help) ;;
+        "fleet probe") candidates=(--help --max-age --state-file) ;;
         "iptables") candidates=(get set --help) ;;
         "iptables get") candidates=(--help --sandbox-id --v6) ;;
         "iptables set") candidates=(--help --sandbox-id --v6) ;;

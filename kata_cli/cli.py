@@ -48,6 +48,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Write a redacted bug-report bundle.",
     ),
     "config": ("kata_cli.commands.config", "config", "Lint and show Kata configuration files."),
+    "fleet": (
+        "kata_cli.commands.fleet",
+        "fleet",
+        "Run kata-cli on every node of a cluster; merge the results.",
+    ),
     "vm": ("kata_cli.commands.vm", "vm", "Boot, inspect and tear down VMs with QEMU."),
     "version": ("kata_cli.commands.version", "version", "Show version details."),
 }

@@ -79,6 +79,30 @@ def _split_ids(values: tuple[str, ...]) -> list[str]:
     is_flag=True,
     help="Never use the network (also KATA_CHECK_NO_NETWORK=<non-empty>); wins over the above.",
 )
+@click.option(
+    "--nfd", "nfd_path", metavar="FILE", help="Also write the verdict as an NFD feature file."
+)
+@click.option(
+    "--prometheus", "prometheus_path", metavar="FILE", help="Also write a node_exporter textfile."
+)
+@click.option("--json-out", "json_out", metavar="FILE", help="Also write the node's JSON document.")
+@click.option(
+    "--every",
+    metavar="DURATION",
+    help="Run until stopped, every DURATION +-10% (e.g. 10m): for a DaemonSet.",
+)
+@click.option(
+    "--state-file",
+    metavar="FILE",
+    help="With --every: record each run here, for `fleet probe` "
+    "(default /run/kata-cli/check-state.json as root).",
+)
+@click.option(
+    "--node-name", metavar="NAME", envvar="NODE_NAME", help="Node name in outputs. Env: NODE_NAME."
+)
+@click.option(
+    "--count", type=click.IntRange(1), hidden=True, help="With --every: stop after N runs."
+)
 @flavour_option
 @pass_app
 def check(
@@ -99,6 +123,13 @@ def check(
     only_list_releases: bool,
     include_all_releases: bool,
     no_network_checks: bool,
+    nfd_path: str | None,
+    prometheus_path: str | None,
+    json_out: str | None,
+    every: str | None,
+    state_file: str | None,
+    node_name: str | None,
+    count: int | None,
     flavour: str | None,
 ) -> None:
     """Test whether this host can run Kata Containers, and say what to fix.
@@ -119,6 +150,25 @@ def check(
             "--junit -: the JUnit XML goes to a file, stdout carries the report",
             hint="name a file (./- for a file called '-')",
         )
+    from kata_cli.commands import fleet
+
+    outputs = fleet.check_outputs(nfd_path, prometheus_path, json_out)
+    if every is not None or count is not None:
+        fleet.periodic_check(
+            app,
+            every,
+            outputs,
+            state_file,
+            node_name,
+            count,
+            flavour,
+            strict,
+            _split_ids(ignore),
+            as_json,
+            bool(boot or boot_guest or load_modules or check_release or junit_path),
+        )
+        return
+    started = fleet.clock()
     no_network = no_network_checks or bool(os.environ.get("KATA_CHECK_NO_NETWORK"))
     is_root = app.host.is_root()
     if check_version_only or only_list_releases:
@@ -166,6 +216,8 @@ def check(
     )
     if junit_path:
         output.write_junit(junit_path, report)
+    if outputs.any():
+        fleet.write_check_outputs(app, outputs, report, config, node_name, started)
     if hard_error is not None:
         raise hard_error
     if as_json:

@@ -1,0 +1,89 @@
+"""The fixed vocabulary of `runtime.kata.reason`: why a node cannot run Kata.
+
+Each value is derived from stable check ids, so a label selector or an alert written
+today keeps matching. Every value is a valid Kubernetes label value (at most 63
+characters of alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric); a test
+proves it for arbitrary check results.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kata_cli.checks.model import FAIL, CheckResult
+
+
+@dataclass(frozen=True)
+class Reason:
+    value: str  # the label value
+    patterns: tuple[str, ...]  # check ids (shell patterns) it stands for
+    text: str  # the shared diagnosis in plain words
+
+
+# first match wins; the order puts hardware before installation before wiring, so the
+# reason a node shows is the most fundamental thing to fix first
+REASONS: tuple[Reason, ...] = (
+    Reason("check-error", (), "the check itself could not run"),
+    Reason("in-container", ("host.container",), "checked from inside a container"),
+    Reason(
+        "unsupported-cpu", ("cpu.vendor", "cpu.flags", "cpu.hypervisor-type"), "CPU not supported"
+    ),
+    Reason("nested-virtualization-off", (), "nested virtualization off"),
+    Reason("virtualization-disabled", ("cpu.flag.vmx", "cpu.flag.svm"), "virtualization disabled"),
+    Reason("missing-cpu-flag", ("cpu.flag.*",), "a required CPU flag is missing"),
+    Reason(
+        "no-kvm", ("module.kvm", "module.kvm_intel", "module.kvm_amd"), "KVM modules not loaded"
+    ),
+    Reason("kvm-module-parameter", ("module.kvm*.*",), "a KVM module parameter is wrong"),
+    Reason("no-vhost", ("module.vhost", "module.vhost_net"), "vhost modules not loaded"),
+    Reason("no-vhost-vsock", ("module.vhost_vsock", "vsock.*"), "no vhost-vsock device"),
+    Reason("kvm-unusable", ("kvm.*",), "/dev/kvm cannot create a VM"),
+    Reason("low-memory", ("host.memory",), "not enough memory for a sandbox"),
+    Reason("config-error", ("config.*", "host.config"), "the Kata configuration does not load"),
+    Reason("no-virtiofs-daemon", ("storage.virtio-fs",), "the virtio-fs daemon is missing"),
+    Reason("storage-unavailable", ("storage.*",), "the configured storage is unavailable"),
+    Reason("missing-assets", ("assets.*",), "Kata assets missing"),
+    Reason("no-confidential-support", ("confidential.*",), "confidential guests unavailable"),
+    Reason(
+        "no-kata-handler",
+        ("wiring.*", "containerd.*", "crio.*", "cri-o.*"),
+        "no Kata runtime handler in the container manager",
+    ),
+    Reason("boot-failed", ("boot.*",), "a test VM did not boot"),
+    Reason("check-failed", ("*",), "a required check failed"),
+)
+BY_VALUE = {reason.value: reason for reason in REASONS}
+VALUES = tuple(reason.value for reason in REASONS)
+NESTED_MARK = "nested virtualization off"
+
+LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+def reason_for(result: CheckResult) -> Reason:
+    """The vocabulary entry of one failing check."""
+    if result.id in ("cpu.flag.vmx", "cpu.flag.svm") and NESTED_MARK in result.detail:
+        return BY_VALUE["nested-virtualization-off"]
+    if result.category == "wiring":
+        return BY_VALUE["no-kata-handler"]
+    for reason in REASONS:
+        if any(fnmatch.fnmatchcase(result.id, p) for p in reason.patterns):
+            return reason
+    return BY_VALUE["check-failed"]  # pragma: no cover - "*" matches everything
+
+
+def first_reason(results: Iterable[CheckResult]) -> Reason | None:
+    """The most fundamental reason among the failing checks (None when nothing failed)."""
+    found = [reason_for(r) for r in results if r.status == FAIL]
+    if not found:
+        return None
+    return min(found, key=REASONS.index)
+
+
+def label_value(text: str) -> str:
+    """Any text as a Kubernetes label value (used for values not from the vocabulary)."""
+    cleaned = re.sub(r"[^-A-Za-z0-9_.]+", "-", text)[:63]
+    cleaned = cleaned.strip("-_.")
+    return cleaned

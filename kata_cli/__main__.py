@@ -1,4 +1,4 @@
-from kata_cli.cli import main
+from kata_cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from kata_cli import NAME, OCI_SPEC_VERSION, __version__
 
@@ -11,23 +11,28 @@ UNKNOWN = "<<unknown>>"
 
 def commit() -> str:
     """The commit this copy was built from: the git checkout it runs from, else unknown."""
-    git = Path(__file__).resolve().parent.parent / ".git"
+    git = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".git")
     try:
-        head = (git / "HEAD").read_text().strip()
+        head = _read(os.path.join(git, "HEAD"))
         if not head.startswith("ref: "):
             return head or UNKNOWN
         ref = head[5:]
-        ref_file = git / ref
-        if ref_file.is_file():
-            return ref_file.read_text().strip() or UNKNOWN
-        packed = git / "packed-refs"
-        for line in packed.read_text().splitlines():
+        ref_file = os.path.join(git, ref)
+        if os.path.isfile(ref_file):
+            return _read(ref_file) or UNKNOWN
+        for line in _read(os.path.join(git, "packed-refs")).splitlines():
             sha, _, name = line.partition(" ")
             if name == ref:
                 return sha
     except OSError:
         pass
     return UNKNOWN
+
+
+def _read(path: str) -> str:
+    # pathlib would pull re, urllib and ipaddress into `--version`
+    with open(path, encoding="utf-8") as file:
+        return file.read().strip()
 
 
 def version_text(name: str = NAME) -> str:

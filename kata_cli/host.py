@@ -37,7 +37,7 @@ FileKind = str  # "file" | "dir" | "char" | "block" | "socket" | "fifo" | "missi
 
 
 @dataclass
-class RunResult:
+class ProcessResult:
     """The outcome of one subprocess: never raises, always says what happened."""
 
     argv: list[str]
@@ -273,7 +273,7 @@ class Host:
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
         max_output: int = 16 * 1024 * 1024,
-    ) -> RunResult:
+    ) -> ProcessResult:
         """Run a program with a timeout; the whole process group is killed on timeout."""
         return run_command(
             argv, timeout=timeout, input=input, env=env, cwd=cwd, max_output=max_output
@@ -288,7 +288,7 @@ def run_command(
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
     max_output: int = 16 * 1024 * 1024,
-) -> RunResult:
+) -> ProcessResult:
     """Run `argv` (never through a shell) with a hard timeout. Never raises."""
     import subprocess
 
@@ -305,11 +305,11 @@ def run_command(
             start_new_session=True,
         )
     except FileNotFoundError:
-        return RunResult(args, None, error="not found", elapsed=time.monotonic() - start)
+        return ProcessResult(args, None, error="not found", elapsed=time.monotonic() - start)
     except PermissionError:
-        return RunResult(args, None, error="permission denied", elapsed=time.monotonic() - start)
+        return ProcessResult(args, None, error="permission denied", elapsed=time.monotonic() - start)
     except OSError as exc:
-        return RunResult(
+        return ProcessResult(
             args, None, error=exc.strerror or str(exc), elapsed=time.monotonic() - start
         )
     with _RUNNING_LOCK:
@@ -330,7 +330,7 @@ def run_command(
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(proc)
-    return RunResult(
+    return ProcessResult(
         args,
         None if timed_out else proc.returncode,
         stdout=(out or b"")[:max_output],

@@ -17,6 +17,6 @@ def to_toml(info: EnvInfo) -> str:
 
 def to_json(info: EnvInfo) -> str:
     """The report in upstream's JSON layout (spec 5.4), with a trailing newline."""
-    from kata_cli.render import gojson
+    from kata_cli.render import go_json_layout
 
-    return gojson.dumps(info)
+    return go_json_layout.dumps(info)

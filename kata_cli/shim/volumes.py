@@ -81,7 +81,7 @@ def parse_mount_info(text: str) -> MountInfo:
     Syntax and type errors carry Go's `encoding/json` messages (what `kata-runtime`
     prints); the stricter checks that follow name the field.
     """
-    from kata_cli.shim.gojson import syntax_error, type_error
+    from kata_cli.shim.go_json_errors import syntax_error, type_error
 
     problem = syntax_error(text)
     if problem is not None:

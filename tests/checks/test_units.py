@@ -222,7 +222,7 @@ def test_modules_are_never_loaded_without_the_option(fake_host, monkeypatch):
 
 
 def test_load_modules_runs_modprobe_and_reports(fake_host, monkeypatch):
-    from kata_cli.host import Host, RunResult
+    from kata_cli.host import Host, ProcessResult
 
     calls = []
 
@@ -230,8 +230,8 @@ def test_load_modules_runs_modprobe_and_reports(fake_host, monkeypatch):
         calls.append(list(argv))
         if argv[0] == "modprobe":
             fake_host.modules(argv[1])
-            return RunResult(list(argv), 0)
-        return RunResult(list(argv), 0, stdout=b"virtiofsd 1.10\n")
+            return ProcessResult(list(argv), 0)
+        return ProcessResult(list(argv), 0, stdout=b"virtiofsd 1.10\n")
 
     monkeypatch.setattr(Host, "run", fake_run)
     fake_host.intel()

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kata_cli.errors import KataError, UsageError
-from kata_cli.shim.gojson import syntax_error
+from kata_cli.shim.go_json_errors import syntax_error
 from kata_cli.shim.volumes import (
     VOLUMES_ROOT,
     add_volume,

@@ -307,7 +307,9 @@ def run_command(
     except FileNotFoundError:
         return ProcessResult(args, None, error="not found", elapsed=time.monotonic() - start)
     except PermissionError:
-        return ProcessResult(args, None, error="permission denied", elapsed=time.monotonic() - start)
+        return ProcessResult(
+            args, None, error="permission denied", elapsed=time.monotonic() - start
+        )
     except OSError as exc:
         return ProcessResult(
             args, None, error=exc.strerror or str(exc), elapsed=time.monotonic() - start

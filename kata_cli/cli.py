@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from kata_cli.commands import completers
 from kata_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, KataError
 
 # name -> (module, attribute, one-line summary). Aliases point at the same command.
@@ -55,6 +56,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "vm": ("kata_cli.commands.vm", "vm", "Boot, inspect and tear down VMs with QEMU."),
     "version": ("kata_cli.commands.version", "version", "Show version details."),
+    "help": ("kata_cli.commands.help", "help_", "Show a command's help, or the man page."),
+    "completion": (
+        "kata_cli.commands.completion",
+        "completion",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
 }
 ALIASES: dict[str, str] = {
     "kata-check": "check",
@@ -64,7 +71,7 @@ ALIASES: dict[str, str] = {
 
 EPILOG = (
     "Commands starting with 'kata-' are aliases kept for kata-runtime users. "
-    "Every read of /proc, /sys, /dev, /etc, /run and /var goes through --host-root."
+    "Every read of /proc, /sys, /dev, /etc, /run, /var, /opt and /usr goes through --host-root."
 )
 
 
@@ -132,11 +139,13 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     "--kata-config",
     "config_path",
     metavar="PATH",
+    shell_complete=completers.files,
     help="Configuration file to use (else KATA_CONF_FILE, else the default search list).",
 )
 @click.option(
     "--host-root",
     metavar="DIR",
+    shell_complete=completers.directories,
     envvar="KATA_HOST_ROOT",
     default="/",
     show_default=True,
@@ -146,6 +155,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     "--log",
     "log_path",
     metavar="PATH",
+    shell_complete=completers.files,
     envvar="KATA_CLI_LOG",
     help="Append log records to this file. Env: KATA_CLI_LOG.",
 )

@@ -61,9 +61,28 @@ def kata_config_files(flavour: str | None = None) -> list[Path]:
     return files
 
 
+NO_KATA_CONFIGS = (
+    "../shared/kata-configs (the shipped Kata 4.1.0 configurations) is not beside this checkout"
+)
+
+
 def require_kata_configs() -> None:
     if not kata_config_files():
-        pytest.skip("../shared/kata-configs is not available")
+        pytest.skip(NO_KATA_CONFIGS)
+
+
+def shipped_config_params(paths: list[Path]) -> list[Any]:
+    """`parametrize` values for shipped configuration files: one visibly skipped case
+    when ../shared is absent (an empty list would only say "got empty parameter set")."""
+    if not paths:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=NO_KATA_CONFIGS))]
+    return [pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in paths]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if kata_config_files():
+        return f"kata-configs: {KATA_CONFIGS}"
+    return f"kata-configs: absent; tests that read them are skipped ({NO_KATA_CONFIGS})"
 
 
 class FakeHost:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands import completers
 from kata_cli.commands.options import flavour_option, pass_app
 from kata_cli.errors import ConfigError, UsageError, VerdictFailure
 
@@ -23,7 +24,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @config.command()
-@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...", shell_complete=completers.files)
 @flavour_option
 @click.option(
     "--arch", type=click.Choice(ARCHES), help="Target architecture (default: this host's)."

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands import completers
 from kata_cli.commands.options import Seconds, pass_app
 
 MAX_PORT = 0xFFFFFFFF
 
 
 @click.command(name="exec")
-@click.argument("sandbox_id", required=False, default="")
+@click.argument("sandbox_id", required=False, default="", shell_complete=completers.sandbox_ids)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.option(
     "-p",

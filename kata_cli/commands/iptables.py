@@ -5,10 +5,15 @@ from __future__ import annotations
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands import completers
 from kata_cli.commands.options import pass_app
 
 _sandbox_option = click.option(
-    "--sandbox-id", required=True, metavar="ID", help="Sandbox id (or unique prefix)."
+    "--sandbox-id",
+    required=True,
+    metavar="ID",
+    shell_complete=completers.sandbox_ids,
+    help="Sandbox id (or unique prefix).",
 )
 _v6_option = click.option("--v6", is_flag=True, help="ip6tables instead of iptables.")
 

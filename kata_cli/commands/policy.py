@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands import completers
 from kata_cli.commands.options import pass_app
 
 
@@ -19,7 +20,13 @@ def policy(ctx: click.Context) -> None:
 
 
 @policy.command(name="set")
-@click.option("--sandbox-id", required=True, metavar="ID", help="Sandbox id (or unique prefix).")
+@click.option(
+    "--sandbox-id",
+    required=True,
+    metavar="ID",
+    shell_complete=completers.sandbox_ids,
+    help="Sandbox id (or unique prefix).",
+)
 @click.argument("file", required=False, metavar="FILE")
 @pass_app
 def set_(app: AppContext, sandbox_id: str, file: str | None) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands import completers
 from kata_cli.commands.options import Seconds, flavour_option, pass_app
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def run_cmd(
 
 
 @vm.command(name="disk-add")
-@click.argument("name")
+@click.argument("name", shell_complete=completers.vm_names)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--read-only", is_flag=True, help="Attach the disk read-only.")
 def disk_add_cmd(name: str, file: str, read_only: bool) -> None:
@@ -192,7 +193,7 @@ def list_cmd(as_json: bool) -> None:
 
 
 @vm.command(name="inspect")
-@click.argument("name")
+@click.argument("name", shell_complete=completers.vm_names)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def inspect_cmd(name: str, as_json: bool) -> None:
     """QMP status, vCPUs, memory, disks, RSS, sockets and launch plan of a VM."""
@@ -216,7 +217,7 @@ def _debug_socket(name: str, timeout: float) -> Any:
 
 
 @vm.command(name="console")
-@click.argument("name")
+@click.argument("name", shell_complete=completers.vm_names)
 def console_cmd(name: str) -> None:
     """Attach to the VM's serial console (Ctrl-] then q leaves; the VM keeps running)."""
     import sys
@@ -241,7 +242,7 @@ def console_cmd(name: str) -> None:
 
 
 @vm.command(name="exec", context_settings={"ignore_unknown_options": True})
-@click.argument("name")
+@click.argument("name", shell_complete=completers.vm_names)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--timeout", type=Seconds(0.1), default=60.0, show_default=True)
 def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
@@ -259,7 +260,7 @@ def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
 
 
 @vm.command(name="stop")
-@click.argument("name")
+@click.argument("name", shell_complete=completers.vm_names)
 @click.option(
     "--grace",
     type=Seconds(0),

@@ -115,10 +115,15 @@ def _explicit(path: str, source: str) -> Located:
     return Located(resolved, absolute, source, local)
 
 
+LIST_PATHS_HINT = "kata-cli --show-default-config-paths lists them"
+
+
+def searched_summary(host: Host) -> str:
+    """`the 6 default paths` (+ ` under host root R`): the short form of the search list."""
+    where = "" if host.is_native else f" under host root {host.root}"
+    return f"the {len(default_config_paths())} default paths{where}"
+
+
 def not_found_message(host: Host) -> str:
-    """Upstream-style text listing every default path that did not resolve."""
-    parts = [
-        f'config file "{p}" unresolvable: file {p} does not exist' for p in default_config_paths()
-    ]
-    suffix = "" if host.is_native else f" under host root {host.root}"
-    return f"Cannot find usable config file ({', '.join(parts)}){suffix}"
+    """One short line: none of the default paths resolved (they are listed on request)."""
+    return f"Cannot find usable config file (none of {searched_summary(host)} exists)"

@@ -355,7 +355,10 @@ def load(
     """Locate, read, merge, validate and resolve the effective configuration."""
     located = discovery.locate(host, explicit, environ, allow_embedded)
     if located is None:
-        raise ConfigError(discovery.not_found_message(host), "pass --config or install Kata")
+        raise ConfigError(
+            discovery.not_found_message(host),
+            f"pass --config or install Kata; {discovery.LIST_PATHS_HINT}",
+        )
     files = read_files(located)
     raw, origins = merge(files)
     chosen_flavour = flavour or detect_flavour(located.path, raw)
@@ -392,10 +395,8 @@ def load(
     )
     if located.embedded:
         config.notices.append(
-            "no Kata configuration file found "
-            f"(searched {', '.join(discovery.default_config_paths())}"
-            + ("" if host.is_native else f" under {host.root}")
-            + "); using the embedded default qemu configuration"
+            f"no Kata configuration file found in {discovery.searched_summary(host)} "
+            f"({discovery.LIST_PATHS_HINT}); using the embedded default qemu configuration"
         )
     apply_effective(config, host, hv_table)
     return config

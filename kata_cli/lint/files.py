@@ -33,7 +33,10 @@ def discovered(host: Host, explicit: str | None) -> tuple[list[Located], dict[st
     """The configuration the runtime would use, its drop-ins, and facts about them."""
     found = discovery.locate(host, explicit, allow_embedded=False)
     if found is None:
-        raise ConfigError(discovery.not_found_message(host), "pass a PATH or --config")
+        raise ConfigError(
+            discovery.not_found_message(host),
+            f"pass a PATH or --config; {discovery.LIST_PATHS_HINT}",
+        )
     files = [Located(found.path, found.fs, found.path, "main")]
     try:
         dropins = loader.dropin_paths(found.fs, found.path)

@@ -7,7 +7,12 @@ import pytest
 from kata_cli.config import load
 from kata_cli.config.kernel_params import kernel_parameters_string, split_kernel_params
 from kata_cli.errors import ConfigError
-from tests.conftest import kata_config_files, require_kata_configs
+from tests.conftest import (
+    NO_KATA_CONFIGS,
+    kata_config_files,
+    require_kata_configs,
+    shipped_config_params,
+)
 
 ETC = "/etc/kata-containers/configuration.toml"
 OPT_DIR = "/opt/kata/share/defaults/kata-containers"
@@ -225,7 +230,7 @@ EXPECTED_TYPES = {
 }
 
 
-@pytest.mark.parametrize("path", kata_config_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", shipped_config_params(kata_config_files()))
 def test_every_shipped_file_loads_with_flavour_and_type(fake_host, path):
     require_kata_configs()
     config = load(fake_host.host, explicit=str(path), environ={})
@@ -240,7 +245,7 @@ def test_every_shipped_file_loads_with_flavour_and_type(fake_host, path):
 
 def test_shipped_files_present_or_skipped():
     if not kata_config_files():
-        pytest.skip("../shared/kata-configs is not available")
+        pytest.skip(NO_KATA_CONFIGS)
     assert len(kata_config_files("go")) == 14
     assert len(kata_config_files("rs")) == 15
 

@@ -12,7 +12,13 @@ import pytest
 from kata_cli.config import load
 from kata_cli.envinfo import build_env_info, to_json, to_toml
 from kata_cli.envinfo.build import hypervisor_version, socket_path, version_numbers
-from tests.conftest import MINIMAL_QEMU_CONFIG, FakeHost, kata_config_files
+from tests.conftest import (
+    MINIMAL_QEMU_CONFIG,
+    NO_KATA_CONFIGS,
+    FakeHost,
+    kata_config_files,
+    shipped_config_params,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 QEMU_VERSION_SCRIPT = (
@@ -300,7 +306,7 @@ def test_version_numbers(text, expected):
     assert numbers.Commit == "abc"
 
 
-@pytest.mark.parametrize("path", kata_config_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", shipped_config_params(kata_config_files()))
 def test_shipped_configs_produce_parseable_reports(fake_host, cli, path):
     fake_host.intel()
     result = cli("--host-root", str(fake_host.root), "--config", str(path), "env")
@@ -315,5 +321,5 @@ def test_shipped_configs_produce_parseable_reports(fake_host, cli, path):
 
 def test_shipped_configs_present_or_skipped():
     if not kata_config_files():
-        pytest.skip("../shared/kata-configs not present")
+        pytest.skip(NO_KATA_CONFIGS)
     assert len(kata_config_files("go")) >= 10

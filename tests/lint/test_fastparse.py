@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from kata_cli.config import locate
 from kata_cli.lint import fastparse
 from kata_cli.lint.source import _without_comment_lines, load_source
-from tests.conftest import kata_config_files
+from tests.conftest import kata_config_files, shipped_config_params
 
 NAMES = st.sampled_from(["a", "b", "kata", "qemu", "x-y", "k_1", "true"])
 TABLES = st.lists(NAMES, min_size=1, max_size=3).map(".".join)
@@ -60,7 +60,7 @@ def test_agrees_with_tomllib_whenever_it_answers(lines: list[str]) -> None:
     assert parsed[1] == locate.scan(text)
 
 
-@pytest.mark.parametrize("path", kata_config_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", shipped_config_params(kata_config_files()))
 def test_every_shipped_file_takes_the_quick_path(path: Path) -> None:
     text = path.read_text()
     parsed = fastparse.parse(text)

@@ -9,7 +9,7 @@ import pytest
 from kata_cli.lint.engine import Options, lint_sources
 from kata_cli.lint.model import Finding
 from kata_cli.lint.source import load_source
-from tests.conftest import kata_config_files, require_kata_configs
+from tests.conftest import kata_config_files, require_kata_configs, shipped_config_params
 
 # file -> error codes upstream really ships (config-schema.md, shared/kata-configs/README.md)
 KNOWN_DEFECTS = {
@@ -24,7 +24,7 @@ def _lint(path: Path, text: str | None = None, arch: str = "amd64") -> list[Find
     return lint_sources([load_source(str(path), data)], Options(arch=arch)).findings
 
 
-@pytest.mark.parametrize("path", kata_config_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", shipped_config_params(kata_config_files()))
 def test_shipped_file_has_only_known_errors(path: Path) -> None:
     findings = _lint(path)
     errors = {f.code for f in findings if f.severity == "error"}

@@ -14,7 +14,13 @@ from kata_cli.errors import ConfigError, UsageError
 from kata_cli.vm.guest import TestGuest
 from kata_cli.vm.plan import build_plan
 from kata_cli.vm.sizing import VmSize
-from tests.conftest import KATA_CONFIGS, MINIMAL_QEMU_CONFIG, FakeHost
+from tests.conftest import (
+    KATA_CONFIGS,
+    MINIMAL_QEMU_CONFIG,
+    NO_KATA_CONFIGS,
+    FakeHost,
+    shipped_config_params,
+)
 
 VMDIR = Path("/run/kata-cli/vms/golden")
 SIZE = VmSize(vcpus=1, max_vcpus=2, memory_mib=2048, max_memory_mib=4096)
@@ -62,7 +68,7 @@ def _argv(fake_host: FakeHost, argv: list[str]) -> list[str]:
 
 def test_golden_command_line_for_the_shipped_qemu_configuration(fake_host: FakeHost) -> None:
     if not SHIPPED_QEMU.is_file():
-        pytest.skip("../shared/kata-configs is not available")
+        pytest.skip(NO_KATA_CONFIGS)
     host = _host_with(fake_host, SHIPPED_QEMU.read_text())
     config = load(host.host)
     plan = build_plan(host.host, config, name="golden", directory=VMDIR, accel="kvm", size=SIZE)
@@ -280,7 +286,7 @@ QEMU_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("path", QEMU_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", shipped_config_params(QEMU_CONFIGS))
 def test_every_shipped_qemu_configuration_gives_a_plan(fake_host: FakeHost, path: Path) -> None:
     text = path.read_text()
     config_path = (

@@ -84,6 +84,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = ALIASES.get(cmd_name, cmd_name)
         parts = target.split()
+        if not parts:
+            return None
         entry = COMMANDS.get(parts[0])
         if entry is None:
             return None

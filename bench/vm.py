@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`kata-cli vm run` time-to-ready against a raw QEMU boot of the same guest, and teardown.
 
-Both boot the cached test guest (scripts/build-test-guest.sh) with the same accelerator
+Both boot the cached test guest (kata-cli vm guest build) with the same accelerator
 and wait for the same ready marker on the serial console; the raw boot runs the very
 command line `kata-cli vm plan` prints. Goals: ratio <= 1.2, teardown (`vm stop`) < 1 s.
 Also: `kata-cli vm list` startup against bare `python3 -c pass`.
@@ -70,7 +70,7 @@ def main() -> None:
         from kata_cli.vm.guest import find_test_guest
 
         guest = find_test_guest()
-        assert guest is not None, "no test guest: run scripts/build-test-guest.sh"
+        assert guest is not None, "no test guest: run kata-cli vm guest build"
         marker = guest.ready_marker.encode()
         raw_dir = Path(run_dir) / "vms" / "raw"
         raw_times, run_times, stop_times = [], [], []

@@ -169,6 +169,32 @@ def run_cmd(
     return end.exit_status
 
 
+@vm.group(name="guest")
+def guest_group() -> None:
+    """The test guest: a Debian kernel and a busybox initrd, cached per kernel version.
+
+    `vm run --test-guest` and `check --boot-guest` boot it. The cache is
+    KATA_CLI_GUEST_CACHE when set, else $XDG_CACHE_HOME/kata-cli/test-guest.
+    """
+
+
+@guest_group.command(name="build")
+@click.option("--rebuild", is_flag=True, help="Build again even when the guest is cached.")
+def guest_build_cmd(rebuild: bool) -> None:
+    """Download the kernel package (apt-get download, never installed), unpack it and
+    assemble a busybox initrd; print the cache directory.
+
+    Needs apt-get, dpkg-deb, kmod (depmod, modprobe) and busybox-static.
+    """
+    from kata_cli.host import Host
+    from kata_cli.render.vm_guest import build_progress, render_guest_build
+    from kata_cli.vm.guest_build import build_guest
+
+    with build_progress() as progress:
+        build = build_guest(Host("/"), progress, rebuild=rebuild)  # the guest is for this machine
+    render_guest_build(build)
+
+
 @vm.command(name="disk-add")
 @click.argument("name", shell_complete=completers.vm_names)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))

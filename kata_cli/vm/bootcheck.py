@@ -63,7 +63,10 @@ def boot_check(
             guest = find_test_guest()
             if guest is None:
                 return BootReport(
-                    False, stage, None, "no test guest: run scripts/build-test-guest.sh"
+                    False,
+                    stage,
+                    None,
+                    "no test guest is cached (build it with: kata-cli vm guest build)",
                 )
         hv = cfg.hypervisor
         size = vm_size(

@@ -1,4 +1,5 @@
-"""The tiny test guest built by `scripts/build-test-guest.sh` (kernel + busybox initrd)."""
+"""The tiny test guest built by `kata-cli vm guest build` (kernel + busybox initrd): where
+the cache is and which entry of it is complete."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def cache_root() -> Path:
     return Path(base) / "kata-cli" / "test-guest"
 
 
-def _load(directory: Path) -> TestGuest | None:
+def load_guest(directory: Path) -> TestGuest | None:
+    """The guest in `directory` when it is complete and of our format, else None."""
     try:
         with open(directory / "guest.json", encoding="utf-8") as handle:
             meta = json.load(handle)
@@ -58,14 +60,14 @@ def find_test_guest() -> TestGuest | None:
     """The newest complete test guest in the cache (`KATA_CLI_TEST_GUEST` names one)."""
     explicit = os.environ.get("KATA_CLI_TEST_GUEST")
     if explicit:
-        return _load(Path(explicit))
+        return load_guest(Path(explicit))
     root = cache_root()
     try:
         entries = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return None
     for entry in entries:
-        guest = _load(entry)
+        guest = load_guest(entry)
         if guest is not None:
             return guest
     return None

@@ -3,7 +3,7 @@
 Every test here runs with KATA_CLI_RUN_DIR pointing at a short directory under /tmp
 (Unix socket paths are limited to 108 bytes), so nothing touches /run. At the end of
 the session no QEMU started under that directory may still run and no VM directory
-may remain. Real-VM tests need QEMU and the test guest (scripts/build-test-guest.sh):
+may remain. Real-VM tests need QEMU and the test guest (kata-cli vm guest build):
 they skip without them, except under CI=true, where they fail.
 """
 
@@ -101,7 +101,7 @@ def test_guest() -> TestGuest:
         _unavailable("qemu-system-x86_64 is not installed (scripts/test-setup.sh)")
     guest = find_test_guest()
     if guest is None:
-        _unavailable("no test guest: run scripts/build-test-guest.sh")
+        _unavailable("no test guest is cached: run kata-cli vm guest build")
     assert guest is not None
     return guest
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata_cli.errors import KataError
-from kata_cli.host import Host, RunResult, atomic_write, kill_running
+from kata_cli.host import Host, ProcessResult, atomic_write, kill_running
 from kata_cli.vm.guest import DEBUG_PORT_NAME, DEFAULT_MARKER, GUEST_FORMAT, cache_root, load_guest
 from kata_cli.vm.guest_initrd import extract_vmlinux, init_script, initrd_archive, is_static_elf
 
@@ -65,7 +65,7 @@ def _no_progress(_stage: str, _done: int, _total: int, _detail: str) -> None:
     pass
 
 
-def _check(result: RunResult, what: str, hint: str | None = None) -> str:
+def _check(result: ProcessResult, what: str, hint: str | None = None) -> str:
     if not result.ok:
         stderr = result.stderr_text.strip().splitlines()
         reason = stderr[-1][:300] if stderr else result.describe()
@@ -150,7 +150,7 @@ def _download(host: Host, work: Path, package: str, version: str, progress: Prog
     total = _package_size(host, package, version)
     progress("download", 0, total, f"{package} {version}")
     local = Host(work)
-    outcome: list[RunResult] = []
+    outcome: list[ProcessResult] = []
     worker = threading.Thread(
         target=lambda: outcome.append(
             host.run(

@@ -122,10 +122,13 @@ def render_json(report: CheckReport) -> None:
     out(json.dumps(report_data(report), indent=2, ensure_ascii=False))
 
 
+LIST_SCHEMA = "kata-cli/check-list/1"
+
+
 def render_list(specs: list[CheckSpec], as_json: bool = False) -> None:
     if as_json:
         data = {
-            "schema": JSON_SCHEMA,
+            "schema": LIST_SCHEMA,
             "checks": [
                 {
                     "id": s.id,

@@ -20,6 +20,7 @@ from kata_cli.vm import state as st
 from kata_cli.vm.bootcheck import boot_check
 from kata_cli.vm.guest import TestGuest
 from tests.conftest import run_subprocess
+from tests.jsonschemas import validate
 
 pytestmark = pytest.mark.vm
 
@@ -117,6 +118,7 @@ def shared_vm(
 
 def test_run_reports_ready(shared_vm: dict[str, Any]) -> None:
     assert shared_vm["schema"] == "kata-cli/vm-run/1"
+    validate(shared_vm)
     assert shared_vm["status"] == "ready"
     assert 0 < shared_vm["ready_seconds"] < 60
     assert shared_vm["disks"] == ["disk0"]
@@ -125,7 +127,9 @@ def test_run_reports_ready(shared_vm: dict[str, Any]) -> None:
 def test_list_shows_the_running_vm(shared_vm: dict[str, Any], vm_config: Path) -> None:
     result = kata(vm_config, "list", "--json")
     assert result.returncode == 0, result.stderr
-    (vm,) = [v for v in json.loads(result.stdout)["vms"] if v["name"] == SHARED]
+    listing = json.loads(result.stdout)
+    validate(listing)
+    (vm,) = [v for v in listing["vms"] if v["name"] == SHARED]
     assert vm["condition"] == "running"
     assert vm["qmp_status"] == "running"
     assert vm["pid"] == shared_vm["pid"]
@@ -139,6 +143,7 @@ def test_inspect_shows_qmp_facts_disk_and_rss(
     result = kata(vm_config, "inspect", SHARED, "--json")
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
+    validate(info)
     assert info["status"]["status"] == "running"
     assert len(info["cpus"]) == 1
     assert info["memory"]["base-memory"] == 256 * 1024 * 1024
@@ -349,7 +354,9 @@ def test_stop_powers_down_and_removes_everything(
     pid = shared_vm["pid"]
     result = kata(vm_config, "stop", SHARED, "--json")
     assert result.returncode == 0, result.stderr
-    (stopped,) = json.loads(result.stdout)
+    stops = json.loads(result.stdout)
+    validate(stops, "kata-cli/vm-stop/1")
+    (stopped,) = stops
     assert stopped["method"] == "powerdown"
     assert stopped["seconds"] < 5
     assert not st.vm_dir(SHARED).exists()

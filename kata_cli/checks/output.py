@@ -11,7 +11,7 @@ import re
 import sys
 from collections.abc import Iterable
 
-from kata_cli.checks import JSON_SCHEMA, report_data
+from kata_cli.checks import report_data
 from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResult, CheckSpec
 from kata_cli.errors import KataError
 from kata_cli.render.terminal import console, err, note, out, stream_is_tty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,9 @@ class AppContext:
     config_path: str | None = None
     log_path: str | None = None
     log_format: str = "text"
+    # where notices such as "embedded default used" go: the CLI hands in the renderer's
+    # stderr note (the core never imports rendering); None drops them
+    notify: Callable[[str], None] | None = None
     _configs: dict[tuple[str | None, bool], Config] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -29,10 +33,11 @@ class AppContext:
         host_root: str = "/",
         log_path: str | None = None,
         log_format: str = "text",
+        notify: Callable[[str], None] | None = None,
     ) -> AppContext:
         if not os.path.isdir(host_root):
             raise UsageError(f"--host-root {host_root}: not a directory")
-        app = cls(Host(host_root), config_path, log_path, log_format)
+        app = cls(Host(host_root), config_path, log_path, log_format, notify)
         if log_path:
             from kata_cli.logsetup import configure
 
@@ -44,7 +49,6 @@ class AppContext:
         cache_key = (flavour, allow_embedded)
         if cache_key not in self._configs:
             from kata_cli.config import load
-            from kata_cli.render.terminal import note
 
             config = load(
                 self.host,
@@ -52,7 +56,9 @@ class AppContext:
                 flavour=flavour,
                 allow_embedded=allow_embedded,
             )
-            for text in config.notices:
-                note(text)
+            notify = self.notify
+            if notify is not None:
+                for text in config.notices:
+                    notify(text)
             self._configs[cache_key] = config
         return self._configs[cache_key]

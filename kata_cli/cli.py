@@ -197,9 +197,14 @@ def cli(
 ) -> None:
     """Administration utility for Kata Containers hosts."""
     from kata_cli.appctx import AppContext
+    from kata_cli.render.terminal import note
 
     ctx.obj = AppContext.create(
-        config_path=config_path, host_root=host_root, log_path=log_path, log_format=log_format
+        config_path=config_path,
+        host_root=host_root,
+        log_path=log_path,
+        log_format=log_format,
+        notify=note,
     )
 
 

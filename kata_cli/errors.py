@@ -38,6 +38,15 @@ class ConfigError(KataError):
     """The configuration could not be found, read, parsed or validated."""
 
 
+class ConfigNotFound(ConfigError):
+    """No configuration file: the one named (`explicit`: --config, KATA_CONF_FILE) does not
+    exist, or none of the default paths resolves and no embedded default may stand in."""
+
+    def __init__(self, message: str, hint: str | None = None, *, explicit: bool) -> None:
+        super().__init__(message, hint)
+        self.explicit = explicit
+
+
 class HostError(KataError):
     """The host (or host root) could not be read as needed."""
 

@@ -218,8 +218,20 @@ class FakeHost:
                 if table.get(key):
                     self.file(table[key], b"\x7fELF" + b"\0" * 64)
 
+    def vhost_vsock(self) -> Path:
+        """/dev/vhost-vsock as the kernel makes it (10:241); the test skips without root."""
+        return self.char_device("/dev/vhost-vsock", 10, 241)
+
+    def installed(self) -> FakeHost:
+        """What Kata needs beyond the hardware presets to be capable with their qemu
+        configuration: the assets it names and /dev/vhost-vsock."""
+        self.assets()
+        self.vhost_vsock()
+        return self
+
     def intel(self) -> FakeHost:
-        """A capable Intel host: flags, modules, meminfo, os-release, kernel, config."""
+        """An Intel host with KVM: flags, modules, meminfo, os-release, kernel, a qemu
+        configuration (`.installed()` adds its assets and /dev/vhost-vsock)."""
         self.cpuinfo()
         self.modules("kvm", "kvm_intel", "vhost", "vhost_net", "vhost_vsock")
         self._common()

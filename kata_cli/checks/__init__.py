@@ -2,7 +2,8 @@
 
 Cheap to import (no rich, no requests): `kata-cli env` and `collect-data` use it too.
 
-* `run_checks(host, config, ...)` runs every check unit and returns a `CheckReport`.
+* `run_checks(host, config, ...)` runs every check of the registry (`checks.registry`)
+  and returns a `CheckReport`.
 * `host_capable(host, config)` is the CPU + kernel-module verdict only (no ioctl, no
   network, no side effect), used for `VMContainerCapable` by `env`.
 * `report_data(report)` is the documented `--json` object.
@@ -10,7 +11,6 @@ Cheap to import (no rich, no requests): `kata-cli env` and `collect-data` use it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kata_cli.checks.model import (
@@ -18,6 +18,7 @@ from kata_cli.checks.model import (
     PASS,
     SKIP,
     WARN,
+    CheckOptions,
     CheckReport,
     CheckResult,
     CheckSpec,
@@ -35,6 +36,7 @@ __all__ = [
     "PASS",
     "SKIP",
     "WARN",
+    "CheckOptions",
     "CheckReport",
     "CheckResult",
     "CheckSpec",
@@ -49,14 +51,15 @@ def run_checks(
     config: Config | None,
     *,
     strict: bool = False,
-    ignore: Iterable[str] = (),
+    ignore: tuple[str, ...] = (),
     load_modules: bool = False,
     kvm: bool = True,
 ) -> CheckReport:
     """Run every host check. Never raises for host problems: they become results."""
     from kata_cli.checks.runner import run
 
-    return run(host, config, strict=strict, ignore=ignore, load_modules=load_modules, kvm=kvm)
+    options = CheckOptions(strict=strict, ignore=tuple(ignore), load_modules=load_modules, kvm=kvm)
+    return run(host, config, options)
 
 
 def host_capable(host: Host, config: Config | None) -> bool:
@@ -67,15 +70,19 @@ def host_capable(host: Host, config: Config | None) -> bool:
 
 
 def report_data(report: CheckReport) -> dict[str, Any]:
-    """The `--json` object: schema, capable, can_create, and one entry per check."""
+    """The `--json` object: schema, the verdict (capable, can_create, one value per level)
+    and one entry per check."""
     return {
         "schema": JSON_SCHEMA,
         "capable": report.capable,
         "can_create": report.can_create,
+        "kata_installed": report.installed,
+        "levels": dict(report.levels),
         "checks": [
             {
                 "id": r.id,
                 "category": r.category,
+                "level": r.level,
                 "description": r.description,
                 "status": r.status,
                 "required": r.required,

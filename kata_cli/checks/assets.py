@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import INSTALLATION, CheckResult, CheckSpec
 
 CATEGORY = "assets"
 NO_BINARY_TYPES = ("remote", "dragonball", "mock")
@@ -17,29 +17,33 @@ HYPERVISOR = CheckSpec(
     "assets.hypervisor",
     CATEGORY,
     "the hypervisor binary exists and is executable",
-    required=False,
+    required=True,
     remedy="install the hypervisor, or fix `path` in the [hypervisor] table",
+    level=INSTALLATION,
 )
 KERNEL = CheckSpec(
     "assets.kernel",
     CATEGORY,
     "the guest kernel exists and is not empty",
-    required=False,
+    required=True,
     remedy="install the Kata guest kernel, or fix `kernel` in the [hypervisor] table",
+    level=INSTALLATION,
 )
 ROOTFS = CheckSpec(
     "assets.guest-rootfs",
     CATEGORY,
     "exactly one of image and initrd is set, and it exists",
-    required=False,
+    required=True,
     remedy="set exactly one of `image` and `initrd` to an installed guest image",
+    level=INSTALLATION,
 )
 FIRMWARE = CheckSpec(
     "assets.firmware",
     CATEGORY,
     "the configured firmware exists",
-    required=False,
+    required=True,
     remedy="install the firmware, or clear `firmware` in the [hypervisor] table",
+    level=INSTALLATION,
 )
 
 

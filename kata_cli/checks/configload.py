@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 from kata_cli.checks.context import CONFIG_NOT_LOADED as NOT_LOADED
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import INSTALLATION, CheckResult, CheckSpec
+from kata_cli.errors import ConfigError, ConfigNotFound
 
 CATEGORY = "config"
-__all__ = ["LOAD", "NOT_LOADED", "catalogue", "config_checks", "is_missing_file"]
+__all__ = ["LOAD", "NOT_LOADED", "catalogue", "config_checks", "fatal_error"]
 
 LOAD = CheckSpec(
     "config.load",
@@ -24,17 +25,26 @@ LOAD = CheckSpec(
     required=True,
     remedy="run `kata-cli config lint` to see every problem in the file, then fix it "
     "(or name a working file with --config)",
+    level=INSTALLATION,
 )
 
-
 MISSING_REMEDY = "name an existing configuration file with --config (or KATA_CONF_FILE)"
-# the loader's (upstream's byte-exact) text when --config / KATA_CONF_FILE names nothing
-MISSING_PREFIX = "Cannot find usable config file (file "
 
 
-def is_missing_file(message: str) -> bool:
-    """Does the loader's message say that an explicitly named file does not exist?"""
-    return message.startswith(MISSING_PREFIX)
+def is_explicit_missing(error: ConfigError | None) -> bool:
+    """Did --config (or KATA_CONF_FILE) name a file that does not exist?"""
+    return isinstance(error, ConfigNotFound) and error.explicit
+
+
+def fatal_error(error: ConfigError | None, machine_readable: bool) -> ConfigError | None:
+    """The configuration error that ends `check` instead of becoming a failing check.
+
+    `--config PATH` naming nothing keeps upstream's byte-exact error as the only output
+    for people; a machine reader (--json) still gets its report, with config.load failing
+    in it (and --junit still writes its file before the error is raised)."""
+    if machine_readable or not is_explicit_missing(error):
+        return None
+    return error
 
 
 def catalogue() -> list[CheckSpec]:
@@ -43,7 +53,7 @@ def catalogue() -> list[CheckSpec]:
 
 def config_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     if ctx.config_error:
-        missing = is_missing_file(ctx.config_error)
+        missing = ctx.config_missing
         yield LOAD.failed(ctx.config_error, MISSING_REMEDY if missing else None)
     elif ctx.config is None:
         yield LOAD.skipped("no configuration given to the checks")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kata_cli import probe
+from kata_cli.checks.model import NOT_INSTALLED, CheckOptions
 from kata_cli.checks.tables import Requirements, VendorTable, requirements
 from kata_cli.host import Host
 
@@ -32,17 +33,34 @@ class CpuFacts:
 class CheckContext:
     host: Host
     config: Config | None
-    strict: bool = False
+    options: CheckOptions = field(default_factory=CheckOptions)
     is_root: bool = False
-    load_modules: bool = False
     actions: list[str] = field(default_factory=list)
-    kvm_error: str = ""  # bare errno text of a failed KVM test (upstream's last line)
+    kvm_error: str = ""  # bare errno text of a failed KVM test, e.g. "device or resource busy"
     config_error: str = ""  # the loader's one-line message when the configuration is broken
+    config_missing: bool = False  # ... because the file named by --config does not exist
+
+    @property
+    def strict(self) -> bool:
+        return self.options.strict
+
+    @property
+    def load_modules(self) -> bool:
+        return self.options.load_modules
+
+    @property
+    def installed(self) -> bool:
+        """Is Kata installed: not the embedded default standing in for a configuration
+        file? A broken file counts (installed, and broken); so does no configuration at
+        all (a library caller's choice: the checks that need one skip themselves)."""
+        return self.config_error != "" or self.config is None or not self.config.embedded
 
     @property
     def no_config_reason(self) -> str:
         """Why a check that needs the configuration is skipped."""
-        return CONFIG_NOT_LOADED if self.config_error else "no configuration"
+        if self.config_error:
+            return CONFIG_NOT_LOADED
+        return "no configuration" if self.config is None else NOT_INSTALLED
 
     @property
     def hypervisor_type(self) -> str | None:

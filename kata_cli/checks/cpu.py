@@ -43,7 +43,7 @@ def catalogue(tables: Requirements) -> list[CheckSpec]:
     specs = [VENDOR, FLAGS, HYPERVISOR_TYPE]
     for vendor in tables.vendors:
         specs += [flag_spec(flag) for flag in vendor.flags]
-    return specs
+    return list(dict.fromkeys(specs))  # a flag both vendors need (lm) is one check
 
 
 def cpu_checks(ctx: CheckContext) -> Iterator[CheckResult]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kata_cli import probe
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import INSTALLATION, NOT_INSTALLED, CheckResult, CheckSpec
 
 CATEGORY = "host"
 
@@ -17,6 +17,7 @@ CONFIG = CheckSpec(
     "a Kata configuration to judge the host against",
     required=False,
     remedy="install Kata Containers, or name a configuration with --config",
+    level=INSTALLATION,
 )
 CONTAINER = CheckSpec(
     "host.container",
@@ -53,8 +54,12 @@ def _config(ctx: CheckContext) -> CheckResult:
         return CONFIG.skipped(ctx.no_config_reason)
     if config is None:
         return CONFIG.warned("no configuration found: hypervisor-dependent checks are skipped")
-    where = "embedded default (no configuration file found)" if config.embedded else config.path
-    return CONFIG.passed(f"{where}: hypervisor {config.hypervisor_name} ({config.flavour})")
+    if config.embedded:
+        return CONFIG.skipped(
+            f"{NOT_INSTALLED}: no configuration file found; the hardware and kernel are "
+            f"judged for the embedded default (hypervisor {config.hypervisor_name})"
+        )
+    return CONFIG.passed(f"{config.path}: hypervisor {config.hypervisor_name} ({config.flavour})")
 
 
 def container_evidence(ctx: CheckContext) -> list[str]:

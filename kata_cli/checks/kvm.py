@@ -31,7 +31,9 @@ USABLE = CheckSpec(
 )
 KVM_TYPES = ("qemu", "clh", "firecracker", "stratovirt", "dragonball", "openvmm")
 NO_KVM_TYPES = ("remote", "mock")
-KVM_PROVIDERS = ("kvm_intel", "kvm_amd", "kvm_pvm")
+PVM = "kvm_pvm"
+KVM_PROVIDERS = ("kvm_intel", "kvm_amd", PVM)
+BOOT_PROOF = "`kata-cli check --boot` boots the configured kernel and image: that is the proof"
 
 
 @dataclass
@@ -90,6 +92,8 @@ def probe_kvm(host: Host) -> KvmProbe:
 
 
 def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+    if not ctx.options.kvm:
+        return
     htype = ctx.hypervisor_type
     if htype in NO_KVM_TYPES or htype in ctx.tables.remote:
         yield USABLE.skipped(f"hypervisor type {htype} does not use KVM on this host")
@@ -109,6 +113,9 @@ def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
     if result.ok:
         providers = [m for m in KVM_PROVIDERS if ctx.module_loaded(m)]
         via = f" (provided by {', '.join(providers)})" if providers else ""
+        if PVM in providers:
+            yield _paravirtualized(ctx, result.message + via)
+            return
         yield USABLE.passed(result.message + via)
         return
     detail = result.message
@@ -124,3 +131,34 @@ def kvm_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         remedy = "add the user to the kvm group (usermod -aG kvm $USER), or run as root"
     ctx.kvm_error = result.errno_text
     yield USABLE.result(FAIL if ctx.is_root or kind == "char" else WARN, detail, remedy)
+
+
+def _paravirtualized(ctx: CheckContext, detail: str) -> CheckResult:
+    """kvm_pvm creates VMs without hardware virtualization, but a standard guest kernel
+    hangs under it: a created VM proves nothing; without kvm_intel/kvm_amd it fails."""
+    vendor = ctx.vendor
+    vendor_module = vendor.virt_module if vendor else "kvm_intel/kvm_amd"
+    caveat = (
+        f"{detail}; {PVM} is paravirtualized KVM: creating a VM does not show that a "
+        "standard guest kernel runs under it"
+    )
+    if vendor is not None and (
+        ctx.module_loaded(vendor_module) or vendor_module in ctx.builtin_modules
+    ):
+        return USABLE.warned(
+            f"{caveat} (which module serves /dev/kvm cannot be told from here)", BOOT_PROOF
+        )
+    if ctx.on_vmm:
+        remedy = (
+            "this host is a VM without nested virtualization: enable nested virtualization "
+            "for it on the outer hypervisor (and pass the host CPU through), so that "
+            f"{vendor_module} can serve /dev/kvm; {BOOT_PROOF}"
+        )
+    else:
+        remedy = (
+            "enable VT-x/SVM in the firmware setup so that "
+            f"{vendor_module} can serve /dev/kvm; {BOOT_PROOF}"
+        )
+    return USABLE.result(
+        FAIL, f"{caveat}, and {vendor_module} is not loaded: only {PVM} serves /dev/kvm", remedy
+    )

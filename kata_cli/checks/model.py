@@ -1,14 +1,39 @@
-"""The data of a host check: what a check is (`CheckSpec`), what it found (`CheckResult`)."""
+"""The data of a host check: what a check is (`CheckSpec`), what it found (`CheckResult`),
+a registry unit (`Check`: specs + one function), and the verdict (`CheckReport`).
+
+Every check belongs to one *level* of the verdict:
+
+* `hardware`: CPU, kernel modules, KVM, vsock, memory, not a container: can this machine
+  run a Kata VM at all;
+* `installation`: the Kata configuration and what it names (hypervisor, kernel, image,
+  firmware, virtio-fs daemon): is Kata installed so that a sandbox can start;
+* `wiring`: the container manager (containerd, CRI-O) hands pods to Kata;
+* `advisory`: never decides (a newer release is available).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kata_cli.checks.context import CheckContext
 
 PASS = "pass"
 WARN = "warn"
 FAIL = "fail"
 SKIP = "skip"
 STATUSES = (PASS, WARN, FAIL, SKIP)
+
+HARDWARE = "hardware"
+INSTALLATION = "installation"
+WIRING = "wiring"
+ADVISORY = "advisory"
+LEVELS = (HARDWARE, INSTALLATION, WIRING)  # the levels the verdict is made of, in order
+ALL_LEVELS = (*LEVELS, ADVISORY)
+
+NOT_INSTALLED = "Kata is not installed"
 
 CATEGORIES = (
     "config",
@@ -21,13 +46,15 @@ CATEGORIES = (
     "assets",
     "confidential",
     "boot",
+    "wiring",
     "release",
 )
 
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """A check as data: its id, what it verifies, whether it decides the verdict, the fix."""
+    """A check as data: its id, what it verifies, whether it decides the verdict, the fix,
+    and the level of the verdict it belongs to."""
 
     id: str
     category: str
@@ -35,8 +62,11 @@ class CheckSpec:
     required: bool
     remedy: str
     needs_root: bool = False
+    level: str = HARDWARE
 
-    def result(self, status: str, detail: str = "", remedy: str | None = None) -> CheckResult:
+    def result(
+        self, status: str, detail: str = "", remedy: str | None = None, level: str | None = None
+    ) -> CheckResult:
         """A result of this check; the remedy is only kept where something is to be fixed."""
         fix = self.remedy if remedy is None else remedy
         return CheckResult(
@@ -47,6 +77,7 @@ class CheckSpec:
             required=self.required,
             detail=detail,
             remedy=fix if status in (WARN, FAIL) else "",
+            level=self.level if level is None else level,
         )
 
     def passed(self, detail: str = "") -> CheckResult:
@@ -65,7 +96,8 @@ class CheckSpec:
 
 @dataclass
 class CheckResult:
-    """What one check found. `status` is one of pass, warn, fail, skip."""
+    """What one check found. `status` is one of pass, warn, fail, skip; `level` one of
+    hardware, installation, wiring, advisory."""
 
     id: str
     category: str
@@ -74,22 +106,62 @@ class CheckResult:
     required: bool
     detail: str = ""
     remedy: str = ""
+    level: str = HARDWARE
+
+
+Unit = Callable[["CheckContext"], Iterable[CheckResult]]
+
+BOOT_CONFIGURED = "configured"  # --boot: the configured kernel and image
+BOOT_TEST_GUEST = "test-guest"  # --boot-guest: the built-in test guest
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the caller asked of a check run (the command's options, as data)."""
+
+    strict: bool = False
+    ignore: tuple[str, ...] = ()
+    load_modules: bool = False
+    kvm: bool = True  # run the KVM test (open /dev/kvm, create a VM)
+    boot: str | None = None  # BOOT_CONFIGURED, BOOT_TEST_GUEST or None
+    boot_timeout: float = 60.0
+    boot_marker: str = ""
+    check_release: bool = False  # ask the release API (--check-release)
+    include_all_releases: bool = False
+    environ: Mapping[str, str] = field(default_factory=dict)  # KATA_RELEASE_URL and the like
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registry entry: the checks a function can report, and the function.
+
+    The function is given a `CheckContext` and yields results whose ids are among `specs`
+    (tested); it decides itself whether it applies (e.g. `boot.vm` only with --boot)."""
+
+    specs: tuple[CheckSpec, ...]
+    function: Unit
 
 
 @dataclass
 class CheckReport:
-    """All results and the verdict: `capable` (host requirements) and `can_create` (KVM).
+    """All results and the verdict.
 
-    `can_create` is None when the KVM test did not run (not requested, or it could not be
-    attempted, e.g. /dev/kvm not accessible to a non-root user).
+    `capable`: every required check passed (no FAIL), at every level that was judged; the
+    exit status is 0 exactly when it is true. `levels`: per level, True (judged, no
+    required check failed), False (a required check failed) or None (not judged: every
+    check of the level was skipped, e.g. Kata is not installed). `can_create`: the host
+    is capable and the KVM test (or --boot) proved a VM starts; False when that test
+    failed; None when it did not run or proved nothing. `installed`: a configuration file
+    was found (False: the embedded default stands in, installation and wiring not judged).
     """
 
     capable: bool
     can_create: bool | None
     results: list[CheckResult]
+    levels: dict[str, bool | None] = field(default_factory=dict)
+    installed: bool = True
     actions: list[str] = field(default_factory=list)  # e.g. modules loaded by --load-modules
     notes: list[str] = field(default_factory=list)  # diagnostics for stderr
-    kvm_error: str = ""  # bare errno text of a failed KVM test, e.g. "device or resource busy"
 
     def failures(self) -> list[CheckResult]:
         return [r for r in self.results if r.status == FAIL]

@@ -43,12 +43,14 @@ def param_spec(module: ModuleRequirement, param: ParamRequirement) -> CheckSpec:
 
 
 def catalogue(tables: Requirements) -> list[CheckSpec]:
+    """Every module check of every vendor table; a module both vendors require (kvm,
+    vhost, ...) is one check, so both tables must describe it alike."""
     specs: list[CheckSpec] = []
     for vendor in tables.vendors:
         for module in vendor.modules:
             specs.append(module_spec(module))
             specs += [param_spec(module, p) for p in module.strict_params]
-    return specs
+    return list(dict.fromkeys(specs))  # identical specs once; differing ones stay, and clash
 
 
 def module_checks(ctx: CheckContext) -> Iterator[CheckResult]:
@@ -120,7 +122,19 @@ def _missing(
                 f"{detail}, although the CPU reports `{vendor.virt_flag}`: if "
                 f"`modprobe {module.name}` fails, virtualization is disabled in the firmware",
             )
-        return spec.failed(f"{detail}; the CPU does not report `{vendor.virt_flag}`")
+        if ctx.on_vmm:
+            # modprobe cannot help: the outer hypervisor does not pass virtualization through
+            return spec.failed(
+                f"{detail}; the CPU does not report `{vendor.virt_flag}`: this host is a VM "
+                "without nested virtualization",
+                "enable nested virtualization for this VM on the outer hypervisor (e.g. "
+                f"kvm_{vendor.key} nested=1 there, and -cpu host); {module.name} loads after that",
+            )
+        return spec.failed(
+            f"{detail}; the CPU does not report `{vendor.virt_flag}`",
+            f"enable {'VT-x' if vendor.key == 'intel' else 'SVM (AMD-V)'} in the firmware "
+            f"setup (or use a CPU that has it); {module.name} loads after that",
+        )
     if module.name == "vhost_vsock":
         holders = [m for m in GUEST_VSOCK_TRANSPORTS if ctx.module_loaded(m)]
         if holders:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import ADVISORY, CheckResult, CheckSpec
 from kata_cli.checks.semver import Version
 from kata_cli.errors import KataError
 
@@ -35,6 +35,7 @@ RELEASE = CheckSpec(
     "no newer Kata Containers release is available (--check-release)",
     required=False,
     remedy="see the release notes and upgrade when convenient",
+    level=ADVISORY,
 )
 
 
@@ -227,22 +228,30 @@ def newer_message(current: Version, releases: list[Release]) -> tuple[str, Relea
     )
 
 
-def release_unit(
-    environ: dict[str, str], include_all: bool = False, current: str = KATA_VERSION
-) -> Any:
-    """A check unit for `check --check-release`: never decides the host verdict."""
+def release_checks(ctx: CheckContext) -> Iterator[CheckResult]:
+    """`check --check-release`: never decides the host verdict (a network problem is not
+    a host problem). Honoured as root too: asking is the user's explicit choice."""
+    if not ctx.options.check_release:
+        return
+    try:
+        url = api_url(KATA_VERSION, dict(ctx.options.environ))
+        releases = parse_releases(fetch(url), ctx.options.include_all_releases)
+    except KataError as exc:
+        yield RELEASE.warned(f"cannot check for releases: {exc.one_line()}")
+        return
+    message, latest = newer_message(current_version(KATA_VERSION), releases)
+    if latest is None:
+        yield RELEASE.passed(message)
+    else:
+        yield RELEASE.warned(message, f"upgrade to {latest.version}: {latest.url}")
 
-    def release_checks(ctx: CheckContext) -> Iterator[CheckResult]:
-        try:
-            url = api_url(current, environ)
-            releases = parse_releases(fetch(url), include_all)
-        except KataError as exc:
-            yield RELEASE.warned(f"cannot check for releases: {exc.one_line()}")
-            return
-        message, latest = newer_message(current_version(current), releases)
-        if latest is None:
-            yield RELEASE.passed(message)
-        else:
-            yield RELEASE.warned(message, f"upgrade to {latest.version}: {latest.url}")
 
-    return release_checks
+def release_lines(environ: dict[str, str], list_mode: bool, include_all: bool) -> list[str]:
+    """`--only-list-releases` (`version;date;url` lines) or `--check-version-only` (one
+    sentence): the release step alone (spec 4.2 step 3). Raises ReleaseError."""
+    url = api_url(KATA_VERSION, environ)
+    releases = parse_releases(fetch(url), include_all)
+    if list_mode:
+        return [item.list_line() for item in releases]
+    message, _ = newer_message(current_version(KATA_VERSION), releases)
+    return [message]

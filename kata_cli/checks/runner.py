@@ -1,113 +1,78 @@
-"""Runs the check units in order, applies --ignore and --strict, and reaches the verdict."""
+"""Runs the registry's units in order, applies --ignore and --strict, and reaches the verdict."""
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from kata_cli.checks import (
-    assets,
-    confidential,
-    configload,
-    cpu,
-    hostenv,
-    modules,
-    storage,
-    vsock,
-)
-from kata_cli.checks import kvm as kvm_unit
+from kata_cli.checks import cpu, modules
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResult, CheckSpec
-from kata_cli.checks.tables import requirements
+from kata_cli.checks.model import (
+    ADVISORY,
+    FAIL,
+    INSTALLATION,
+    LEVELS,
+    NOT_INSTALLED,
+    PASS,
+    SKIP,
+    WARN,
+    WIRING,
+    CheckOptions,
+    CheckReport,
+    CheckResult,
+    Unit,
+)
+from kata_cli.errors import ConfigError
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
     from kata_cli.host import Host
 
-Unit = Callable[[CheckContext], Iterable[CheckResult]]
-
-# Categories whose failures decide `can_create` rather than `capable`, and the one that
-# never decides anything (a network problem is not a host problem).
-CREATE_CATEGORIES = ("kvm", "boot")
-ADVISORY_CATEGORIES = ("release",)
-
-
-HOST_UNITS: tuple[Unit, ...] = (
-    configload.config_checks,
-    hostenv.host_checks,
-    cpu.cpu_checks,
-    modules.module_checks,
-)
-INSTALL_UNITS: tuple[Unit, ...] = (
-    vsock.vsock_checks,
-    storage.storage_checks,
-    assets.asset_checks,
-    confidential.confidential_checks,
-)
-
-
-def catalogue() -> list[CheckSpec]:
-    """Every check kata-cli can run (for `check --list`), in running order."""
-    from kata_cli.checks import boot, release
-
-    tables = requirements()
-    specs = [
-        *configload.catalogue(),
-        *hostenv.catalogue(),
-        *cpu.catalogue(tables),
-        *modules.catalogue(tables),
-        kvm_unit.USABLE,
-        *vsock.catalogue(),
-        *storage.catalogue(),
-        *assets.catalogue(),
-        *confidential.catalogue(),
-        boot.BOOT,
-        release.RELEASE,
-    ]
-    seen: dict[str, CheckSpec] = {}
-    for spec in specs:
-        seen.setdefault(spec.id, spec)
-    return list(seen.values())
+# the checks whose passing shows that a VM can be created now (`can_create`)
+CREATE_CHECKS = ("kvm.usable", "boot.vm")
+# the levels that are not judged when Kata is not installed (the embedded default)
+INSTALLED_LEVELS = (INSTALLATION, WIRING)
 
 
 def run(
     host: Host,
     config: Config | None,
+    options: CheckOptions | None = None,
     *,
-    strict: bool = False,
-    ignore: Iterable[str] = (),
-    load_modules: bool = False,
-    kvm: bool = True,
-    extra_units: Iterable[Unit] = (),
     is_root: bool | None = None,
-    config_error: str = "",
+    config_error: ConfigError | str | None = None,
 ) -> CheckReport:
-    """Run the units. `config_error` (the loader's message) means the configuration is
-    broken: `config.load` fails and the checks that need the configuration are skipped."""
+    """Run the units. `config_error` (the loader's error or message) means the
+    configuration is broken: `config.load` fails and the checks that need the
+    configuration are skipped."""
+    from kata_cli.checks.configload import is_explicit_missing
+    from kata_cli.checks.registry import CHECKS
+
+    options = options or CheckOptions()
+    if isinstance(config_error, ConfigError):
+        message, missing = config_error.one_line(), is_explicit_missing(config_error)
+    else:
+        message, missing = config_error or "", False
     ctx = CheckContext(
         host,
-        None if config_error else config,
-        strict=strict,
+        None if message else config,
+        options,
         is_root=host.is_root() if is_root is None else is_root,
-        load_modules=load_modules,
-        config_error=config_error,
+        config_error=message,
+        config_missing=missing,
     )
-    units: list[Unit] = [*HOST_UNITS]
-    if kvm:
-        units.append(kvm_unit.kvm_checks)
-    units += [*INSTALL_UNITS, *extra_units]
     results: list[CheckResult] = []
-    for unit in units:
-        results += _run_unit(unit, ctx)
-    patterns = [p for p in ignore if p]
+    for unit in CHECKS:
+        results += _run_unit(unit.function, ctx)
+    if not ctx.installed:
+        results = [_not_installed(r) for r in results]
+    patterns = [p for p in options.ignore if p]
     results = [_apply_ignore(r, patterns) for r in results]
-    if strict:
+    if options.strict:
         results = [_strict(r) for r in results]
-    report = verdict(results)
+    report = verdict(results, installed=ctx.installed)
     report.actions = list(ctx.actions)
-    report.kvm_error = ctx.kvm_error if _kvm_failed(results) else ""
     return report
 
 
@@ -130,6 +95,13 @@ def _run_unit(unit: Unit, ctx: CheckContext) -> list[CheckResult]:
         ]
 
 
+def _not_installed(result: CheckResult) -> CheckResult:
+    """Without a configuration file the installation and wiring are not judged."""
+    if result.level not in INSTALLED_LEVELS or result.detail.startswith(NOT_INSTALLED):
+        return result
+    return dataclasses.replace(result, status=SKIP, detail=NOT_INSTALLED, remedy="")
+
+
 def _apply_ignore(result: CheckResult, patterns: list[str]) -> CheckResult:
     if any(fnmatch.fnmatchcase(result.id, p) for p in patterns):
         return dataclasses.replace(
@@ -139,29 +111,39 @@ def _apply_ignore(result: CheckResult, patterns: list[str]) -> CheckResult:
 
 
 def _strict(result: CheckResult) -> CheckResult:
-    if result.status == WARN and result.category not in ADVISORY_CATEGORIES:
+    if result.status == WARN and result.level != ADVISORY:
         return dataclasses.replace(result, status=FAIL)
     return result
 
 
-def _kvm_failed(results: list[CheckResult]) -> bool:
-    return any(r.id == kvm_unit.USABLE.id and r.status == FAIL for r in results)
-
-
-def verdict(results: list[CheckResult]) -> CheckReport:
-    """capable: no failed host requirement; can_create: the KVM test (and boot) outcome."""
-    capable = not any(
-        r.status == FAIL
-        for r in results
-        if r.category not in CREATE_CATEGORIES + ADVISORY_CATEGORIES
-    )
-    create = [r for r in results if r.category in CREATE_CATEGORIES]
+def verdict(results: list[CheckResult], installed: bool = True) -> CheckReport:
+    """The truth table: a level is False when one of its checks failed, None when all were
+    skipped, else True; `capable` when no check failed at any level (advisory ones never
+    decide); `can_create` only for a capable host with Kata installed whose KVM test or
+    boot passed, False when one of those failed."""
+    levels: dict[str, bool | None] = {}
+    for level in LEVELS:
+        mine = [r for r in results if r.level == level]
+        if any(r.status == FAIL for r in mine):
+            levels[level] = False
+        elif all(r.status == SKIP for r in mine):
+            levels[level] = None
+        else:
+            levels[level] = True
+    capable = not any(r.status == FAIL for r in results if r.level != ADVISORY)
+    create = [r for r in results if r.id in CREATE_CHECKS]
     can_create: bool | None = None
     if any(r.status == FAIL for r in create):
         can_create = False
-    elif any(r.id == kvm_unit.USABLE.id and r.status == PASS for r in create):
-        can_create = True
-    return CheckReport(capable=capable, can_create=can_create, results=results)
+    elif capable and installed and any(r.status == PASS for r in create):
+        can_create = True  # without Kata installed, a VM is not yet a Kata Container
+    return CheckReport(
+        capable=capable,
+        can_create=can_create,
+        results=results,
+        levels=levels,
+        installed=installed,
+    )
 
 
 def capability_only(host: Host, config: Config | None) -> bool:

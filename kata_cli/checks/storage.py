@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import INSTALLATION, WIRING, CheckResult, CheckSpec
 
 CATEGORY = "storage"
 DAEMON_TIMEOUT = 5.0
@@ -28,13 +28,15 @@ ROOTFS = CheckSpec(
     "how the container rootfs reaches the guest",
     required=False,
     remedy="set shared_fs to virtio-fs, or use a block snapshotter with block devices enabled",
+    level=INSTALLATION,
 )
 VIRTIO_FS = CheckSpec(
     "storage.virtio-fs",
     CATEGORY,
     "the configured virtio-fs daemon exists and runs",
-    required=False,
+    required=True,
     remedy="install virtiofsd and point virtio_fs_daemon at it",
+    level=INSTALLATION,
 )
 NINE_P = CheckSpec(
     "storage.virtio-9p",
@@ -42,6 +44,7 @@ NINE_P = CheckSpec(
     "shared file system is not virtio-9p",
     required=False,
     remedy='set shared_fs = "virtio-fs" (virtio-9p is slow and not POSIX-complete)',
+    level=INSTALLATION,
 )
 BLOCK = CheckSpec(
     "storage.block",
@@ -49,6 +52,7 @@ BLOCK = CheckSpec(
     "block devices can be hot plugged (disable_block_device_use = false)",
     required=False,
     remedy="set disable_block_device_use = false in the [hypervisor] table",
+    level=INSTALLATION,
 )
 DEVMAPPER = CheckSpec(
     "storage.devmapper",
@@ -56,6 +60,7 @@ DEVMAPPER = CheckSpec(
     "the containerd devmapper thin pool exists and dm_thin_pool is loaded",
     required=False,
     remedy="create the thin pool named by pool_name (dmsetup) and modprobe dm_thin_pool",
+    level=WIRING,
 )
 
 

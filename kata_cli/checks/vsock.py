@@ -17,7 +17,7 @@ VHOST_VSOCK = CheckSpec(
     "vsock.device",
     CATEGORY,
     "/dev/vhost-vsock for the runtime-agent channel (qemu, stratovirt)",
-    required=False,
+    required=True,
     remedy="modprobe vhost_vsock (and list it in /etc/modules-load.d/kata.conf)",
 )
 

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 import click
 
 from kata_cli.appctx import AppContext
 from kata_cli.commands.options import Seconds, flavour_option, pass_app
-from kata_cli.errors import ConfigError, KataError, UsageError, VerdictFailure
-
-if TYPE_CHECKING:
-    from kata_cli.config.model import Config
-
-SUPER_USER_WARNING = "Not running network checks as super user"
-
-
-def _split_ids(values: tuple[str, ...]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+from kata_cli.errors import UsageError, VerdictFailure
 
 
 @click.command(
@@ -138,20 +128,23 @@ def check(
     confidential-guest support against the loaded configuration. Nothing on the host is
     changed (modules are loaded only with --load-modules).
     """
-    from kata_cli.checks import output
+    from kata_cli.checks.model import BOOT_CONFIGURED, BOOT_TEST_GUEST, CheckOptions
+    from kata_cli.render import check_text
 
     if list_checks:
-        from kata_cli.checks.runner import catalogue
+        from kata_cli.checks.registry import catalogue
 
-        output.render_list(catalogue(), as_json)
+        check_text.render_list(catalogue(), as_json)
         return
     if junit_path == "-":
         raise UsageError(
             "--junit -: the JUnit XML goes to a file, stdout carries the report",
             hint="name a file (./- for a file called '-')",
         )
+    from kata_cli.checks import request
     from kata_cli.commands import fleet
 
+    ignored = request.split_ids(ignore)
     outputs = fleet.check_outputs(nfd_path, prometheus_path, json_out)
     if every is not None or count is not None:
         fleet.periodic_check(
@@ -163,122 +156,52 @@ def check(
             count,
             flavour,
             strict,
-            _split_ids(ignore),
+            list(ignored),
             as_json,
             bool(boot or boot_guest or load_modules or check_release or junit_path),
         )
         return
     started = fleet.clock()
     no_network = no_network_checks or bool(os.environ.get("KATA_CHECK_NO_NETWORK"))
-    is_root = app.host.is_root()
     if check_version_only or only_list_releases:
-        _releases_only(no_network, is_root, only_list_releases, include_all_releases)
+        if not no_network:
+            lines = request.releases_only(os.environ, only_list_releases, include_all_releases)
+            check_text.render_release_lines(lines)
         return
-    ignored = _split_ids(ignore)
-    _validate_ignore(ignored)
-    if load_modules and not is_root:
-        raise KataError("--load-modules needs root", "run it with sudo, or load modules yourself")
-    if is_root and not no_network:
-        from kata_cli.render.terminal import warn
-
-        warn(SUPER_USER_WARNING)
-    config, config_error = _load_config(app, flavour)
-    # `--config PATH` naming nothing keeps upstream's byte-exact error (and nothing else)
-    # for people; a machine reader (--json, --junit) still gets its report, with
-    # config.load failing in it
-    hard_error = None
-    if config_error is not None and not as_json and _explicit_missing(config_error):
-        hard_error = config_error
-        if not junit_path:
-            raise hard_error
-    units = []
-    if check_release and not no_network and not is_root:
-        from kata_cli.checks.release import release_unit
-
-        units.append(release_unit(dict(os.environ), include_all_releases))
-    if boot or boot_guest:
-        from kata_cli.checks.boot import boot_unit
-
-        units.append(
-            boot_unit(use_test_guest=boot_guest, timeout=boot_timeout, ready_marker=boot_marker)
-        )
-    from kata_cli.checks.runner import run
-
-    report = run(
-        app.host,
-        config,
+    boot_mode = BOOT_TEST_GUEST if boot_guest else BOOT_CONFIGURED if boot else None
+    options = CheckOptions(
         strict=strict,
         ignore=ignored,
         load_modules=load_modules,
-        extra_units=units,
-        is_root=is_root,
-        config_error=config_error.one_line() if config_error else "",
+        boot=boot_mode,
+        boot_timeout=boot_timeout,
+        boot_marker=boot_marker,
+        check_release=check_release and not no_network,
+        include_all_releases=include_all_releases,
+        environ=dict(os.environ),
+    )
+    outcome = request.check_host(
+        app.host,
+        lambda: app.load_config(flavour=flavour),
+        options,
+        is_root=app.host.is_root(),
+        machine_readable=as_json,
+        report_file=bool(junit_path),
     )
     if junit_path:
-        output.write_junit(junit_path, report)
+        from kata_cli.render.check_junit import write_junit
+
+        write_junit(junit_path, outcome.report)
     if outputs.any():
-        fleet.write_check_outputs(app, outputs, report, config, node_name, started)
-    if hard_error is not None:
-        raise hard_error
+        fleet.write_check_outputs(app, outputs, outcome.report, outcome.config, node_name, started)
+    if outcome.fatal is not None:
+        raise outcome.fatal
     if as_json:
-        if config_error is not None:
-            from kata_cli.render.terminal import err
-
-            err(output.printable(config_error.one_line()))
-        output.render_json(report)
+        error = outcome.config_error
+        check_text.render_json(outcome.report, error.one_line() if error else "")
     elif verbose:
-        output.render_verbose(report)
+        check_text.render_verbose(outcome.report)
     else:
-        output.render_default(report)
-    if not report.capable or report.can_create is False:
-        raise VerdictFailure("")
-
-
-def _load_config(app: AppContext, flavour: str | None) -> tuple[Config | None, ConfigError | None]:
-    """The configuration, or why it could not be loaded (a failing check, not a crash)."""
-    try:
-        return app.load_config(flavour=flavour), None
-    except ConfigError as exc:
-        return None, exc
-
-
-def _explicit_missing(error: ConfigError) -> bool:
-    """Did --config (or KATA_CONF_FILE) name a file that does not exist?"""
-    from kata_cli.checks.configload import is_missing_file
-
-    return is_missing_file(error.message)
-
-
-def _validate_ignore(patterns: list[str]) -> None:
-    """A typo in --ignore must not silently ignore nothing."""
-    import fnmatch
-
-    from kata_cli.checks.runner import catalogue
-
-    known = [spec.id for spec in catalogue()]
-    for pattern in patterns:
-        if not any(fnmatch.fnmatchcase(check_id, pattern) for check_id in known):
-            raise UsageError(
-                f"--ignore {pattern}: no check has that id", "see `kata-cli check --list`"
-            )
-
-
-def _releases_only(no_network: bool, is_root: bool, list_mode: bool, include_all: bool) -> None:
-    """--check-version-only / --only-list-releases: only the release step (spec 4.2 step 3)."""
-    from kata_cli.render.terminal import out, warn
-
-    if no_network:
-        return
-    if is_root:
-        warn(SUPER_USER_WARNING)
-        return
-    from kata_cli.checks import release
-
-    url = release.api_url(release.KATA_VERSION, dict(os.environ))
-    releases = release.parse_releases(release.fetch(url), include_all)
-    if list_mode:
-        for item in releases:
-            out(item.list_line())
-        return
-    message, _ = release.newer_message(release.current_version(release.KATA_VERSION), releases)
-    out(message)
+        check_text.render_default(outcome.report)
+    if outcome.exit_status:
+        raise VerdictFailure("", outcome.exit_status)

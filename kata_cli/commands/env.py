@@ -32,7 +32,7 @@ def env(app: AppContext, as_json: bool, file_path: str | None, flavour: str | No
 
     config = app.load_config(flavour=flavour, allow_embedded=False)
     info = build_env_info(app.host, config)
-    from kata_cli.checks.output import printable
+    from kata_cli.render.text import printable
 
     for text in info.warnings:
         warn(printable(text))  # warnings quote configured paths: no terminal escapes

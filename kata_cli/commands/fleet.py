@@ -106,7 +106,7 @@ def periodic_check(
 
 
 def _printable(text: str) -> str:
-    from kata_cli.checks.output import printable
+    from kata_cli.render.text import printable
 
     return printable(text)
 

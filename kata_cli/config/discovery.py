@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kata_cli.errors import ConfigError
+from kata_cli.errors import ConfigError, ConfigNotFound
 from kata_cli.host import Host
 
 GO_DEFAULT_PATHS = (
@@ -109,7 +109,9 @@ def _explicit(path: str, source: str) -> Located:
     if not resolved or not local.exists(resolved):
         # byte-exact upstream text for --config; the environment variable is named otherwise
         hint = None if source == "option" else f"check the {ENV_VAR} environment variable"
-        raise ConfigError(f"Cannot find usable config file (file {absolute} does not exist)", hint)
+        raise ConfigNotFound(
+            f"Cannot find usable config file (file {absolute} does not exist)", hint, explicit=True
+        )
     if local.is_dir(resolved):
         raise ConfigError(f"Cannot use config file {absolute}: it is a directory")
     return Located(resolved, absolute, source, local)

@@ -19,7 +19,7 @@ from kata_cli.config.discovery import Located
 from kata_cli.config.effective import apply_effective
 from kata_cli.config.merge import Layers, defines
 from kata_cli.config.model import Config, ConfigFile
-from kata_cli.errors import ConfigError
+from kata_cli.errors import ConfigError, ConfigNotFound
 from kata_cli.host import Host
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -355,9 +355,10 @@ def load(
     """Locate, read, merge, validate and resolve the effective configuration."""
     located = discovery.locate(host, explicit, environ, allow_embedded)
     if located is None:
-        raise ConfigError(
+        raise ConfigNotFound(
             discovery.not_found_message(host),
             f"pass --config or install Kata; {discovery.LIST_PATHS_HINT}",
+            explicit=False,
         )
     files = read_files(located)
     raw, origins = merge(files)

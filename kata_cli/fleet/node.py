@@ -161,22 +161,17 @@ def attach(run: NodeRun, report: CheckReport, config: Any) -> None:
 def _check(
     host: Host, config_path: str | None, flavour: str | None, strict: bool, ignore: list[str]
 ) -> tuple[CheckReport, Any]:
+    from kata_cli.checks.model import CheckOptions
     from kata_cli.checks.runner import run
     from kata_cli.config import load
     from kata_cli.errors import ConfigError
 
     config = None
-    config_error = ""
+    config_error = None
     try:
         config = load(host, explicit=config_path, flavour=flavour)
     except ConfigError as exc:
-        config_error = exc.one_line()
-    report = run(
-        host,
-        config,
-        strict=strict,
-        ignore=ignore,
-        is_root=host.is_root(),
-        config_error=config_error,
-    )
+        config_error = exc
+    options = CheckOptions(strict=strict, ignore=tuple(ignore))
+    report = run(host, config, options, is_root=host.is_root(), config_error=config_error)
     return report, config

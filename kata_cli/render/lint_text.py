@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 from kata_cli.lint.model import ERROR, INFO, WARNING, Finding, LintResult, Rule
 from kata_cli.render.terminal import color_enabled, out
+from kata_cli.render.text import printable  # file names, values: shown escaped
 
 STYLES = {ERROR: "bold red", WARNING: "yellow", INFO: "cyan"}
-# file names and quoted values may hold newlines or ESC: shown escaped, never interpreted
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-def _safe(text: str) -> str:
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def finding_line(finding: Finding) -> str:
     """`path:line:col: CODE [severity] message (fix: ...)`."""
-    return _safe(
+    return printable(
         f"{finding.file}:{finding.line}:{finding.column}: {finding.code} "
         f"[{finding.severity}] {finding.message} (fix: {finding.fix})"
     )
@@ -54,12 +48,12 @@ def render(result: LintResult, fixed: int = 0) -> None:
 
         term = console()
         for finding in result.findings:
-            where = _safe(f"{finding.file}:{finding.line}:{finding.column}: ")
+            where = printable(f"{finding.file}:{finding.line}:{finding.column}: ")
             line = Text(where, style="bold")
             line.append(finding.code, style="bold")
             line.append(f" [{finding.severity}]", style=STYLES[finding.severity])
-            line.append(f" {_safe(finding.message)}")
-            line.append(f" (fix: {_safe(finding.fix)})", style="dim")
+            line.append(f" {printable(finding.message)}")
+            line.append(f" (fix: {printable(finding.fix)})", style="dim")
             term.print(line)
         term.print(summary_line(result, fixed), style="bold")
         return

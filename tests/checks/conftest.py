@@ -17,10 +17,14 @@ KATA_DL = "https://github.com/kata-containers/kata-containers/releases/download"
 
 
 def upstream_intel(fake_host: Any) -> Any:
-    """Spec case 4's host: Intel flags, kvm/kvm_intel/vhost/vhost_net, a qemu config."""
+    """Spec case 4's host: Intel flags, kvm/kvm_intel/vhost/vhost_net, a qemu config; plus
+    what a Kata sandbox needs beyond upstream's check (#15): the configured assets and
+    virtiofsd, and /dev/vhost-vsock (the vhost_vsock module itself is not listed)."""
     fake_host.cpuinfo(flags="fpu vmx lm sse4_1")
     fake_host.modules("kvm", "kvm_intel", "vhost", "vhost_net")
     fake_host.config()
+    fake_host.assets()
+    fake_host.vhost_vsock()
     return fake_host
 
 

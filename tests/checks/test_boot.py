@@ -47,7 +47,8 @@ def test_boot_ok(cli, fake_host, as_user, fake_bootcheck):
     result = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot")
     entry = boot_entry(result)
     assert entry["status"] == "pass"
-    assert "stage agent in 1.5s" in entry["detail"]
+    assert entry["detail"] == "booted the configured kernel and image in 1.5 s"
+    assert entry["level"] == "installation"
     assert fake_bootcheck.calls == [(False, 60.0)]
     assert result.exit_code == 0
 
@@ -61,9 +62,42 @@ def test_boot_guest_failure_fails_can_create(cli, fake_host, as_user, fake_bootc
     result = cli(*args, "--boot-guest", "--boot-timeout", "5")
     assert fake_bootcheck.calls == [(True, 5.0)]
     assert result.exit_code == 1
-    assert result.stdout == "System is capable of running Kata Containers\n"
+    assert result.stdout == ""  # never "capable" with exit status 1
     assert "boot.vm: boot of the test guest failed at stage kernel" in result.stderr
     assert "panic" in result.stderr
+    assert (
+        result.stderr.splitlines()[-1] == "ERROR: System is not capable of running Kata Containers"
+    )
+
+
+def test_boot_guest_result_in_the_default_output(cli, fake_host, as_user, fake_bootcheck):
+    upstream_intel(fake_host)
+    fake_bootcheck.answer = FakeBootReport(True, "done", 3.1)
+    args = ["--host-root", str(fake_host.root), "check", "-n"]
+    result = cli(*args, "--boot-guest")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "booted the test guest in 3.1 s\n"
+        "System is capable of running Kata Containers\n"
+        "System can currently create Kata Containers\n"
+    )
+    entry = boot_entry(cli(*args, "--boot-guest", "--json"))
+    assert entry["level"] == "hardware"  # the test guest proves the hardware, not the install
+
+
+def test_boot_failure_hint_names_the_check_option(cli, fake_host, as_user, fake_bootcheck):
+    upstream_intel(fake_host)
+    fake_bootcheck.answer = FakeBootReport(
+        False,
+        "spawn",
+        None,
+        "hypervisor binary /x is not an executable file (install QEMU, fix [hypervisor.qemu] "
+        "path, or boot the test guest with --test-guest)",
+    )
+    result = cli("--host-root", str(fake_host.root), "check", "-n", "--boot")
+    assert result.exit_code == 1
+    assert "boot the test guest with --boot-guest" in result.stderr
+    assert "--test-guest" not in result.stderr
 
 
 def test_boot_unavailable(cli, fake_host, as_user, monkeypatch):

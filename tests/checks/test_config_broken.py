@@ -188,11 +188,13 @@ def test_config_load_can_be_ignored(cli, fake_host, as_user):
 
 
 def test_runner_with_a_config_error(fake_host):
+    from kata_cli.checks.model import CheckOptions
     from kata_cli.checks.runner import run
     from kata_cli.host import Host
 
     upstream_intel(fake_host)
-    report = run(Host(str(fake_host.root)), None, config_error="bad.toml:2:1: boom", kvm=False)
+    options = CheckOptions(kvm=False)
+    report = run(Host(str(fake_host.root)), None, options, config_error="bad.toml:2:1: boom")
     assert report.capable is False
     load = report.get(LOAD.id)
     assert load is not None and load.status == "fail" and load.detail == "bad.toml:2:1: boom"

@@ -13,7 +13,7 @@ from kata_cli.host import Host
 
 
 def kvm_result(fake_host, is_root):
-    fake_host.intel()
+    fake_host.intel().installed()
     ctx = CheckContext(fake_host.host, None, is_root=is_root)
     (result,) = list(kvm.kvm_checks(ctx))
     return result, ctx

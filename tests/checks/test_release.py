@@ -187,12 +187,34 @@ def test_no_network_wins(cli, as_user, point_release_api):
     assert api.requests == []
 
 
-def test_root_skips_network(cli, as_root, point_release_api):
+def test_an_explicit_release_request_is_honoured_as_root(cli, as_root, point_release_api):
     api = point_release_api()
+    api.pages = [CASE10]
     result = run_check(cli, "--check-version-only")
-    assert result.exit_code == 0
-    assert "Not running network checks as super user" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Newer minor release available: 4.2.0")
+    assert "super user" not in result.stderr
+    assert len(api.requests) == 1
+    listed = run_check(cli, "--only-list-releases")
+    assert [line.split(";")[0] for line in listed.stdout.splitlines()] == ["4.0.0", "4.2.0"]
+
+
+def test_check_release_as_root_asks_and_plain_check_as_root_does_not(
+    cli, fake_host, as_root, point_release_api
+):
+    from tests.checks.conftest import upstream_intel
+
+    api = point_release_api()
+    api.pages = [CASE10]
+    upstream_intel(fake_host)
+    plain = cli("--host-root", str(fake_host.root), "check", "--json")
     assert api.requests == []
+    assert "super user" not in plain.stderr  # no network request, nothing to warn about
+    asked = cli("--host-root", str(fake_host.root), "check", "--json", "--check-release")
+    assert len(api.requests) == 1
+    release = {c["id"]: c for c in asked.json()["checks"]}["release.newer"]
+    assert release["detail"].startswith("Newer minor release available: 4.2.0")
+    assert release["level"] == "advisory"
 
 
 def test_plain_check_makes_no_request(cli, fake_host, as_user, point_release_api):

@@ -15,7 +15,7 @@ def _one_line_errors(stderr: str) -> None:
 
 
 def test_empty_cpuinfo_says_so(cli, fake_host, as_user):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file("/proc/cpuinfo", "")
     result = check(cli, fake_host, "-n", "--json")
     assert result.exit_code == 1
@@ -26,7 +26,7 @@ def test_empty_cpuinfo_says_so(cli, fake_host, as_user):
 
 
 def test_cpu_block_without_vendor_line(cli, fake_host, as_user):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file("/proc/cpuinfo", "processor\t: 0\nflags\t\t: vmx lm sse4_1\n")
     result = check(cli, fake_host, "-n")
     assert result.exit_code == 1
@@ -37,7 +37,7 @@ def test_unreadable_cpuinfo_remedy_is_about_access(cli, fake_host, as_user, monk
     """ "Cannot verify" must not tell the user to buy an Intel or AMD CPU."""
     from kata_cli.host import Host
 
-    fake_host.intel()
+    fake_host.intel().installed()
     real = Host.read_bytes
 
     def denied(self, host_path, limit=None):
@@ -59,7 +59,7 @@ def test_unreadable_cpuinfo_remedy_is_about_access(cli, fake_host, as_user, monk
 @pytest.mark.parametrize("mode", [(), ("-v",), ("--json",)])
 def test_hostile_hosts(cli, fake_host, as_user, breakage, mode):
     if breakage != "empty-root":
-        fake_host.intel()
+        fake_host.intel().installed()
     else:
         fake_host.dir("/")
     if breakage == "garbage-config":
@@ -112,7 +112,7 @@ def test_host_root_that_is_a_file(cli, tmp_path):
 def test_confidential_failure_says_why(cli, fake_host, as_user, setup, expected):
     from tests.conftest import MINIMAL_QEMU_CONFIG
 
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.config(
         MINIMAL_QEMU_CONFIG.replace("machine_type", "confidential_guest = true\nmachine_type")
     )
@@ -134,7 +134,7 @@ HOSTILE_PATH = "/opt/kata/bin/q\\u0001\\u001b[31m[/]red"  # TOML escapes: SOH, E
 def _hostile_path_host(fake_host):
     from tests.conftest import MINIMAL_QEMU_CONFIG
 
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.config(
         MINIMAL_QEMU_CONFIG.replace('"/opt/kata/bin/qemu-system-x86_64"', f'"{HOSTILE_PATH}"')
     )
@@ -150,9 +150,9 @@ def test_control_characters_never_reach_the_terminal(cli, fake_host, as_user):
 
 
 def test_rich_table_shows_brackets_literally(cli, fake_host, as_user, monkeypatch):
-    from kata_cli.checks import output
+    from kata_cli.render import check_text
 
-    monkeypatch.setattr(output, "stream_is_tty", lambda stream: True)
+    monkeypatch.setattr(check_text, "stream_is_tty", lambda stream: True)
     _hostile_path_host(fake_host)
     result = check(cli, fake_host, "-n", "-v")
     assert "internal error" not in result.stderr
@@ -175,7 +175,7 @@ def test_junit_stays_well_formed_xml(cli, fake_host, as_user, tmp_path):
     [(b"MemTotal: \xff kB\n", "has no MemTotal line"), (None, "is not readable")],
 )
 def test_memory_cannot_verify_says_why(cli, fake_host, as_user, content, why):
-    fake_host.intel()
+    fake_host.intel().installed()
     if content is None:
         fake_host.remove("/proc/meminfo")
         fake_host.dir("/proc/meminfo")
@@ -189,7 +189,7 @@ def test_memory_cannot_verify_says_why(cli, fake_host, as_user, content, why):
 
 def test_builtin_modules_are_not_missing(cli, fake_host, as_user):
     """A module built into the kernel has no /sys/module entry unless it has parameters."""
-    fake_host.intel()
+    fake_host.intel().installed()
     for name in ("vhost_net", "vhost_vsock"):
         fake_host.remove(f"/sys/module/{name}")
     fake_host.file(

@@ -6,31 +6,87 @@ from __future__ import annotations
 import pytest
 
 from kata_cli.checks import host_capable, report_data, run_checks
-from kata_cli.checks.model import CATEGORIES, STATUSES
-from kata_cli.checks.runner import catalogue
+from kata_cli.checks.model import CATEGORIES, STATUSES, Check, CheckOptions
+from kata_cli.checks.registry import catalogue
 from kata_cli.checks.tables import requirements
 from kata_cli.config import load
 from tests.conftest import MINIMAL_QEMU_CONFIG
 
 
-def results(fake_host, *, strict=False, config_text=None, kvm=False, is_root=False, **kw):
+def results(fake_host, *, config_text=None, is_root=False, **options):
     from kata_cli.checks.runner import run
 
     if config_text is not None:
         fake_host.config(config_text)
     host = fake_host.host
     config = load(host)
-    report = run(host, config, strict=strict, kvm=kvm, is_root=is_root, **kw)
+    options.setdefault("kvm", False)
+    report = run(host, config, CheckOptions(**options), is_root=is_root)
     return report, {r.id: r for r in report.results}
 
 
 # -- conformance ------------------------------------------------------------------------
 
 
-def test_catalogue_ids_unique_and_documented():
+def test_a_duplicate_check_id_is_refused():
+    from kata_cli.checks import kvm, vsock
+    from kata_cli.checks.registry import DuplicateCheckId, validate
+
+    units = (Check((vsock.VHOST_VSOCK,), vsock.vsock_checks), Check((kvm.USABLE,), kvm.kvm_checks))
+    assert validate(units) == units
+    clash = (*units, Check((vsock.VHOST_VSOCK,), kvm.kvm_checks))
+    with pytest.raises(DuplicateCheckId, match=r"check id vsock\.device is declared twice"):
+        validate(clash)
+
+
+def test_a_duplicate_check_id_is_an_import_time_error():
+    import subprocess
+    import sys
+
+    code = (
+        "from kata_cli.checks import kvm, vsock\n"
+        "vsock.catalogue = lambda: [vsock.VHOST_VSOCK, kvm.USABLE]\n"
+        "import kata_cli.checks.registry\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "DuplicateCheckId: check id kvm.usable is declared twice" in proc.stderr
+
+
+def test_vendor_tables_that_disagree_on_a_module_clash():
+    from kata_cli.checks import modules
+    from kata_cli.checks.registry import DuplicateCheckId, validate
+    from kata_cli.checks.tables import parse
+
+    def table(key, description):
+        return (
+            f'[vendors.{key}]\nmatch = "{key}"\ndescription = "x"\nvirt_flag = "vmx"\n'
+            f'virt_module = "kvm_{key}"\n[[vendors.{key}.modules]]\nname = "kvm"\n'
+            f'description = "{description}"\n'
+        )
+
+    alike = modules.catalogue(parse(table("intel", "KVM") + table("amd", "KVM")))
+    assert [spec.id for spec in alike] == ["module.kvm"]  # one check for both vendors
+    differ = modules.catalogue(parse(table("intel", "KVM") + table("amd", "other")))
+    with pytest.raises(DuplicateCheckId):
+        validate([Check(tuple(differ), modules.module_checks)])
+
+
+def test_every_unit_reports_only_its_own_checks(fake_host):
+    from kata_cli.checks.context import CheckContext
+    from kata_cli.checks.registry import CHECKS
+
+    fake_host.intel().installed()
+    fake_host.remove("/sys/module/vhost_net")
+    ctx = CheckContext(fake_host.host, load(fake_host.host), CheckOptions(strict=True, kvm=False))
+    for unit in CHECKS:
+        own = {spec.id for spec in unit.specs}
+        for result in unit.function(ctx):
+            assert result.id in own, (unit.function.__name__, result.id)
+
+
+def test_catalogue_is_documented():
     specs = catalogue()
-    ids = [s.id for s in specs]
-    assert len(ids) == len(set(ids))
     for spec in specs:
         assert spec.category in CATEGORIES, spec.id
         assert spec.description, spec.id
@@ -51,7 +107,7 @@ def test_catalogue_ids_unique_and_documented():
 
 
 def test_every_result_comes_from_the_catalogue(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.assets()
     report, _by_id = results(fake_host, strict=True, kvm=True)
     known = {s.id for s in catalogue()}
@@ -83,7 +139,7 @@ def test_requirement_tables_match_upstream():
 
 
 def test_host_capable(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     config = load(fake_host.host)
     assert host_capable(fake_host.host, config) is True
     fake_host.remove("/sys/module/kvm_intel")
@@ -96,7 +152,7 @@ def test_host_capable_without_config_and_unknown_vendor(fake_host):
 
 
 def test_run_checks_without_config_skips_hypervisor_checks(fake_host, as_user):
-    fake_host.intel()
+    fake_host.intel().installed()
     report = run_checks(fake_host.host, None)
     by_id = {r.id: r for r in report.results}
     assert by_id["cpu.flag.vmx"].status == "pass"
@@ -119,14 +175,14 @@ def test_run_checks_never_raises_on_an_empty_root(fake_host):
 
 
 def test_flag_match_is_whole_word(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.cpuinfo(flags="fpu vmxx lm sse4_1")  # no vmx, only a longer word
     _, by_id = results(fake_host)
     assert by_id["cpu.flag.vmx"].status == "fail"
 
 
 def test_only_the_first_cpu_block_counts(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file(
         "/proc/cpuinfo",
         "processor : 0\nvendor_id : GenuineIntel\nflags : fpu lm sse4_1\n\n"
@@ -137,7 +193,7 @@ def test_only_the_first_cpu_block_counts(fake_host):
 
 
 def test_no_flags_line(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file("/proc/cpuinfo", "processor : 0\nvendor_id : GenuineIntel\n")
     _, by_id = results(fake_host)
     assert by_id["cpu.flags"].status == "fail"
@@ -145,7 +201,7 @@ def test_no_flags_line(fake_host):
 
 
 def test_virt_flag_missing_on_a_vm_says_nested(fake_host):
-    fake_host.amd()
+    fake_host.amd().installed()
     fake_host.cpuinfo(vendor="AuthenticAMD", flags="fpu lm sse4_1 hypervisor")
     _, by_id = results(fake_host)
     assert by_id["cpu.flag.svm"].status == "fail"
@@ -157,9 +213,9 @@ def test_intel_with_unknown_hypervisor_type(fake_host):
 
     from kata_cli.checks.runner import run
 
-    fake_host.intel()
+    fake_host.intel().installed()
     config = dataclasses.replace(load(fake_host.host), hypervisor_type="acrn")
-    report = run(fake_host.host, config, kvm=True, is_root=False)
+    report = run(fake_host.host, config, CheckOptions(kvm=True), is_root=False)
     by_id = {r.id: r for r in report.results}
     assert by_id["kvm.usable"].status == "skip"
     assert by_id["cpu.hypervisor-type"].status == "fail"
@@ -178,7 +234,7 @@ def test_remote_hypervisor_needs_no_local_virtualization(fake_host):
 
 
 def test_virt_module_missing_with_flag_points_at_firmware(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.remove("/sys/module/kvm_intel")
     _, by_id = results(fake_host)
     result = by_id["module.kvm_intel"]
@@ -188,15 +244,20 @@ def test_virt_module_missing_with_flag_points_at_firmware(fake_host):
 
 
 def test_vhost_vsock_held_by_guest_transport(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.remove("/sys/module/vhost_vsock")
+    fake_host.remove("/dev/vhost-vsock")
     fake_host.modules("vmw_vsock_virtio_transport")
-    _, by_id = results(fake_host)
+    report, by_id = results(fake_host)
     result = by_id["module.vhost_vsock"]
     assert result.status == "warn"
     assert "vmw_vsock_virtio_transport" in result.detail
     assert "modprobe -r vmw_vsock_virtio_transport" in result.remedy
-    assert "vmw_vsock_virtio_transport" in by_id["vsock.device"].detail
+    device = by_id["vsock.device"]  # qemu cannot reach its agent: required
+    assert device.status == "fail"
+    assert "vmw_vsock_virtio_transport" in device.detail
+    assert "modprobe -r vmw_vsock_virtio_transport" in device.remedy
+    assert report.capable is False
 
 
 def test_no_sysfs_is_cannot_verify_not_missing(fake_host):
@@ -214,7 +275,7 @@ def test_modules_are_never_loaded_without_the_option(fake_host, monkeypatch):
         raise AssertionError(f"unexpected subprocess {args}")
 
     monkeypatch.setattr(Host, "run", no_run)
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.config(MINIMAL_QEMU_CONFIG.replace('shared_fs = "virtio-fs"', 'shared_fs = "none"'))
     fake_host.remove("/sys/module/vhost")
     _, by_id = results(fake_host)
@@ -234,7 +295,7 @@ def test_load_modules_runs_modprobe_and_reports(fake_host, monkeypatch):
         return ProcessResult(list(argv), 0, stdout=b"virtiofsd 1.10\n")
 
     monkeypatch.setattr(Host, "run", fake_run)
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.remove("/sys/module/vhost_net")
     report, by_id = results(fake_host, load_modules=True, is_root=True)
     assert ["modprobe", "vhost_net"] in calls
@@ -246,7 +307,7 @@ def test_load_modules_runs_modprobe_and_reports(fake_host, monkeypatch):
 
 
 def test_strict_checks_unrestricted_guest(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.module_param("kvm_intel", "unrestricted_guest", "N")
     fake_host.module_param("kvm_intel", "nested", "N")
     report, by_id = results(fake_host, strict=True)
@@ -258,7 +319,7 @@ def test_strict_checks_unrestricted_guest(fake_host):
 
 
 def test_strict_skips_unrestricted_guest_on_a_vmm(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.cpuinfo(flags="fpu vmx lm sse4_1 hypervisor")
     fake_host.module_param("kvm_intel", "unrestricted_guest", "N")
     _, by_id = results(fake_host, strict=True)
@@ -266,7 +327,7 @@ def test_strict_skips_unrestricted_guest_on_a_vmm(fake_host):
 
 
 def test_parameters_not_checked_by_default(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.module_param("kvm_intel", "unrestricted_guest", "N")
     report, by_id = results(fake_host)
     assert by_id["module.kvm_intel.unrestricted_guest"].status == "skip"
@@ -274,28 +335,31 @@ def test_parameters_not_checked_by_default(fake_host):
 
 
 def test_strict_turns_warnings_into_failures(fake_host):
-    fake_host.intel()  # no assets installed: warnings
+    fake_host.intel().installed()
+    fake_host.remove("/sys/module/vhost_vsock")  # optional module: a warning
     report, by_id = results(fake_host)
     assert report.capable is True
-    assert by_id["assets.hypervisor"].status == "warn"
+    assert by_id["module.vhost_vsock"].status == "warn"
     report, by_id = results(fake_host, strict=True)
     assert report.capable is False
-    assert by_id["assets.hypervisor"].status == "fail"
+    assert by_id["module.vhost_vsock"].status == "fail"
 
 
 # -- storage ------------------------------------------------------------------------------
 
 
 def test_virtio_fs_daemon_missing(fake_host):
-    fake_host.intel()
-    _report, by_id = results(fake_host)
+    fake_host.intel().installed()
+    fake_host.remove("/opt/kata/libexec/virtiofsd")
+    report, by_id = results(fake_host)
     assert by_id["storage.rootfs"].detail == "shared file system: virtio-fs (shared_fs)"
-    assert by_id["storage.virtio-fs"].status == "warn"
+    assert by_id["storage.virtio-fs"].status == "fail"  # a configuration file names it
+    assert report.capable is False
     assert "/opt/kata/libexec/virtiofsd does not exist" in by_id["storage.virtio-fs"].detail
 
 
 def test_virtio_fs_daemon_version_is_reported(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.assets()
     fake_host.executable("/opt/kata/libexec/virtiofsd", "#!/bin/sh\necho 'virtiofsd 1.13.0'\n")
     _, by_id = results(fake_host)
@@ -304,14 +368,14 @@ def test_virtio_fs_daemon_version_is_reported(fake_host):
 
 
 def test_virtio_fs_daemon_that_fails(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.executable("/opt/kata/libexec/virtiofsd", "#!/bin/sh\nexit 3\n")
     _, by_id = results(fake_host)
     assert "--version failed: exit 3" in by_id["storage.virtio-fs"].detail
 
 
 def test_virtio_9p_is_a_warning(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     _, by_id = results(
         fake_host, config_text=MINIMAL_QEMU_CONFIG.replace('"virtio-fs"', '"virtio-9p"')
     )
@@ -331,7 +395,7 @@ version = 2
 
 
 def test_devmapper_pool_missing(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file("/etc/containerd/config.toml", CONTAINERD_DEVMAPPER)
     _, by_id = results(fake_host)
     assert by_id["storage.rootfs"].detail.startswith("block devices: containerd's devmapper")
@@ -342,7 +406,7 @@ def test_devmapper_pool_missing(fake_host):
 
 
 def test_devmapper_pool_present(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file("/etc/containerd/config.toml", CONTAINERD_DEVMAPPER)
     fake_host.file("/dev/mapper/containerd-pool")
     fake_host.modules("dm_thin_pool")
@@ -352,7 +416,7 @@ def test_devmapper_pool_present(fake_host):
 
 
 def test_devmapper_with_block_devices_disabled(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file("/etc/containerd/config.toml", CONTAINERD_DEVMAPPER)
     text = MINIMAL_QEMU_CONFIG.replace(
         "disable_block_device_use = false", "disable_block_device_use = true"
@@ -366,7 +430,7 @@ def test_devmapper_with_block_devices_disabled(fake_host):
 
 
 def test_assets_present(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.assets()
     _, by_id = results(fake_host)
     for check_id in ("assets.hypervisor", "assets.kernel", "assets.guest-rootfs"):
@@ -374,7 +438,7 @@ def test_assets_present(fake_host):
 
 
 def test_assets_problems(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.assets()
     fake_host.file("/opt/kata/bin/qemu-system-x86_64", "x", mode=0o644)
     fake_host.file("/opt/kata/share/kata-containers/vmlinux.container", "")
@@ -384,7 +448,7 @@ def test_assets_problems(fake_host):
 
 
 def test_image_and_initrd_both_set(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     text = MINIMAL_QEMU_CONFIG.replace(
         "machine_type", 'initrd = "/opt/kata/share/kata-containers/kata.initrd"\nmachine_type'
     )
@@ -396,7 +460,7 @@ def test_image_and_initrd_both_set(fake_host):
 
 
 def test_tdx_required_only_when_configured(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     report, by_id = results(fake_host)
     assert by_id["confidential.tdx"].status == "skip"
     assert report.capable is True
@@ -410,7 +474,7 @@ def test_tdx_required_only_when_configured(fake_host):
 
 
 def test_sev_snp_available_on_amd(fake_host):
-    fake_host.amd()
+    fake_host.amd().installed()
     fake_host.module_param("kvm_amd", "sev_snp", "Y")
     _, by_id = results(fake_host)
     assert by_id["confidential.sev-snp"].status == "pass"
@@ -427,7 +491,7 @@ def test_sev_snp_available_on_amd(fake_host):
     ],
 )
 def test_inside_a_container_is_not_capable(fake_host, marker):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.file(*marker)
     report, by_id = results(fake_host)
     assert by_id["host.container"].status == "fail"
@@ -436,7 +500,7 @@ def test_inside_a_container_is_not_capable(fake_host, marker):
 
 
 def test_memory_below_default_memory(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.meminfo(total_kb=4096 * 1024, available_kb=1024 * 1024)
     _, by_id = results(fake_host)
     assert by_id["host.memory"].status == "warn"
@@ -447,7 +511,7 @@ def test_memory_below_default_memory(fake_host):
 
 
 def test_module_not_set_to_load_at_boot(fake_host):
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.remove("/sys/module/vhost_net")
     _, by_id = results(fake_host)
     assert "not loaded at boot" in by_id["module.vhost_net"].detail
@@ -463,8 +527,8 @@ def test_a_unit_that_breaks_becomes_a_result(fake_host, monkeypatch):
         raise PermissionError(13, "Permission denied")
         yield  # pragma: no cover
 
-    monkeypatch.setattr("kata_cli.checks.runner.INSTALL_UNITS", (broken,))
-    fake_host.intel()
+    monkeypatch.setattr("kata_cli.checks.registry.CHECKS", (Check((), broken),))
+    fake_host.intel().installed()
     report, by_id = results(fake_host)
     assert by_id["broken.error"].status == "fail"
     assert by_id["broken.error"].detail == "cannot verify: Permission denied"
@@ -474,7 +538,7 @@ def test_a_unit_that_breaks_becomes_a_result(fake_host, monkeypatch):
 
 def test_other_architectures_are_not_judged_with_x86_tables(fake_host, monkeypatch):
     monkeypatch.setattr("platform.machine", lambda: "aarch64")
-    fake_host.intel()
+    fake_host.intel().installed()
     report, by_id = results(fake_host)
     assert "x86_64 only, this is aarch64" in by_id["cpu.vendor"].detail
     assert report.capable is False
@@ -492,6 +556,23 @@ def test_host_capable_has_no_side_effects(fake_host, monkeypatch):
     monkeypatch.setattr(Host, "open_fd", forbidden)
     monkeypatch.setattr(fcntl, "ioctl", forbidden)
     monkeypatch.setattr(Host, "is_root", staticmethod(lambda: True))
-    fake_host.intel()
+    fake_host.intel().installed()
     fake_host.remove("/sys/module/kvm_intel")  # would trigger the firmware diagnosis as root
     assert host_capable(fake_host.host, load(fake_host.host)) is False
+
+
+def test_the_check_core_never_imports_rendering():
+    """checks/, appctx and lint.runner return data; only commands/ and render/ write."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "import kata_cli.appctx, kata_cli.lint.runner, kata_cli.checks.request\n"
+        "import kata_cli.checks.registry, kata_cli.checks.runner\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('kata_cli.render'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []

@@ -82,8 +82,10 @@ def test_embedded_default_when_nothing_found(fake_host):
 
 
 def test_embedded_default_is_announced_on_stderr(fake_host, capsys, monkeypatch):
+    from kata_cli.render.terminal import note  # what the CLI hands in
+
     monkeypatch.delenv("KATA_CONF_FILE", raising=False)
-    app = AppContext.create(host_root=str(fake_host.root))
+    app = AppContext.create(host_root=str(fake_host.root), notify=note)
     config = app.load_config()
     assert config.embedded
     err = capsys.readouterr().err

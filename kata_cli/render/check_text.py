@@ -1,45 +1,47 @@
-"""Rendering a CheckReport: upstream-compatible lines, the verbose table, JSON, JUnit XML.
+"""`kata-cli check` for people and scripts: upstream-compatible lines, the verbose table,
+the JSON object, the list of checks, the release lines.
 
-The only writers used are kata_cli.render.terminal's (stdout for results, stderr for
-diagnostics) and kata_cli.host.atomic_write for the JUnit file.
+stdout carries the verdict (and release lines, a passed boot); stderr one line per
+problem with its remedy. Every host-derived text goes through `printable()`.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable
 
 from kata_cli.checks import report_data
 from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResult, CheckSpec
-from kata_cli.errors import KataError
 from kata_cli.render.terminal import console, err, note, out, stream_is_tty
+from kata_cli.render.text import printable
 
 CAPABLE = "System is capable of running Kata Containers"
+# the embedded default stood in for a configuration: only the first level was judged
+NOT_INSTALLED_SCOPE = " (hardware and kernel; Kata is not installed)"
 CAN_CREATE = "System can currently create Kata Containers"
 NOT_CAPABLE = "ERROR: System is not capable of running Kata Containers"
 STATUS_STYLE = {PASS: "green", WARN: "yellow", FAIL: "bold red", SKIP: "dim"}
-# details quote host files and configuration values: a terminal must not interpret them
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
-def printable(text: str) -> str:
-    """Text safe for a terminal line or XML: control characters as visible escapes."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+def capable_line(report: CheckReport) -> str:
+    """The verdict line of a capable host, saying what the verdict covers."""
+    return CAPABLE + ("" if report.installed else NOT_INSTALLED_SCOPE)
 
 
-def _release_lines(report: CheckReport) -> list[CheckResult]:
+def _stdout_results(report: CheckReport) -> list[CheckResult]:
+    """Results told on stdout: the release answer, and a boot that passed."""
     return [
         r
         for r in report.results
-        if r.category == "release" and not r.detail.startswith("cannot check")
+        if (r.category == "release" and not r.detail.startswith("cannot check"))
+        or (r.category == "boot" and r.status == PASS)
     ]
 
 
 def render_problems(report: CheckReport) -> None:
     """Each failure and warning on stderr, naming the check and its remedy."""
-    shown = {id(r) for r in _release_lines(report)}
+    shown = {id(r) for r in _stdout_results(report)}
     for level, status in (("ERROR", FAIL), ("WARNING", WARN)):
         for result in report.results:
             if result.status != status or id(result) in shown:
@@ -50,25 +52,17 @@ def render_problems(report: CheckReport) -> None:
 
 
 def render_verdict(report: CheckReport) -> None:
+    """The capable line exactly when the exit status is 0; the "not capable" line else."""
     for action in report.actions:
         note(action)
-    for result in _release_lines(report):
+    for result in _stdout_results(report):
         out(printable(result.detail))
     if not report.capable:
         err(NOT_CAPABLE)
         return
-    out(CAPABLE)
+    out(capable_line(report))
     if report.can_create:
         out(CAN_CREATE)
-    elif report.can_create is False:
-        err(printable(report.kvm_error or _create_failure(report)))
-
-
-def _create_failure(report: CheckReport) -> str:
-    for result in report.results:
-        if result.category in ("kvm", "boot") and result.status == FAIL:
-            return result.detail
-    return "cannot create a VM"
 
 
 def render_default(report: CheckReport) -> None:
@@ -116,7 +110,10 @@ def _rich_table(report: CheckReport) -> None:
     console().print(table)
 
 
-def render_json(report: CheckReport) -> None:
+def render_json(report: CheckReport, config_error: str = "") -> None:
+    """The JSON object on stdout; a configuration that did not load is also one stderr line."""
+    if config_error:
+        err(printable(config_error))
     for action in report.actions:
         note(action)
     out(json.dumps(report_data(report), indent=2, ensure_ascii=False))
@@ -133,6 +130,7 @@ def render_list(specs: list[CheckSpec], as_json: bool = False) -> None:
                 {
                     "id": s.id,
                     "category": s.category,
+                    "level": s.level,
                     "description": s.description,
                     "required": s.required,
                     "needs_root": s.needs_root,
@@ -144,56 +142,18 @@ def render_list(specs: list[CheckSpec], as_json: bool = False) -> None:
         return
     width = max(len(s.id) for s in specs)
     cat = max(len(s.category) for s in specs)
-    out(f"{'CHECK':<{width}}  {'CATEGORY':<{cat}}  REQUIRED  ROOT  DESCRIPTION")
+    level = max(len(s.level) for s in specs)
+    out(f"{'CHECK':<{width}}  {'CATEGORY':<{cat}}  REQUIRED  ROOT  {'LEVEL':<{level}}  DESCRIPTION")
     for s in specs:
         required = "yes" if s.required else "no"
         root = "yes" if s.needs_root else "no"
-        out(f"{s.id:<{width}}  {s.category:<{cat}}  {required:<8}  {root:<4}  {s.description}")
-
-
-def junit_xml(report: CheckReport) -> bytes:
-    """JUnit XML: one testsuite, one testcase per check (warnings pass, with system-out)."""
-    import xml.etree.ElementTree as ET
-
-    failures = sum(1 for r in report.results if r.status == FAIL)
-    skipped = sum(1 for r in report.results if r.status == SKIP)
-    suite = ET.Element(
-        "testsuite",
-        name="kata-cli check",
-        tests=str(len(report.results)),
-        failures=str(failures),
-        errors="0",
-        skipped=str(skipped),
-    )
-    props = ET.SubElement(suite, "properties")
-    ET.SubElement(props, "property", name="capable", value=str(report.capable).lower())
-    can_create = "unknown" if report.can_create is None else str(report.can_create).lower()
-    ET.SubElement(props, "property", name="can_create", value=can_create)
-    for r in report.results:
-        case = ET.SubElement(
-            suite, "testcase", classname=f"kata-cli.check.{r.category}", name=r.id, time="0"
+        out(
+            f"{s.id:<{width}}  {s.category:<{cat}}  {required:<8}  {root:<4}  "
+            f"{s.level:<{level}}  {s.description}"
         )
-        detail, remedy = printable(r.detail), printable(r.remedy)  # XML 1.0 has no control chars
-        if r.status == FAIL:
-            failure = ET.SubElement(case, "failure", message=detail, type="fail")
-            failure.text = f"{r.description}\n{detail}\nremedy: {remedy}"
-        elif r.status == SKIP:
-            ET.SubElement(case, "skipped", message=detail)
-        elif r.status == WARN:
-            ET.SubElement(case, "system-out").text = f"WARNING: {detail}\nremedy: {remedy}"
-        elif detail:
-            ET.SubElement(case, "system-out").text = detail
-    ET.indent(suite)
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def write_junit(path: str, report: CheckReport) -> None:
-    from kata_cli.host import atomic_write
-
-    try:
-        atomic_write(path, junit_xml(report), 0o644)
-    except OSError as exc:
-        raise KataError(
-            f"cannot write JUnit report {path}: {exc.strerror or exc}",
-            "name a file in an existing, writable directory",
-        ) from None
+def render_release_lines(lines: list[str]) -> None:
+    """--check-version-only / --only-list-releases: what the release API answered."""
+    for line in lines:
+        out(printable(line))

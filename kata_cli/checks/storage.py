@@ -175,15 +175,21 @@ def _virtio_fs(ctx: CheckContext, daemon: str) -> CheckResult:
     return VIRTIO_FS.passed(f"{daemon}: {version}")
 
 
-def _devmapper(ctx: CheckContext, containerd: Containerd) -> CheckResult:
+def devmapper_problems(ctx: CheckContext, pool: str | None, where: str) -> list[str]:
+    """What keeps containerd's devmapper snapshotter from working (empty: nothing)."""
     problems = []
-    pool = containerd.pool_name
     if not pool:
-        problems.append(f"{containerd.path} sets no devmapper pool_name")
+        problems.append(f"{where} sets no devmapper pool_name")
     elif ctx.host.kind(f"/dev/mapper/{pool}") == "missing":
         problems.append(f"thin pool /dev/mapper/{pool} does not exist")
     if not ctx.module_loaded("dm_thin_pool"):
         problems.append("kernel module dm_thin_pool is not loaded")
+    return problems
+
+
+def _devmapper(ctx: CheckContext, containerd: Containerd) -> CheckResult:
+    pool = containerd.pool_name
+    problems = devmapper_problems(ctx, pool, containerd.path)
     if problems:
         return DEVMAPPER.failed("; ".join(problems))
     return DEVMAPPER.passed(f"thin pool /dev/mapper/{pool} present, dm_thin_pool loaded")

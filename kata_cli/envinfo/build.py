@@ -8,6 +8,7 @@ Only an unreadable `/proc/version` stops it, as upstream.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -38,6 +39,27 @@ if TYPE_CHECKING:
     from kata_cli.host import Host
 
 VERSION_TIMEOUT = 2.0
+# What upstream's env prints whatever the file says, per Go hypervisor type: its
+# per-type constructor (katautils) never copies these keys, or sets them itself.
+UPSTREAM_FIXED: dict[str, dict[str, object]] = {
+    "firecracker": {
+        "MachineType": "",
+        "SharedFS": "",
+        "Msize9p": 0,
+        "HotPlugVFIO": "",
+        "ColdPlugVFIO": "",
+    },
+    "stratovirt": {"Msize9p": 0, "HotPlugVFIO": "", "ColdPlugVFIO": ""},
+    "remote": {
+        "Path": "",
+        "Version": UNKNOWN,
+        "BlockDeviceDriver": "dummy",
+        "EntropySource": "",
+        "MemorySlots": 0,
+    },
+}
+# hypervisors that run no program on this host: no kernel, no capability of their own
+_REMOTE_TYPES = ("remote",)
 # hypervisors whose debug console is a hybrid vsock (a Unix socket on the host)
 _HYBRID_VSOCK = {"clh", "cloud-hypervisor", "firecracker", "dragonball"}
 
@@ -57,10 +79,11 @@ def build_env_info(
     if is_root is None:
         is_root = host.is_root()
     hv = config.hypervisor
+    remote = config.flavour == "go" and config.hypervisor_type in _REMOTE_TYPES
     info = EnvInfo(
         Kernel=KernelInfo(
-            Path=_asset_path(host, hv.kernel, "kernel", warnings),
-            Parameters=kernel_parameters_string(config),
+            Path="" if remote else _asset_path(host, hv.kernel, "kernel", warnings),
+            Parameters="" if remote else kernel_parameters_string(config),
         ),
         Meta=MetaInfo(),
         Image=PathInfo(_asset_path(host, hv.image, "image", warnings)),
@@ -122,13 +145,18 @@ def socket_path(config: Config, is_root: bool) -> str:
 
 def _hypervisor(host: Host, config: Config, is_root: bool, warnings: list[str]) -> HypervisorInfo:
     hv = config.hypervisor
-    path = _asset_path(host, hv.path, "hypervisor binary", warnings) if hv.path else ""
+    fixed = UPSTREAM_FIXED.get(config.hypervisor_type, {}) if config.flavour == "go" else {}
+    path = ""
+    if hv.path and "Path" not in fixed:
+        path = _asset_path(host, hv.path, "hypervisor binary", warnings)
+    # run only a program the configuration names (not a default filled in for it)
+    named = config.hypervisor_origin("path") != "default"
     annotations_set = "enable_annotations" in config.raw.get("hypervisor", {}).get(
         config.hypervisor_name, {}
     )
-    return HypervisorInfo(
+    info = HypervisorInfo(
         MachineType=hv.machine_type,
-        Version=hypervisor_version(host, path),
+        Version=hypervisor_version(host, path) if named and "Version" not in fixed else UNKNOWN,
         Path=path,
         BlockDeviceDriver=hv.block_device_driver,
         EntropySource=hv.entropy_source,
@@ -150,6 +178,7 @@ def _hypervisor(host: Host, config: Config, is_root: bool, warnings: list[str]) 
             ConfidentialGuest=hv.confidential_guest,
         ),
     )
+    return dataclasses.replace(info, **fixed) if fixed else info  # type: ignore[arg-type]
 
 
 def version_numbers(semver: str, commit: str) -> VersionNumbers:
@@ -232,7 +261,9 @@ def _host(host: Host, config: Config, capable: bool | None, warnings: list[str])
         warnings.append("cannot find model field in file /proc/cpuinfo")
     memory = probe.meminfo(host)
     if capable is None:
-        capable = _capable(host, config, warnings)
+        # upstream judges a remote configuration by the vendor's local-VM tables too
+        remote = config.flavour == "go" and config.hypervisor_type in _REMOTE_TYPES
+        capable = _capable(host, None if remote else config, warnings)
     return HostInfo(
         AvailableGuestProtections=guest_protections(host),
         Kernel=kernel,
@@ -254,7 +285,7 @@ def _reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def _capable(host: Host, config: Config, warnings: list[str]) -> bool:
+def _capable(host: Host, config: Config | None, warnings: list[str]) -> bool:
     """The CPU + kernel-module verdict of `kata-cli check`, without side effects."""
     try:
         from kata_cli.checks import host_capable

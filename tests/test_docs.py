@@ -86,3 +86,37 @@ def test_roff_escapes_lines_that_look_like_requests():
     page = manpage(root, "1", [], {})
     assert "\n\\&.TH evil" in page
     assert "back\\eslash" in page
+
+
+def test_details_after_form_feed_are_in_the_reference_not_in_help():
+    import click
+    from click.testing import CliRunner
+
+    from kata_cli.commands.help import command_doc
+    from kata_cli.render.reference import manpage, markdown
+
+    @click.command()
+    def demo() -> None:
+        """Do a thing.
+
+        Short description.
+        \f
+        ## How it works
+
+        - one `step`
+        - two
+
+        | a | b |
+        | --- | --- |
+        | 1 | 2 |
+        """
+
+    help_text = CliRunner().invoke(demo, ["--help"]).output
+    assert "Short description." in help_text and "How it works" not in help_text
+    doc = command_doc(demo, ["demo"])
+    assert doc.paragraphs == ["Short description."]
+    page = markdown(doc)
+    assert "### How it works" in page and "| 1 | 2 |" in page
+    roff = manpage(doc, "1", [], {})
+    assert ".IP \\(bu 2\none \\fBstep\\fR" in roff
+    assert "1  2" in roff

@@ -67,6 +67,15 @@ def _paragraphs(text: str | None) -> list[str]:
     return result
 
 
+def _details(text: str | None) -> str:
+    """The Markdown after a help text's `\\f`: reference prose that --help leaves out."""
+    if not text or "\f" not in text:
+        return ""
+    import inspect
+
+    return inspect.cleandoc(text).partition("\f")[2].strip("\n")
+
+
 def _option_doc(param: click.Option, ctx: click.Context) -> OptionDoc:
     names = [*param.opts, *param.secondary_opts]
     names.sort(key=lambda n: (n.startswith("--"), n))
@@ -112,6 +121,7 @@ def command_doc(
         options=options,
         arguments=arguments,
         aliases=(aliases or {}).get(" ".join(path[1:]), []),
+        details=_details(command.help),
     )
     if isinstance(command, click.Group):
         for name in command.list_commands(ctx):

@@ -41,6 +41,7 @@ class CommandDoc:
     arguments: list[ArgumentDoc]
     subcommands: list[CommandDoc] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    details: str = ""  # Markdown after the help text's `\f`: in the reference, not in --help
 
     @property
     def name(self) -> str:
@@ -125,7 +126,22 @@ def _md_command(doc: CommandDoc) -> list[str]:
         lines.append("")
     for paragraph in doc.epilog:
         lines += [_md_paragraph(paragraph), ""]
+    if doc.details:
+        lines += [_md_details(doc.details), ""]
     return lines
+
+
+def _md_details(text: str) -> str:
+    """Details are Markdown already; their headings are nested under the command's."""
+    out = []
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("#"):
+            line = "###" + line.lstrip("#").rstrip() if line.lstrip("#").startswith(" ") else line
+        out.append(line)
+    return "\n".join(out)
 
 
 def _option_label(opt: OptionDoc, quote: str) -> str:
@@ -181,6 +197,8 @@ def manpage(
     ]
     for paragraph in [*description, *root.paragraphs, *root.epilog]:
         lines += _roff_paragraph(paragraph)
+    if root.details:
+        lines += _roff_markdown(root.details)
     lines.append(".SH GLOBAL OPTIONS")
     lines += _roff_options(root.options)
     lines.append(".SH COMMANDS")
@@ -195,11 +213,86 @@ def manpage(
         lines += _roff_options(doc.options)
         for paragraph in doc.epilog:
             lines += _roff_paragraph(paragraph)
+        if doc.details:
+            lines += _roff_markdown(doc.details)
     for title, paragraphs in extra_sections.items():
         lines.append(f".SH {_roff(title)}")
         for paragraph in paragraphs:
             lines += _roff_paragraph(paragraph)
     return "\n".join(lines) + "\n"
+
+
+def _roff_inline(text: str) -> str:
+    """Markdown `code` and **bold** as bold, [text](link) as its text, then roff-escaped."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    parts = re.split(r"(`[^`]+`|\*\*[^*]+\*\*)", text)
+    out = []
+    for part in parts:
+        if part.startswith("`") and part.endswith("`") and len(part) > 1:
+            out.append("\\fB" + _roff(part[1:-1]) + "\\fR")
+        elif part.startswith("**") and part.endswith("**") and len(part) > 3:
+            out.append("\\fB" + _roff(part[2:-2]) + "\\fR")
+        else:
+            out.append(_roff(part))
+    return "".join(out)
+
+
+def _roff_markdown(text: str) -> list[str]:
+    """A small Markdown subset as roff: paragraphs, bullets, headings, code and tables."""
+    lines: list[str] = []
+    block: list[str] = []  # the paragraph or bullet being gathered
+    mode = ""  # "" | "paragraph" | "bullet" | "code" | "table"
+
+    def flush() -> None:
+        nonlocal mode
+        if block:
+            head = [".IP \\(bu 2"] if mode == "bullet" else [".PP"]
+            lines.extend([*head, _roff_inline(" ".join(b.strip() for b in block))])
+            block.clear()
+        if mode in ("paragraph", "bullet"):
+            mode = ""
+
+    for raw in text.splitlines():
+        if mode == "code":
+            if raw.startswith("```"):
+                lines.append(".fi")
+                mode = ""
+            else:
+                lines.append(_roff(raw))
+            continue
+        if raw.startswith("|"):
+            if mode != "table":
+                flush()
+                lines += [".PP", ".nf"]
+                mode = "table"
+            if not re.fullmatch(r"[|\s:-]+", raw):
+                cells = [c.strip() for c in raw.strip().strip("|").split("|")]
+                lines.append(_roff_inline("  ".join(cells)))
+            continue
+        if mode == "table":
+            lines.append(".fi")
+            mode = ""
+        if raw.startswith("```"):
+            flush()
+            lines += [".PP", ".nf"]
+            mode = "code"
+        elif not raw.strip():
+            flush()
+        elif raw.startswith("#"):
+            flush()
+            lines += [".PP", "\\fB" + _roff(raw.lstrip("#").strip()) + "\\fR"]
+        elif re.match(r"\s*[-*] ", raw):
+            flush()
+            mode = "bullet"
+            block.append(re.sub(r"^\s*[-*] ", "", raw))
+        else:
+            if not mode:
+                mode = "paragraph"
+            block.append(raw)
+    flush()
+    if mode in ("code", "table"):
+        lines.append(".fi")
+    return lines
 
 
 def _roff_options(options: list[OptionDoc]) -> list[str]:

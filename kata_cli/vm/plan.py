@@ -10,6 +10,7 @@ same function `env` reports), so the user's `kernel_params` come last and win.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,8 @@ BLOCK_ROOT_PARAMS: list[tuple[str, str]] = [("root", "/dev/vda1"), ("ro", "")]
 NVDIMM_MACHINES = ("q35", "pc")
 SHARE_TAG = "kata-share{index}"
 MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
+# this machine: --share directories and the test guest's files are local, not host, paths
+LOCAL = Host("/")
 
 
 @dataclass
@@ -122,22 +125,32 @@ class BootAssets:
 
 
 def boot_assets(host: Host, boot: Config, from_test_guest: bool) -> BootAssets:
-    """The kernel, initrd and image, each checked to exist; the configuration's live
-    under the host root, the test guest's do not."""
+    """The kernel, initrd and image as local paths, each checked to be a file. The
+    configuration's are host paths, resolved inside the host root (a symlink to
+    `/opt/...` means the root's `/opt`); the test guest's are files of this machine."""
     hv = boot.hypervisor
-    if from_test_guest:
-        assets = BootAssets(hv.kernel, hv.initrd, "")
-    else:
-        assets = BootAssets(
-            _local(host, hv.kernel), _local(host, hv.initrd), _local(host, hv.image)
-        )
-    for label in ("kernel", "initrd", "image"):
-        path = getattr(assets, label)
-        if path and not _is_file(path):
-            raise ConfigError(f"guest {label} {path} does not exist", f"fix [hypervisor] {label}")
-    if not assets.kernel:
+    source = LOCAL if from_test_guest else host
+    found = {}
+    for label, path in (("kernel", hv.kernel), ("initrd", hv.initrd), ("image", hv.image)):
+        if not path or (label == "image" and from_test_guest):
+            found[label] = ""
+            continue
+        try:
+            resolved = source.resolve(path)
+        except (OSError, ValueError):
+            resolved = ""
+        if not resolved or not source.is_file(resolved):
+            shown = path if from_test_guest else _local(host, path)
+            raise ConfigError(f"guest {label} {shown} does not exist", f"fix [hypervisor] {label}")
+        found[label] = str(source.path(resolved))
+    if not found["kernel"]:
         raise ConfigError("no guest kernel configured", "set [hypervisor.qemu] kernel")
-    return assets
+    return BootAssets(found["kernel"], found["initrd"], found["image"])
+
+
+def image_size(image: str) -> int:
+    """The root image's size in bytes (a local path `boot_assets` checked)."""
+    return LOCAL.stat(image).st_size if image else 0
 
 
 def socket_paths(directory: Path, share_count: int) -> dict[str, str]:
@@ -279,8 +292,8 @@ def build_plan(
     console_log = str(directory / st.CONSOLE_LOG)
     image_device = root_device(hv, assets.image)
     kernel_params = kernel_command_line(boot, image_device)
-    image_size = Path(assets.image).stat().st_size if assets.image else 0
-    machine = machine_options(hv, accel, size, image_device, image_size)
+    size_of_image = image_size(assets.image)
+    machine = machine_options(hv, accel, size, image_device, size_of_image)
     share_list, virtiofsd, share_notes = _shares(host, boot, shares or [], share_mode, directory)
     argv = [
         binary,
@@ -303,7 +316,7 @@ def build_plan(
         "-append",
         kernel_params,
         *(["-initrd", assets.initrd] if assets.initrd else []),
-        *root_image_args(assets.image, image_device, image_size),
+        *root_image_args(assets.image, image_device, size_of_image),
         *console_args(sockets, console_log),
         *hotplug_port_args(hv, machine.machine_type),
         *_share_args(share_list, size.memory_mib, directory),
@@ -349,29 +362,6 @@ def parse_share(spec: str) -> tuple[str, str]:
     return spec, ""
 
 
-def _is_dir(path: str) -> bool:
-    """Path.is_dir, but False (not OSError) for names the kernel rejects (ENAMETOOLONG)."""
-    try:
-        return Path(path).is_dir()
-    except OSError:
-        return False
-
-
-def _lexists(path: str) -> bool:
-    try:
-        Path(path).lstat()
-    except OSError:
-        return False
-    return True
-
-
-def _is_file(path: str) -> bool:
-    try:
-        return Path(path).is_file()
-    except OSError:
-        return False
-
-
 def _shares(
     host: Host, config: Config, specs: list[str], mode: str, directory: Path
 ) -> tuple[list[Share], list[list[str]], list[str]]:
@@ -380,8 +370,8 @@ def _shares(
     notes: list[str] = []
     parsed = [parse_share(spec) for spec in specs]
     for source, _mode in parsed:
-        if not _is_dir(source):
-            problem = "not a directory" if _lexists(source) else "does not exist"
+        if not LOCAL.is_dir(source):
+            problem = "not a directory" if LOCAL.lexists(source) else "does not exist"
             raise UsageError(f"--share {source}: {problem}")
     daemon = _virtiofsd(host, config)
     shares: list[Share] = []
@@ -395,7 +385,7 @@ def _shares(
                 f"{config.hypervisor.virtio_fs_daemon or '(unset)'} is not executable",
             )
         share = Share(
-            str(Path(source).resolve()),
+            LOCAL.resolve(os.path.abspath(source)),
             SHARE_TAG.format(index=index),
             "virtio-fs" if wanted != "9p" and daemon is not None else "9p",
         )

@@ -175,6 +175,40 @@ def test_release_keeps_a_directory_reclaimed_meanwhile(tmp_run: Path) -> None:
     assert not (tmp_run / "vms" / "reused").exists()
 
 
+def test_the_last_release_removes_the_lock_file_and_vms_dir(tmp_run: Path) -> None:
+    first, second = st.claim_vm_dir(_launch("one")), st.claim_vm_dir(_launch("two"))
+    st.release_vm_dir(st.judge("one", first))
+    assert sorted(os.listdir(tmp_run / "vms")) == [".lock", "two"]  # a VM is left
+    st.release_vm_dir(st.judge("two", second))
+    assert not (tmp_run / "vms").exists()
+    st.claim_vm_dir(_launch("three"))  # and the next claim recreates both
+    assert sorted(os.listdir(tmp_run / "vms")) == [".lock", "three"]
+
+
+def test_a_lock_whose_file_was_removed_meanwhile_is_taken_again(tmp_run: Path) -> None:
+    """A waiter that opened the lock file before the last release removed it holds a
+    lock on nothing; it must notice and lock the file at the path instead."""
+    import fcntl
+
+    st.ensure_vms_dir()
+    lock = tmp_run / "vms" / st.LOCK_FILE
+    with st.vms_lock():
+        stale = os.open(lock, os.O_RDWR)
+        os.unlink(lock)  # what the last release does while holding the lock
+    try:
+        fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the waiter's lock: on no file
+        with st.vms_lock(timeout=2):  # not blocked by it, and holding the real file
+            assert lock.exists()
+            with pytest.raises(BlockingIOError):
+                probe = os.open(lock, os.O_RDWR)
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                finally:
+                    os.close(probe)
+    finally:
+        os.close(stale)
+
+
 def test_an_unusable_run_dir_is_a_one_line_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from kata_cli.host import Host
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
+    from kata_cli.environment import Environment
 
 
 @dataclass
@@ -34,15 +35,21 @@ class AppContext:
         log_path: str | None = None,
         log_format: str = "text",
         notify: Callable[[str], None] | None = None,
+        env: Environment | None = None,
     ) -> AppContext:
         if not os.path.isdir(host_root):
             raise UsageError(f"--host-root {host_root}: not a directory")
-        app = cls(Host(host_root), config_path, log_path, log_format, notify)
+        app = cls(Host(host_root, env), config_path, log_path, log_format, notify)
         if log_path:
             from kata_cli.logsetup import configure
 
             configure(log_path, log_format)
         return app
+
+    @property
+    def env(self) -> Environment:
+        """The process's environment, as handed to the core (`Host.env`)."""
+        return self.host.env
 
     def load_config(self, flavour: str | None = None, allow_embedded: bool = True) -> Config:
         """Load (once) the configuration; notices such as "embedded default used" go to stderr."""
@@ -53,6 +60,7 @@ class AppContext:
             config = load(
                 self.host,
                 explicit=self.config_path,
+                environ=dict(self.env.environ),
                 flavour=flavour,
                 allow_embedded=allow_embedded,
             )

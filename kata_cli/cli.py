@@ -10,12 +10,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kata_cli.commands import completers
 from kata_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, KataError
+
+if TYPE_CHECKING:
+    from kata_cli.environment import Environment
 
 # name -> (module, attribute, one-line summary). Aliases point at the same command.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -197,14 +200,17 @@ def cli(
 ) -> None:
     """Administration utility for Kata Containers hosts."""
     from kata_cli.appctx import AppContext
+    from kata_cli.environment import Environment
     from kata_cli.render.terminal import note
 
+    env = ctx.obj if isinstance(ctx.obj, Environment) else None  # run(..., env=) in tests
     ctx.obj = AppContext.create(
         config_path=config_path,
         host_root=host_root,
         log_path=log_path,
         log_format=log_format,
         notify=note,
+        env=env,
     )
 
 
@@ -245,10 +251,14 @@ def collect_data_main() -> None:
     sys.exit(run(collect_data_argv(sys.argv[1:]), "kata-collect-data"))
 
 
-def run(argv: list[str] | None = None, prog_name: str = "kata-cli") -> int:
+def run(
+    argv: list[str] | None = None, prog_name: str = "kata-cli", env: Environment | None = None
+) -> int:
+    """Run the CLI and return its exit status. `env` replaces the process's environment
+    (`Environment.from_process()`) as the core sees it."""
     debug = os.environ.get("KATA_CLI_DEBUG") == "1"
     try:
-        result: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        result: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=env)
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code

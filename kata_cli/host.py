@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # imported where used: it costs start-up time of commands that run nothing
     import subprocess
 
+    from kata_cli.environment import Environment
+
 _MAX_SYMLINKS = 40
 
 # process groups started by run_command and still running, so an interrupt can end them
@@ -72,8 +74,18 @@ class ProcessResult:
 class Host:
     """A host file system seen through a root directory."""
 
-    def __init__(self, root: str | os.PathLike[str] = "/") -> None:
+    def __init__(self, root: str | os.PathLike[str] = "/", env: Environment | None = None) -> None:
         self.root = Path(os.path.abspath(os.fspath(root)))
+        self._env = env
+
+    @property
+    def env(self) -> Environment:
+        """Who runs us, with which variables and terminals (the process's, unless given)."""
+        if self._env is None:
+            from kata_cli.environment import Environment
+
+            self._env = Environment.from_process()
+        return self._env
 
     def __repr__(self) -> str:
         return f"Host({str(self.root)!r})"
@@ -255,9 +267,8 @@ class Host:
         shutil.rmtree(self.path(host_path))
 
     # -- processes ---------------------------------------------------------------------
-    @staticmethod
-    def is_root() -> bool:
-        return os.geteuid() == 0
+    def is_root(self) -> bool:
+        return self.env.is_root
 
     @staticmethod
     def which(name: str, path: str | None = None) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from kata_cli.environment import Environment
 from kata_cli.host import Host
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,10 +97,11 @@ class FakeHost:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self._sockets: list[socket.socket] = []
+        self.env: Environment | None = None  # None: the test process's own
 
     @property
     def host(self) -> Host:
-        return Host(self.root)
+        return Host(self.root, self.env)
 
     def local(self, host_path: str) -> Path:
         return self.root / host_path.lstrip("/")
@@ -288,6 +290,9 @@ class Cli:
 
     def __init__(self, env: dict[str, str | None]) -> None:
         self.env = env
+        # replaces what the core sees of the process (who runs it, terminals); the
+        # variables in `env` still come from the (isolated) process environment
+        self.environment: dict[str, Any] = {}
 
     def __call__(
         self, *args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None
@@ -297,7 +302,8 @@ class Cli:
         runner = CliRunner()
         merged = {**self.env, **(env or {})}
         with runner.isolation(input=input, env=merged) as streams:
-            code = run(list(args))
+            environment = Environment.fake(**self.environment) if self.environment else None
+            code = run(list(args), env=environment)
             sys.stdout.flush()
             sys.stderr.flush()
             out, err = streams[0].getvalue(), streams[1].getvalue()
@@ -319,6 +325,23 @@ PINNED_ENV: dict[str, str | None] = {
 @pytest.fixture
 def cli() -> Cli:
     return Cli(dict(PINNED_ENV))
+
+
+def run_as(euid: int, cli: Cli, fake_host: FakeHost) -> None:
+    """Make the CLI and the fixture host see a process run by `euid` (0: root)."""
+    cli.environment["euid"] = euid
+    fake_host.env = Environment.fake(euid=euid)
+
+
+@pytest.fixture
+def as_user(cli: Cli, fake_host: FakeHost) -> None:
+    """Run as if not root (the test machine may well be root)."""
+    run_as(1000, cli, fake_host)
+
+
+@pytest.fixture
+def as_root(cli: Cli, fake_host: FakeHost) -> None:
+    run_as(0, cli, fake_host)
 
 
 def run_subprocess(

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from kata_cli.host import Host
-
 KATA_DL = "https://github.com/kata-containers/kata-containers/releases/download"
 
 
@@ -26,17 +24,6 @@ def upstream_intel(fake_host: Any) -> Any:
     fake_host.assets()
     fake_host.vhost_vsock()
     return fake_host
-
-
-@pytest.fixture
-def as_user(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the checks as if not root (the test machine may well be root)."""
-    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: False))
-
-
-@pytest.fixture
-def as_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: True))
 
 
 def release(tag: str, date: str = "2026-01-01T00:00:00Z", prerelease: bool = False) -> dict:

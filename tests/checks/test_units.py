@@ -547,6 +547,7 @@ def test_other_architectures_are_not_judged_with_x86_tables(fake_host, monkeypat
 def test_host_capable_has_no_side_effects(fake_host, monkeypatch):
     import fcntl
 
+    from kata_cli.environment import Environment
     from kata_cli.host import Host
 
     def forbidden(*args, **kwargs):
@@ -555,7 +556,7 @@ def test_host_capable_has_no_side_effects(fake_host, monkeypatch):
     monkeypatch.setattr(Host, "run", forbidden)
     monkeypatch.setattr(Host, "open_fd", forbidden)
     monkeypatch.setattr(fcntl, "ioctl", forbidden)
-    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: True))
+    fake_host.env = Environment.fake(euid=0)
     fake_host.intel().installed()
     fake_host.remove("/sys/module/kvm_intel")  # would trigger the firmware diagnosis as root
     assert host_capable(fake_host.host, load(fake_host.host)) is False

@@ -211,9 +211,9 @@ def test_broken_configuration_becomes_notes(cli, fake_host, stubs):
     assert by_id["config"]["items"][0]["status"] == "failed"
 
 
-def test_runs_as_non_root(cli, seeded, stubs, monkeypatch):
+def test_runs_as_non_root(cli, seeded, stubs):
     quick_docker(stubs)
-    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    cli.environment["euid"] = 1000
     result = run(cli, seeded, stubs, "--json")
     assert result.exit_code == 0, result.stderr
     meta = items(result.json(), "meta")
@@ -224,13 +224,13 @@ def test_runs_as_non_root(cli, seeded, stubs, monkeypatch):
     assert "--chroot needs root" in refused.stderr
 
 
-def test_chroot_runs_commands_inside_the_host_root(cli, seeded, stubs, monkeypatch):
+def test_chroot_runs_commands_inside_the_host_root(cli, seeded, stubs):
     """With --chroot, programs are found on the host root's PATH and run through chroot."""
     quick_docker(stubs)
     calls = stubs / "calls"
     stub(stubs, "chroot", f'echo "$@" >> {calls}\nshift\nexec "$@"\n')
     seeded.executable("/usr/bin/containerd", "#!/bin/sh\necho chrooted containerd\n")
-    monkeypatch.setattr("os.geteuid", lambda: 0)
+    cli.environment["euid"] = 0
     result = run(cli, seeded, stubs, "--chroot", "--json")
     assert result.exit_code == 0, result.stderr
     containerd = items(result.json(), "containerd")

@@ -162,10 +162,7 @@ def test_write_replaces_a_symlink_instead_of_following_it(tmp_path):
     assert not link.is_symlink()
 
 
-def test_check_nfd_end_to_end(cli, fake_host, tmp_path, monkeypatch):
-    from kata_cli.host import Host
-
-    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: False))
+def test_check_nfd_end_to_end(cli, fake_host, tmp_path, as_user):
     fake_host.intel()
     fake_host.assets()
     out = tmp_path / "kata-cli"
@@ -176,10 +173,7 @@ def test_check_nfd_end_to_end(cli, fake_host, tmp_path, monkeypatch):
     assert directives[0].startswith("expiry-time=")
 
 
-def test_check_nfd_no_kvm_host(cli, fake_host, tmp_path, monkeypatch):
-    from kata_cli.host import Host
-
-    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: False))
+def test_check_nfd_no_kvm_host(cli, fake_host, tmp_path, as_user):
     fake_host.no_kvm()
     out = tmp_path / "kata-cli"
     res = cli("--host-root", str(fake_host.root), "check", "-n", "--nfd", str(out))

@@ -353,6 +353,12 @@ def run_command(
     )
 
 
+def running_count() -> int:
+    """How many commands started by `run_command` are still running."""
+    with _RUNNING_LOCK:
+        return len(_RUNNING)
+
+
 def kill_running() -> int:
     """Kill every process group still running from `run_command` (e.g. on Ctrl-C).
 

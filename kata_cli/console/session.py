@@ -139,7 +139,7 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int, window_size
             sel.register(sock, selectors.EVENT_READ, "guest")
             sel.register(stdin_fd, selectors.EVENT_READ, "stdin")
             sel.register(wake_r, selectors.EVENT_READ, "winch")
-            escape = _EscapeFilter()
+            escape = EscapeFilter()
             while True:
                 for key, _ in sel.select():
                     if key.data == "guest":
@@ -167,7 +167,7 @@ def _tty_session(sock: socket.socket, stdin_fd: int, stdout_fd: int, window_size
         os.close(wake_w)
 
 
-class _EscapeFilter:
+class EscapeFilter:
     """Strips the escape sequence from keyboard input; says when it asked to end."""
 
     def __init__(self) -> None:

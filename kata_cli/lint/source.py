@@ -126,7 +126,7 @@ def comment_of(line: str) -> str | None:
     return None
 
 
-def _without_comment_lines(text: str) -> str:
+def without_comment_lines(text: str) -> str:
     """The text with whole-line comments blanked (line numbers kept): tomllib parses shipped
     files, which are mostly comments, about twice as fast. Only when that cannot change the
     result: no multi-line strings (a `#` line inside one is content), no control characters
@@ -166,7 +166,7 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
         for position in plain[1]:
             source._positions.setdefault(position.path, position)
         return source
-    source.scan_text = _without_comment_lines(source.text)
+    source.scan_text = without_comment_lines(source.text)
     try:
         source.data = tomllib.loads(source.scan_text)
     except tomllib.TOMLDecodeError as exc:

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from kata_cli.console.session import _EscapeFilter
+from kata_cli.console.session import EscapeFilter
 
 from .conftest import shell_guest
 
@@ -248,7 +248,7 @@ def test_pipes_without_tty_feed_stdin_and_end_on_eof(hybrid_vsock):
 
 
 def test_escape_filter_state_machine():
-    filt = _EscapeFilter()
+    filt = EscapeFilter()
     assert filt.feed(b"a\x1d") == (b"a", False)
     assert filt.feed(b"b") == (b"\x1db", False)
     assert filt.feed(b"\x1d\x1d") == (b"\x1d", False)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kata_cli.config import locate
 from kata_cli.lint import fastparse
-from kata_cli.lint.source import _without_comment_lines, load_source
+from kata_cli.lint.source import load_source, without_comment_lines
 from tests.conftest import kata_config_files, shipped_config_params
 
 NAMES = st.sampled_from(["a", "b", "kata", "qemu", "x-y", "k_1", "true"])
@@ -66,7 +66,7 @@ def test_every_shipped_file_takes_the_quick_path(path: Path) -> None:
     parsed = fastparse.parse(text)
     assert parsed is not None
     assert parsed[0] == tomllib.loads(text)
-    assert parsed[1] == locate.scan(text) == locate.scan(_without_comment_lines(text))
+    assert parsed[1] == locate.scan(text) == locate.scan(without_comment_lines(text))
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kata_cli.lint.engine import lint_text
 from kata_cli.lint.model import SEVERITIES
-from kata_cli.lint.source import MAX_BYTES, _without_comment_lines
+from kata_cli.lint.source import MAX_BYTES, without_comment_lines
 from tests.conftest import Cli
 
 from .conftest import FIXTURES
@@ -150,4 +150,4 @@ def _outcome(text: str) -> object:
 )
 def test_blanking_comment_lines_never_changes_the_parse(lines: list[str]) -> None:
     text = "\n".join(lines) + "\n"
-    assert _outcome(_without_comment_lines(text)) == _outcome(text)
+    assert _outcome(without_comment_lines(text)) == _outcome(text)

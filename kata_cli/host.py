@@ -2,10 +2,20 @@
 
 Every read of /proc, /sys, /dev, /etc, /run, /var, /opt, /usr goes through a `Host`,
 relative to its root (`--host-root`, `KATA_HOST_ROOT`, default `/`). Paths handed to
-and returned by `Host` are *host paths* (as seen on the host: `/proc/cpuinfo`);
-`Host.path()` maps one to the file system of the machine we run on. Absolute symlinks
-are followed inside the root, like a chroot would, so a host mounted at `/host` in a pod
-resolves `/etc/kata-containers/configuration.toml -> /opt/kata/...` correctly.
+and returned by `Host` are *host paths* (as seen on the host: `/proc/cpuinfo`).
+
+Confinement (the semantics of Linux `openat2(RESOLVE_IN_ROOT)`, as runc resolves a
+container's paths): a host path is walked component by component from a descriptor of
+the root, never letting the kernel follow a symbolic link. An absolute link target
+restarts at the host root, `..` never climbs above it, more than 40 links (or a loop)
+is an error. The result is an `O_PATH` descriptor that reads, tests, listings and socket
+connections act on, through `/proc/self/fd/N`, so nothing is resolved twice. With the
+root `/` the kernel's own resolution is the same thing and is used directly.
+
+Writes and removes go further: no component may be a symbolic link at all
+(`SymlinkRefused` names it). Programs named by host data run only when the root is
+`/` (`run_host_program`); sockets are connected through their confined descriptor
+(`connect_unix`), which also lifts the 108-byte `sun_path` limit.
 
 Subprocesses also start here (`Host.run`), always with a timeout.
 """
@@ -13,23 +23,29 @@ Subprocesses also start here (`Host.run`), always with a timeout.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
 import shutil
 import signal
 import stat
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: it costs start-up time of commands that run nothing
+    import socket
     import subprocess
 
     from kata_cli.environment import Environment
 
 _MAX_SYMLINKS = 40
+_MAX_TREE_DEPTH = 256  # remove_tree refuses deeper trees instead of exhausting descriptors
+_O_PATH = os.O_PATH | os.O_CLOEXEC
+NOT_RUN_OUTSIDE_ROOT = "not run: host root is not /"
 
 # process groups started by run_command and still running, so an interrupt can end them
 _RUNNING: set[subprocess.Popen[bytes]] = set()
@@ -71,6 +87,74 @@ class ProcessResult:
         return f"exit {self.returncode}"
 
 
+class SymlinkRefused(OSError):
+    """A write or remove met a symbolic link in its path: it is never written through."""
+
+    def __init__(self, host_path: str) -> None:
+        super().__init__(
+            errno.ELOOP, f"{host_path} is a symbolic link (refusing to write through it)"
+        )
+        self.filename = host_path
+        self.link = host_path
+
+
+class OutsideRoot(OSError):
+    """A path (e.g. from a URL) climbs above the host root with `..`."""
+
+    def __init__(self, host_path: str) -> None:
+        super().__init__(errno.EACCES, f"{host_path} climbs out of the host root")
+        self.filename = host_path
+
+
+def _components(host_path: str | os.PathLike[str]) -> list[str]:
+    """The names of a host path, `.` and empty names dropped (`..` kept)."""
+    text = os.fspath(host_path)
+    if "\0" in text:
+        raise OSError(errno.EINVAL, "the path contains a NUL byte", text.replace("\0", "\\0"))
+    return [part for part in text.split("/") if part not in ("", ".")]
+
+
+def normalize(host_path: str | os.PathLike[str]) -> str:
+    """A host path made absolute and lexical: `.`, `//` dropped, `..` clamped at `/`."""
+    names: list[str] = []
+    for part in _components(host_path):
+        if part == "..":
+            if names:
+                names.pop()
+        else:
+            names.append(part)
+    return "/" + "/".join(names)
+
+
+def climbs_out(host_path: str) -> bool:
+    """True when `..` in the path would climb above `/` (a URL naming something outside)."""
+    depth = 0
+    for part in _components(host_path):
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            return True
+    return False
+
+
+def _fd_path(fd: int) -> str:
+    return f"/proc/self/fd/{fd}"
+
+
+def _mode_kind(mode: int) -> FileKind:
+    for test, name in (
+        (stat.S_ISREG, "file"),
+        (stat.S_ISDIR, "dir"),
+        (stat.S_ISCHR, "char"),
+        (stat.S_ISBLK, "block"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISFIFO, "fifo"),
+        (stat.S_ISLNK, "symlink"),
+    ):
+        if test(mode):
+            return name
+    return "other"
+
+
 class Host:
     """A host file system seen through a root directory."""
 
@@ -103,10 +187,14 @@ class Host:
         return self.root == Path("/")
 
     def path(self, host_path: str | os.PathLike[str]) -> Path:
-        """The local path of a host path (`/proc/cpuinfo` -> `<root>/proc/cpuinfo`)."""
-        text = os.fspath(host_path)
-        rel = PurePosixPath("/", text).relative_to("/")
-        return self.root / rel
+        """The local spelling of a host path, for messages only (`..` clamped, links not
+        resolved). Act on a host path through the methods below, or `local_path()`."""
+        return self.root / normalize(host_path).lstrip("/")
+
+    def local_path(self, host_path: str) -> Path:
+        """The local path of what `host_path` resolves to inside the root (no symlink in
+        it at the time of the call), for programs that must be handed a path."""
+        return self.root / self.resolve(host_path).lstrip("/")
 
     def to_host_path(self, local: str | os.PathLike[str]) -> str:
         """Inverse of `path()`: a local path under the root back to its host path."""
@@ -117,46 +205,109 @@ class Host:
             return str(local_path)
         return "/" + str(rel) if str(rel) != "." else "/"
 
+    def contains(self, local: str | os.PathLike[str]) -> bool:
+        """True when a local path lies lexically under the root."""
+        return Path(os.path.abspath(os.fspath(local))).is_relative_to(self.root)
+
+    def _walk(self, host_path: str | os.PathLike[str], follow: bool = True) -> tuple[int, str]:
+        """Resolve inside the root: an O_PATH descriptor and the resolved host path.
+
+        Never lets the kernel follow a link: each name is opened O_NOFOLLOW relative to
+        its directory's descriptor; link targets are spliced into the names still to walk.
+        """
+        shown = os.fspath(host_path)
+        pending = _components(host_path)
+        pending.reverse()
+        fd = os.open(self.root, _O_PATH | os.O_DIRECTORY)
+        names: list[str] = []
+        links = 0
+        try:
+            while pending:
+                part = pending.pop()
+                if part == "..":
+                    if names:
+                        parent = os.open("..", _O_PATH | os.O_DIRECTORY, dir_fd=fd)
+                        os.close(fd)
+                        fd = parent
+                        names.pop()
+                    continue
+                try:
+                    child = os.open(part, _O_PATH | os.O_NOFOLLOW, dir_fd=fd)
+                except OSError as exc:
+                    raise OSError(exc.errno, exc.strerror, shown) from None
+                mode = os.fstat(child).st_mode
+                if stat.S_ISLNK(mode) and (pending or follow):
+                    try:
+                        target = os.readlink("", dir_fd=child)
+                    finally:
+                        os.close(child)
+                    links += 1
+                    if links > _MAX_SYMLINKS:
+                        raise OSError(errno.ELOOP, "too many levels of symbolic links", shown)
+                    if not target:
+                        raise OSError(errno.ENOENT, "empty symbolic link", shown)
+                    if target.startswith("/"):
+                        restart = os.open(self.root, _O_PATH | os.O_DIRECTORY)
+                        os.close(fd)
+                        fd = restart
+                        names = []
+                    pending.extend(reversed(_components(target)))
+                    continue
+                if pending and not stat.S_ISDIR(mode):
+                    os.close(child)
+                    raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), shown)
+                os.close(fd)
+                fd = child
+                names.append(part)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, "/" + "/".join(names)
+
+    def _open_path(self, host_path: str | os.PathLike[str], follow: bool = True) -> int:
+        """An O_PATH descriptor of `host_path`, resolved inside the root."""
+        if self.is_native:
+            flags = _O_PATH | (0 if follow else os.O_NOFOLLOW)
+            try:
+                return os.open(normalize_native(host_path), flags)
+            except ValueError as exc:  # NUL byte
+                raise OSError(errno.EINVAL, str(exc), os.fspath(host_path)) from None
+        return self._walk(host_path, follow)[0]
+
+    @contextmanager
+    def _opened(self, host_path: str | os.PathLike[str], follow: bool = True) -> Iterator[int]:
+        fd = self._open_path(host_path, follow)
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
+    def open_fd(self, host_path: str, flags: int) -> int:
+        """A real descriptor of the confined target (device nodes such as /dev/kvm need
+        ioctls). Never creates; O_CREAT and friends are stripped."""
+        return self._reopen(host_path, flags)
+
+    def _reopen(self, host_path: str, flags: int) -> int:
+        flags &= ~(os.O_CREAT | os.O_EXCL | os.O_TRUNC)
+        with self._opened(host_path, follow=not flags & os.O_NOFOLLOW) as fd:
+            if stat.S_ISLNK(os.fstat(fd).st_mode):
+                raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), host_path)
+            return os.open(_fd_path(fd), (flags & ~os.O_NOFOLLOW) | os.O_CLOEXEC)
+
     def resolve(self, host_path: str) -> str:
         """Follow symlinks inside the root; return the host path of the target.
 
-        Raises FileNotFoundError when any component is missing (upstream's "resolved").
+        Raises FileNotFoundError when any component is missing (upstream's "resolved"),
+        OSError(ELOOP) for loops and chains of more than 40 links.
         """
-        parts = [p for p in PurePosixPath("/", host_path).parts[1:]]
-        resolved: list[str] = []
-        hops = 0
-        while parts:
-            part = parts.pop(0)
-            if part in ("", "."):
-                continue
-            if part == "..":
-                if resolved:
-                    resolved.pop()
-                continue
-            candidate = "/" + "/".join([*resolved, part])
-            local = self.path(candidate)
-            try:
-                st = os.lstat(local)
-            except FileNotFoundError:
-                raise FileNotFoundError(
-                    errno.ENOENT, f"file {host_path} does not exist", host_path
-                ) from None
-            if stat.S_ISLNK(st.st_mode):
-                hops += 1
-                if hops > _MAX_SYMLINKS:
-                    raise OSError(errno.ELOOP, f"too many levels of symbolic links: {host_path}")
-                target = os.readlink(local)
-                if target.startswith("/"):
-                    resolved = []
-                parts = [p for p in PurePosixPath(target).parts if p != "/"] + parts
-                continue
-            resolved.append(part)
-        return "/" + "/".join(resolved)
+        fd, resolved = self._walk(host_path)
+        os.close(fd)
+        return resolved
 
     # -- reading -----------------------------------------------------------------------
     def read_bytes(self, host_path: str, limit: int | None = None) -> bytes:
         """A regular file's bytes. A FIFO, device or socket raises instead of blocking."""
-        fd = os.open(self.path(host_path), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = self._reopen(host_path, os.O_RDONLY | os.O_NONBLOCK)
         try:
             mode = os.fstat(fd).st_mode
             if stat.S_ISDIR(mode):
@@ -181,57 +332,72 @@ class Host:
         except OSError:
             return default
 
+    def _lstat_or_none(self, host_path: str, follow: bool) -> os.stat_result | None:
+        try:
+            with self._opened(host_path, follow) as fd:
+                return os.fstat(fd)
+        except OSError:
+            return None
+
     def exists(self, host_path: str) -> bool:
-        return os.path.exists(self.path(host_path))
+        return self._lstat_or_none(host_path, True) is not None
 
     def lexists(self, host_path: str) -> bool:
-        return os.path.lexists(self.path(host_path))
+        return self._lstat_or_none(host_path, False) is not None
 
     def is_file(self, host_path: str) -> bool:
-        return os.path.isfile(self.path(host_path))  # False, never OSError (ENAMETOOLONG)
+        st = self._lstat_or_none(host_path, True)  # False, never OSError (ENAMETOOLONG)
+        return st is not None and stat.S_ISREG(st.st_mode)
 
     def is_dir(self, host_path: str) -> bool:
-        return os.path.isdir(self.path(host_path))
+        st = self._lstat_or_none(host_path, True)
+        return st is not None and stat.S_ISDIR(st.st_mode)
 
     def is_symlink(self, host_path: str) -> bool:
-        return os.path.islink(self.path(host_path))
+        st = self._lstat_or_none(host_path, False)
+        return st is not None and stat.S_ISLNK(st.st_mode)
 
     def readlink(self, host_path: str) -> str:
-        return os.readlink(self.path(host_path))
+        """The target text of a symbolic link (the directories before it resolved inside)."""
+        with self._opened(host_path, follow=False) as fd:
+            return os.readlink("", dir_fd=fd)
 
     def stat(self, host_path: str, follow_symlinks: bool = True) -> os.stat_result:
-        return os.stat(self.path(host_path), follow_symlinks=follow_symlinks)
+        with self._opened(host_path, follow_symlinks) as fd:
+            return os.fstat(fd)
 
-    def kind(self, host_path: str) -> FileKind:
-        """What a path is: file, dir, char, block, socket, fifo, missing, other."""
+    def kind(self, host_path: str, follow_symlinks: bool = True) -> FileKind:
+        """What a path is: file, dir, char, block, socket, fifo, missing, other
+        (and symlink, with follow_symlinks=False)."""
         try:
-            mode = os.stat(self.path(host_path)).st_mode
+            mode = self.stat(host_path, follow_symlinks).st_mode
         except FileNotFoundError:
             return "missing"
         except OSError:
             return "other"
-        for test, name in (
-            (stat.S_ISREG, "file"),
-            (stat.S_ISDIR, "dir"),
-            (stat.S_ISCHR, "char"),
-            (stat.S_ISBLK, "block"),
-            (stat.S_ISSOCK, "socket"),
-            (stat.S_ISFIFO, "fifo"),
-        ):
-            if test(mode):
-                return name
-        return "other"
+        return _mode_kind(mode)
 
     def access(self, host_path: str, mode: int) -> bool:
-        return os.access(self.path(host_path), mode)
+        try:
+            with self._opened(host_path) as fd:
+                return os.access(_fd_path(fd), mode)
+        except OSError:
+            return False
 
     def is_executable(self, host_path: str) -> bool:
-        local = self.path(host_path)
-        return local.is_file() and os.access(local, os.X_OK)
+        try:
+            with self._opened(host_path) as fd:
+                return stat.S_ISREG(os.fstat(fd).st_mode) and os.access(_fd_path(fd), os.X_OK)
+        except OSError:
+            return False
 
     def listdir(self, host_path: str) -> list[str]:
         """Sorted entry names; raises OSError (FileNotFoundError, NotADirectoryError...)."""
-        return sorted(os.listdir(self.path(host_path)))
+        fd = self._reopen(host_path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return sorted(os.listdir(fd))
+        finally:
+            os.close(fd)
 
     def listdir_or_empty(self, host_path: str) -> list[str]:
         try:
@@ -240,31 +406,173 @@ class Host:
             return []
 
     def glob(self, pattern: str) -> list[str]:
-        """Host paths matching a glob pattern (absolute host pattern), sorted."""
-        rel = PurePosixPath("/", pattern).relative_to("/")
-        return sorted(self.to_host_path(p) for p in self.root.glob(str(rel)))
+        """Host paths matching a glob pattern (absolute host pattern), sorted.
 
-    def open_fd(self, host_path: str, flags: int) -> int:
-        """A raw file descriptor (device nodes such as /dev/kvm need ioctls)."""
-        return os.open(self.path(host_path), flags)
+        Each directory is listed inside the root; like glob(3), `*` does not match a
+        leading dot, and matches are host paths as named, not resolved.
+        """
+        found = [""]
+        for part in _components(normalize(pattern)):
+            if not any(c in part for c in "*?["):
+                found = [f"{base}/{part}" for base in found]
+                continue
+            matched = []
+            for base in found:
+                for name in self.listdir_or_empty(base or "/"):
+                    if name.startswith(".") and not part.startswith("."):
+                        continue
+                    if fnmatch.fnmatchcase(name, part):
+                        matched.append(f"{base}/{name}")
+            found = matched
+        return sorted(path for path in found if path and self.lexists(path))
 
-    # -- writing -----------------------------------------------------------------------
+    # -- sockets -----------------------------------------------------------------------
+    def connect_unix(self, host_path: str, timeout: float) -> socket.socket:
+        """A stream socket connected to the Unix socket at `host_path` inside the root.
+
+        The path is resolved inside the root and the socket reached through its
+        descriptor (`/proc/self/fd/N`), so no length limit applies and no link is
+        followed out. A path that climbs out with `..` is refused (OutsideRoot).
+        """
+        import socket
+
+        if climbs_out(host_path):
+            raise OutsideRoot(host_path)
+        with self._opened(host_path) as fd:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                raise ConnectionRefusedError(
+                    errno.ECONNREFUSED, "Connection refused (not a socket)", host_path
+                )
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(timeout)
+                sock.connect(_fd_path(fd))
+            except BaseException:
+                sock.close()
+                raise
+            return sock
+
+    # -- writing: no symbolic link in any component ------------------------------------
+    def _dir_fd(self, host_path: str, create: bool = False, mode: int = 0o755) -> int:
+        """An O_PATH descriptor of a directory reached without any symlink."""
+        fd = os.open(self.root, _O_PATH | os.O_DIRECTORY)
+        walked = ""
+        try:
+            for part in _components(normalize(host_path)):
+                walked += "/" + part
+                try:
+                    child = os.open(part, _O_PATH | os.O_NOFOLLOW, dir_fd=fd)
+                except FileNotFoundError:
+                    if not create:
+                        raise FileNotFoundError(
+                            errno.ENOENT, os.strerror(errno.ENOENT), walked
+                        ) from None
+                    try:
+                        os.mkdir(part, mode, dir_fd=fd)
+                    except FileExistsError:
+                        pass
+                    child = os.open(part, _O_PATH | os.O_NOFOLLOW, dir_fd=fd)
+                child_mode = os.fstat(child).st_mode
+                if not stat.S_ISDIR(child_mode):
+                    os.close(child)
+                    if stat.S_ISLNK(child_mode):
+                        raise SymlinkRefused(walked)
+                    raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), walked)
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _parent_fd(self, host_path: str) -> tuple[int, str, str]:
+        """Descriptor of the parent directory (no symlinks), the final name, the path."""
+        path = normalize(host_path)
+        if path == "/":
+            raise IsADirectoryError(errno.EISDIR, "refusing to write the host root", path)
+        parent, _, name = path.rpartition("/")
+        return self._dir_fd(parent or "/"), name, path
+
     def makedirs(self, host_path: str, mode: int = 0o755) -> None:
-        local = self.path(host_path)
-        local.mkdir(mode=mode, parents=True, exist_ok=True)
+        """Create a directory and its parents; refuses a symlink anywhere on the way."""
+        os.close(self._dir_fd(host_path, create=True, mode=mode))
+
+    def chmod(self, host_path: str, mode: int) -> None:
+        """Change a file's mode; refuses a symlink anywhere, the last name included."""
+        dir_fd, name, path = self._parent_fd(host_path)
+        try:
+            fd = os.open(name, _O_PATH | os.O_NOFOLLOW, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+        try:
+            if stat.S_ISLNK(os.fstat(fd).st_mode):
+                raise SymlinkRefused(path)
+            os.chmod(_fd_path(fd), mode)
+        finally:
+            os.close(fd)
 
     def write_atomic(self, host_path: str, data: bytes, mode: int = 0o600) -> None:
-        atomic_write(self.path(host_path), data, mode)
+        """Write a file atomically (temporary file + rename in the same directory)."""
+        import secrets
+
+        dir_fd, name, path = self._parent_fd(host_path)
+        try:
+            try:
+                existing = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                existing = None
+            if existing is not None and stat.S_ISLNK(existing):
+                raise SymlinkRefused(path)
+            tmp = f".{name[:200]}.{secrets.token_hex(6)}.tmp"
+            fd = os.open(
+                tmp,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                mode,
+                dir_fd=dir_fd,
+            )
+            try:
+                try:
+                    os.fchmod(fd, mode)
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            except BaseException:
+                try:
+                    os.unlink(tmp, dir_fd=dir_fd)
+                except OSError:
+                    pass
+                raise
+        finally:
+            os.close(dir_fd)
 
     def remove(self, host_path: str) -> None:
-        os.unlink(self.path(host_path))
+        """Remove a file (a symlink itself, never its target)."""
+        dir_fd, name, _ = self._parent_fd(host_path)
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
 
-    def remove_tree(self, host_path: str) -> None:
-        """Remove a directory tree. Refuses the root and top-level directories."""
-        host_path = "/" + str(PurePosixPath("/", host_path).relative_to("/"))
-        if len(PurePosixPath(host_path).parts) < 3:
-            raise ValueError(f"refusing to remove {host_path!r}: too close to the root")
-        shutil.rmtree(self.path(host_path))
+    def remove_tree(self, host_path: str, missing_ok: bool = True) -> None:
+        """Remove a directory tree without following any link, tolerating concurrent
+        removers. Refuses the root and top-level directories."""
+        path = normalize(host_path)
+        if len(PurePosixPath(path).parts) < 3:
+            raise ValueError(f"refusing to remove {path!r}: too close to the root")
+        try:
+            dir_fd, name, _ = self._parent_fd(path)
+        except FileNotFoundError:
+            if missing_ok:
+                return
+            raise
+        try:
+            _remove_entry(dir_fd, name, path, 0)
+        finally:
+            os.close(dir_fd)
 
     # -- processes ---------------------------------------------------------------------
     def is_root(self) -> bool:
@@ -285,10 +593,88 @@ class Host:
         cwd: str | None = None,
         max_output: int = 16 * 1024 * 1024,
     ) -> ProcessResult:
-        """Run a program with a timeout; the whole process group is killed on timeout."""
+        """Run a program of this machine with a timeout; the process group is killed on
+        timeout. Programs named by host data go through `run_host_program`."""
         return run_command(
             argv, timeout=timeout, input=input, env=env, cwd=cwd, max_output=max_output
         )
+
+    def run_host_program(
+        self,
+        host_path: str,
+        args: Sequence[str] = (),
+        *,
+        timeout: float,
+        env: Mapping[str, str] | None = None,
+        max_output: int = 16 * 1024 * 1024,
+    ) -> ProcessResult:
+        """Run a program the host names (a hypervisor, virtiofsd) at its confined path.
+
+        Only with the root `/`: a program from another root would run on this machine
+        with this machine's libraries (and could be anything). Otherwise the result
+        says NOT_RUN_OUTSIDE_ROOT and nothing runs.
+        """
+        argv = [host_path, *args]
+        if not self.is_native:
+            return ProcessResult(argv, None, error=NOT_RUN_OUTSIDE_ROOT)
+        try:
+            resolved = self.resolve(host_path)
+        except FileNotFoundError:
+            return ProcessResult(argv, None, error="not found")
+        except OSError as exc:
+            return ProcessResult(argv, None, error=exc.strerror or str(exc))
+        return run_command([resolved, *args], timeout=timeout, env=env, max_output=max_output)
+
+
+def local_host() -> Host:
+    """This machine's own file system (user-named local files, our own sockets)."""
+    return Host("/")
+
+
+def connect_local_unix(path: str | os.PathLike[str], timeout: float) -> socket.socket:
+    """Connect to a Unix socket of this machine (one we started, e.g. a VM's), with no
+    sun_path length limit."""
+    return Host("/").connect_unix(os.path.abspath(os.fspath(path)), timeout)
+
+
+def devnull_fd(flags: int = os.O_RDWR) -> int:
+    """A descriptor of /dev/null (to stand in for a closed standard stream)."""
+    return os.open(os.devnull, flags | os.O_CLOEXEC)
+
+
+def normalize_native(host_path: str | os.PathLike[str]) -> str:
+    """A host path as the kernel should see it with the root `/` (relative -> absolute)."""
+    text = os.fspath(host_path)
+    return text if text.startswith("/") else "/" + text
+
+
+def _remove_entry(dir_fd: int, name: str, shown: str, depth: int) -> None:
+    """Remove `name` in `dir_fd`: a file or link is unlinked, a directory emptied first."""
+    if depth > _MAX_TREE_DEPTH:
+        raise OSError(errno.ELOOP, "directory tree too deep to remove", shown)
+    try:
+        fd = os.open(
+            name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd
+        )
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+            raise
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+        return
+    try:
+        for entry in os.scandir(fd):
+            _remove_entry(fd, entry.name, f"{shown}/{entry.name}", depth + 1)
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        pass
 
 
 def run_command(

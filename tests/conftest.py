@@ -271,6 +271,112 @@ def fake_host(tmp_path: Path) -> Iterator[FakeHost]:
     host.close()
 
 
+@pytest.fixture
+def host_programs_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run programs named by host data from a fixture root, as they run with the root
+    `/` (a fixture root is never `/`, where kata-cli does not run them at all)."""
+    from kata_cli.host import run_command
+
+    def run(self: Host, host_path: str, args=(), *, timeout: float, **_: Any):  # type: ignore[no-untyped-def]
+        return run_command([str(self.local_path(host_path)), *args], timeout=timeout)
+
+    monkeypatch.setattr(Host, "run_host_program", run)
+
+
+SECRET = "OUTSIDE-SECRET-7f3a"  # planted outside the host root: must never be read
+
+
+class HostileHost:
+    """A fixture host with an attacker's furniture: files, sockets and devices planted
+    OUTSIDE the root, and symbolic links inside it that point there in every way
+    (absolute, relative, `..` chains, loops, chains of 41, dangling, directories).
+
+    `outside` is a sibling of the root; anything read from it carries SECRET.
+    """
+
+    def __init__(self, fake: FakeHost, outside: Path) -> None:
+        self.fake = fake
+        self.outside = outside
+        outside.mkdir(parents=True, exist_ok=True)
+        self._sockets: list[socket.socket] = []
+        for rel in (
+            "secret",
+            "etc/passwd",
+            "etc/kata-containers/configuration.toml",
+            "opt/kata/share/kata-containers/vmlinux-6.1",
+            "var/log/syslog",
+            "etc/containerd/config.toml",
+        ):
+            target = outside / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"{SECRET} {rel}\n")
+        (outside / "bin").mkdir(exist_ok=True)
+        (outside / "bin/tool").write_text(f"#!/bin/sh\necho {SECRET}\n")
+        (outside / "bin/tool").chmod(0o755)
+        self.outside_socket = outside / "outside.sock"
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(self.outside_socket))
+        server.listen(8)
+        self._sockets.append(server)
+
+    @property
+    def root(self) -> Path:
+        return self.fake.root
+
+    @property
+    def host(self) -> Host:
+        return self.fake.host
+
+    def up(self, host_path: str) -> str:
+        """A relative target from `host_path`'s directory that climbs to the real `/`."""
+        depth = len(Path(host_path).parent.parts) - 1 + len(self.root.parts) - 1
+        return "../" * (depth + 3)
+
+    def escaping_links(self, host_path: str, outside_rel: str) -> dict[str, str]:
+        """Every way a link at `host_path` can name `outside/<outside_rel>`: kind -> target."""
+        absolute = str(self.outside / outside_rel)
+        return {
+            "absolute": absolute,
+            "relative": self.up(host_path) + absolute.lstrip("/"),
+            "dotdot-chain": "/../../../.." + absolute,
+        }
+
+    def link(self, host_path: str, target: str) -> Path:
+        local = self.fake.local(host_path)
+        if local.is_symlink() or local.is_file():
+            local.unlink()
+        return self.fake.symlink(host_path, target)
+
+    def loop(self, host_path: str) -> None:
+        self.link(host_path, host_path + ".b")
+        self.link(host_path + ".b", host_path)
+
+    def chain(self, host_path: str, length: int, final: str) -> None:
+        """`host_path` -> host_path.1 -> ... -> host_path.<length-1> -> final."""
+        names = [host_path] + [f"{host_path}.{i}" for i in range(1, length)]
+        for here, there in zip(names, [*names[1:], final], strict=True):
+            self.link(here, there)
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+
+
+@pytest.fixture
+def hostile_host(tmp_path: Path) -> Iterator[HostileHost]:
+    fake = FakeHost(tmp_path / "host")
+    hostile = HostileHost(fake, tmp_path / "outside")
+    yield hostile
+    hostile.close()
+    fake.close()
+
+
+@pytest.fixture
+def kvm_device(fake_host: FakeHost) -> Path:
+    """/dev/kvm as a real character device (10:232) when we may mknod; skips otherwise."""
+    return fake_host.char_device("/dev/kvm", 10, 232)
+
+
 @dataclass
 class CliResult:
     exit_code: int

@@ -28,7 +28,7 @@ from kata_cli.collect.model import (
     Section,
     SectionResult,
 )
-from kata_cli.host import Host
+from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host, local_host
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -107,21 +107,35 @@ class Context:
         found = self.host.which(name, path=self.options.search_path)
         if found:
             return found
+        if not self.host.is_native:
+            return None  # programs of another root run only with --chroot
         for directory in extra_dirs:
             if self.host.is_executable(f"{directory}/{name}"):
-                return str(self.host.path(f"{directory}/{name}"))
+                return self.host.resolve(f"{directory}/{name}")
         return None
+
+    def _host_only(self, name: str, extra_dirs: Sequence[str]) -> bool:
+        """True when `name` exists only as a program of a host root that is not `/`."""
+        if self.options.chroot or self.host.is_native or "/" in name:
+            return False
+        return any(self.host.is_executable(f"{d}/{name}") for d in extra_dirs)
 
     def _executable(self, path: str) -> bool:
         if self.options.chroot:
             return self.host.is_executable(path)
-        return self.host.is_executable(path) if self.host.is_native else os.access(path, os.X_OK)
+        return local_host().is_executable(os.path.abspath(path))
 
     def host_program(self, host_path: str) -> str | None:
-        """argv[0] for a program named by a host path (e.g. the configured hypervisor)."""
+        """argv[0] for a program named by a host path (e.g. the configured hypervisor):
+        with --chroot its host path, with the root `/` its resolved path, otherwise
+        NOT_RUN_OUTSIDE_ROOT (`run()` reports it as not run)."""
         if not host_path or not self.host.is_executable(host_path):
             return None
-        return host_path if self.options.chroot else str(self.host.path(host_path))
+        if self.options.chroot:
+            return host_path
+        if not self.host.is_native:
+            return NOT_RUN_OUTSIDE_ROOT
+        return self.host.resolve(host_path)
 
     def run(
         self,
@@ -135,6 +149,11 @@ class Context:
         """Run a program (looked up unless argv[0] is already a path) and describe the outcome."""
         shown = " ".join(argv)
         item = Item("command", title or shown, argv=list(argv), lang=lang)
+        if argv[0] == NOT_RUN_OUTSIDE_ROOT or (
+            not argv[0].startswith("/") and self._host_only(argv[0], extra_dirs)
+        ):
+            item.status, item.detail = SKIPPED, NOT_RUN_OUTSIDE_ROOT
+            return item
         program = argv[0] if argv[0].startswith("/") else self.which(argv[0], extra_dirs)
         if program is None:
             item.status, item.detail = NOT_FOUND, f"{argv[0]}: not found"

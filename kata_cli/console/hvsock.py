@@ -9,8 +9,8 @@ from __future__ import annotations
 import socket
 import time
 
-from kata_cli.console.unixsock import connect_unix
 from kata_cli.errors import KataError
+from kata_cli.host import Host, connect_local_unix
 
 # How long one handshake may wait for the reply line (upstream: 10 s, capped by the deadline).
 HANDSHAKE_TIMEOUT = 10.0
@@ -25,9 +25,15 @@ class HandshakeRefused(Exception):
 
 
 def connect_hybrid_vsock(
-    uds_path: str, port: int, *, deadline: float, display: str | None = None
+    uds_path: str,
+    port: int,
+    *,
+    deadline: float,
+    display: str | None = None,
+    host: Host | None = None,
 ) -> socket.socket:
-    """Connect to guest `port` through the hybrid vsock socket at local path `uds_path`.
+    """Connect to guest `port` through the hybrid vsock socket `uds_path`: a host path
+    resolved inside `host`'s root, or without `host` a local path.
 
     Retries until `deadline` (a `time.monotonic()` value), then raises KataError with
     upstream's message. `display` is the path named in messages (default `uds_path`).
@@ -39,7 +45,7 @@ def connect_hybrid_vsock(
         if remaining <= 0:
             break
         try:
-            return _attempt(uds_path, port, min(remaining, HANDSHAKE_TIMEOUT))
+            return _attempt(host, uds_path, port, min(remaining, HANDSHAKE_TIMEOUT))
         except HandshakeRefused as exc:
             reply = exc.args[0] if exc.args else b""
             if reply:
@@ -59,11 +65,12 @@ def connect_hybrid_vsock(
     )
 
 
-def _attempt(uds_path: str, port: int, timeout: float) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def _attempt(host: Host | None, uds_path: str, port: int, timeout: float) -> socket.socket:
+    if host is None:
+        sock = connect_local_unix(uds_path, timeout)
+    else:
+        sock = host.connect_unix(uds_path, timeout)
     try:
-        sock.settimeout(timeout)
-        connect_unix(sock, uds_path)
         sock.sendall(f"CONNECT {port}\n".encode())
         reply = read_line(sock)
         if not reply.startswith(b"OK"):

@@ -116,7 +116,7 @@ def hypervisor_version(host: Host, path: str, timeout: float = VERSION_TIMEOUT) 
     """`<path> --version`, trimmed; `<<unknown>>` on any failure, never hangs."""
     if not path:
         return UNKNOWN
-    result = host.run([str(host.path(path)), "--version"], timeout=timeout)
+    result = host.run_host_program(path, ["--version"], timeout=timeout)
     if not result.ok:
         return UNKNOWN
     text = result.stdout.decode("utf-8", "replace").strip()

@@ -50,11 +50,16 @@ class ShimClient:
                 f"{self.ref.socket_path} is not a socket (it is a {_KIND_NAMES.get(kind, kind)})",
                 hint="the shim of this sandbox is not running",
             )
-        local = str(self.host.path(self.ref.socket_path))
         start = time.monotonic()
         try:
             response = unix_http_request(
-                local, method, target, body=body, content_type=content_type, timeout=self.timeout
+                self.ref.socket_path,
+                method,
+                target,
+                body=body,
+                content_type=content_type,
+                timeout=self.timeout,
+                host=self.host,
             )
         except HttpError as exc:
             log.info("shim %s: %s %s failed: %s", self.ref.id, method, target, exc.detail)

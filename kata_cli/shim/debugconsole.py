@@ -40,9 +40,7 @@ def dial_debug_console(host: Host, url: AgentURL, port: int, *, deadline: float)
         from kata_cli.console.hvsock import connect_hybrid_vsock
 
         assert url.path is not None
-        return connect_hybrid_vsock(
-            str(host.path(url.path)), port, deadline=deadline, display=url.path
-        )
+        return connect_hybrid_vsock(url.path, port, deadline=deadline, host=host)
     from kata_cli.console.vsock import connect_vsock
 
     assert url.cid is not None

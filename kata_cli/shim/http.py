@@ -10,7 +10,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from kata_cli.console.unixsock import connect_unix
+from kata_cli.host import Host, connect_local_unix
 
 MAX_RESPONSE = 64 * 1024 * 1024
 
@@ -44,8 +44,10 @@ def unix_http_request(
     body: bytes | None = None,
     content_type: str | None = None,
     timeout: float = 3.0,
+    host: Host | None = None,
 ) -> HttpResponse:
-    """Send one request to the HTTP server listening on the Unix socket `socket_path`."""
+    """Send one request to the HTTP server listening on the Unix socket `socket_path`
+    (a host path resolved inside `host`'s root; without `host`, a local path)."""
     deadline = time.monotonic() + timeout
     lines = [f"{method} {target} HTTP/1.1", "Host: shim", "Connection: close"]
     if content_type:
@@ -53,21 +55,22 @@ def unix_http_request(
     if body is not None or method in ("POST", "PUT"):
         lines.append(f"Content-Length: {len(body or b'')}")
     request = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.settimeout(timeout)
-        try:
-            connect_unix(sock, socket_path)
-        except FileNotFoundError:
-            raise HttpError("missing", "no such file or directory") from None
-        except ConnectionRefusedError:
-            raise HttpError("refused", "connection refused") from None
-        except TimeoutError:
-            raise HttpError("timeout", f"no answer within {timeout:g}s") from None
-        except PermissionError:
-            raise HttpError("denied", "permission denied") from None
-        except OSError as exc:
-            raise HttpError("refused", exc.strerror or str(exc)) from None
+        if host is None:
+            sock = connect_local_unix(socket_path, timeout)
+        else:
+            sock = host.connect_unix(socket_path, timeout)
+    except FileNotFoundError:
+        raise HttpError("missing", "no such file or directory") from None
+    except ConnectionRefusedError:
+        raise HttpError("refused", "connection refused") from None
+    except TimeoutError:
+        raise HttpError("timeout", f"no answer within {timeout:g}s") from None
+    except PermissionError:
+        raise HttpError("denied", "permission denied") from None
+    except OSError as exc:
+        raise HttpError("refused", exc.strerror or str(exc)) from None
+    try:
         received = bytearray()
         try:
             sock.sendall(request)

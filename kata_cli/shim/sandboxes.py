@@ -252,7 +252,7 @@ def _answers(host: Host, ref: SandboxRef, timeout: float) -> bool:
 
     try:
         response = unix_http_request(
-            str(host.path(ref.socket_path)), "GET", "/agent-url", timeout=timeout
+            ref.socket_path, "GET", "/agent-url", timeout=timeout, host=host
         )
     except HttpError:
         return False

@@ -358,7 +358,7 @@ def test_virtio_fs_daemon_missing(fake_host):
     assert "/opt/kata/libexec/virtiofsd does not exist" in by_id["storage.virtio-fs"].detail
 
 
-def test_virtio_fs_daemon_version_is_reported(fake_host):
+def test_virtio_fs_daemon_version_is_reported(fake_host, host_programs_run):
     fake_host.intel().installed()
     fake_host.assets()
     fake_host.executable("/opt/kata/libexec/virtiofsd", "#!/bin/sh\necho 'virtiofsd 1.13.0'\n")
@@ -367,11 +367,21 @@ def test_virtio_fs_daemon_version_is_reported(fake_host):
     assert "virtiofsd 1.13.0" in by_id["storage.virtio-fs"].detail
 
 
-def test_virtio_fs_daemon_that_fails(fake_host):
+def test_virtio_fs_daemon_that_fails(fake_host, host_programs_run):
     fake_host.intel().installed()
     fake_host.executable("/opt/kata/libexec/virtiofsd", "#!/bin/sh\nexit 3\n")
     _, by_id = results(fake_host)
     assert "--version failed: exit 3" in by_id["storage.virtio-fs"].detail
+
+
+def test_virtio_fs_daemon_is_not_run_under_another_root(fake_host, tmp_path):
+    fake_host.intel().installed()
+    ran = tmp_path / "ran"
+    fake_host.executable("/opt/kata/libexec/virtiofsd", f"#!/bin/sh\ntouch {ran}\n")
+    _, by_id = results(fake_host)
+    assert by_id["storage.virtio-fs"].status == "pass"
+    assert "not run: host root is not /" in by_id["storage.virtio-fs"].detail
+    assert not ran.exists()
 
 
 def test_virtio_9p_is_a_warning(fake_host):

@@ -53,7 +53,7 @@ def _check_golden(name: str, text: str) -> None:
     assert path.read_text() == text, f"{name} differs (see tests/envinfo/golden/)"
 
 
-def test_toml_matches_golden_and_parses(fake_host, monkeypatch):
+def test_toml_matches_golden_and_parses(fake_host, monkeypatch, host_programs_run):
     monkeypatch.setattr("kata_cli.probe.cpu_count", lambda host: 2)
     info = _report(_qemu_host(fake_host), capable=True)
     assert info.warnings == []
@@ -92,7 +92,7 @@ def test_toml_header_order(fake_host):
     assert text.endswith("]\n") is False and text.endswith("\n") and not text.endswith("\n\n")
 
 
-def test_json_matches_golden(fake_host, monkeypatch):
+def test_json_matches_golden(fake_host, monkeypatch, host_programs_run):
     monkeypatch.setattr("kata_cli.probe.cpu_count", lambda host: 2)
     text = to_json(_report(_qemu_host(fake_host), capable=True))
     _check_golden("env-qemu.json", text)
@@ -173,19 +173,28 @@ def test_supports_vsocks_needs_the_device(fake_host):
     assert _report(fake_host).Host.SupportVSocks is True
 
 
-def test_hypervisor_version_failure_is_unknown(fake_host):
+def test_hypervisor_version_failure_is_unknown(fake_host, host_programs_run):
     _qemu_host(fake_host)
     fake_host.executable("/opt/kata/bin/qemu-system-x86_64", "#!/bin/sh\necho boom\nexit 3\n")
     assert _report(fake_host).Hypervisor.Version == "<<unknown>>"
 
 
-def test_hypervisor_version_hang_times_out(fake_host):
+def test_hypervisor_version_hang_times_out(fake_host, host_programs_run):
     _qemu_host(fake_host)
     fake_host.executable("/opt/kata/bin/qemu-system-x86_64", "#!/bin/sh\nsleep 30\n")
     start = time.monotonic()
     version = hypervisor_version(fake_host.host, "/opt/kata/bin/qemu-system-x86_64", timeout=0.3)
     assert version == "<<unknown>>"
     assert time.monotonic() - start < 5
+
+
+def test_hypervisor_is_not_run_under_another_root(fake_host, tmp_path):
+    """A fixture root is not `/`: the host's program is not run on this machine."""
+    _qemu_host(fake_host)
+    ran = tmp_path / "ran"
+    fake_host.executable("/opt/kata/bin/qemu-system-x86_64", f"#!/bin/sh\ntouch {ran}\necho v9\n")
+    assert _report(fake_host).Hypervisor.Version == "<<unknown>>"
+    assert not ran.exists()
 
 
 def test_missing_assets_warn_but_report(fake_host, cli):

@@ -124,10 +124,10 @@ def test_socket_path_that_is_not_a_socket(run, fake_host, kind, name):
 
 
 def test_permission_denied_on_the_socket(run, fake_host, monkeypatch):
-    def denied(sock, path):
+    def denied(self, path, timeout):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("kata_cli.shim.http.connect_unix", denied)
+    monkeypatch.setattr("kata_cli.host.Host.connect_unix", denied)
     with refusing_socket(fake_host.local("/run/vc/sbs/sb/shim-monitor.sock")):
         result = run("metrics", "sb")
     assert result.exit_code == 1

@@ -83,9 +83,10 @@ def filesystem(block: bytes) -> str:
 
 def image_probe(ctx: Context, path: str) -> Item:
     item = Item("file", f"Image {path}", path=path, lang="yaml")
-    local = str(ctx.host.path(path))
     try:
         head = ctx.host.read_bytes(path, limit=64 * 1024)
+        # debugfs opens a path: the image's, resolved inside the root
+        local = path if ctx.options.chroot else str(ctx.host.local_path(path))
     except OSError as exc:
         item.status, item.detail = _read_error(exc)
         return item

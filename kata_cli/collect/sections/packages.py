@@ -25,7 +25,11 @@ def probe(ctx: Context) -> Iterator[Item]:
     native = ctx.options.chroot or ctx.host.is_native
     dpkg = ["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n"]
     if not native:
-        dpkg.insert(1, f"--admindir={ctx.host.path('/var/lib/dpkg')}")
+        try:  # resolved inside the root: a link out of it is not followed
+            admindir = str(ctx.host.local_path("/var/lib/dpkg"))
+        except OSError:
+            admindir = str(ctx.host.path("/var/lib/dpkg"))
+        dpkg.insert(1, f"--admindir={admindir}")
     rpm = ["rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n"]
     if not native:
         rpm[1:1] = ["--root", str(ctx.host.root)]

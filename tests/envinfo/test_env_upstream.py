@@ -84,7 +84,7 @@ def test_remote_never_runs_the_machines_qemu(fake_host, tmp_path):
     assert not marker.exists()
 
 
-def test_a_default_hypervisor_path_is_not_run(fake_host, tmp_path):
+def test_a_default_hypervisor_path_is_not_run(fake_host, tmp_path, host_programs_run):
     fake_host.intel()
     marker = tmp_path / "ran"
     fake_host.executable("/usr/bin/qemu-system-x86_64", MARKER_SCRIPT.format(marker=marker))

@@ -14,7 +14,7 @@ Every check belongs to one *level* of the verdict:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 PASS = "pass"
@@ -60,6 +60,18 @@ class CheckSpec:
     remedy: str
     needs_root: bool = False
     level: str = HARDWARE
+    # one result per item (e.g. per runtime handler), with the id `<id>.<item>`
+    per_item: bool = False
+
+    def for_item(self, item: str) -> CheckSpec:
+        """The spec of one item of a per-item check: `wiring.containerd.shim` -> `...shim.kata`
+        (the item reduced to `[A-Za-z0-9_-]`, at most 63 characters)."""
+        safe = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in item)
+        return replace(self, id=f"{self.id}.{safe[:63] or '_'}", per_item=False)
+
+    def owns(self, check_id: str) -> bool:
+        """Is `check_id` this check's, or (per-item) one of its items'?"""
+        return check_id == self.id or (self.per_item and check_id.startswith(self.id + "."))
 
     def result(
         self, status: str, detail: str = "", remedy: str | None = None, level: str | None = None

@@ -26,6 +26,7 @@ from kata_cli.checks import (
 )
 from kata_cli.checks.model import ALL_LEVELS, CATEGORIES, Check, CheckSpec
 from kata_cli.checks.tables import requirements
+from kata_cli.checks.wiring import units as wiring
 
 
 class DuplicateCheckId(ValueError):
@@ -62,6 +63,7 @@ CHECKS: tuple[Check, ...] = validate(
         Check(tuple(storage.catalogue()), storage.storage_checks),
         Check(tuple(assets.catalogue()), assets.asset_checks),
         Check(tuple(confidential.catalogue()), confidential.confidential_checks),
+        Check(tuple(wiring.catalogue()), wiring.wiring_checks),
         Check((boot.BOOT,), boot.boot_checks),
         Check((release.RELEASE,), release.release_checks),
     )

@@ -45,10 +45,13 @@ def validate(options: CheckOptions, is_root: bool) -> None:
     """Refuse what cannot be done before anything runs (usage errors, exit 2; root)."""
     from kata_cli.checks.registry import catalogue
 
-    known = [spec.id for spec in catalogue()]
+    specs = catalogue()
+    known = [spec.id for spec in specs]
     for pattern in options.ignore:
         # a typo in --ignore must not silently ignore nothing
-        if not any(fnmatch.fnmatchcase(check_id, pattern) for check_id in known):
+        if not any(fnmatch.fnmatchcase(check_id, pattern) for check_id in known) and not any(
+            spec.owns(pattern) for spec in specs
+        ):
             raise UsageError(
                 f"--ignore {pattern}: no check has that id", "see `kata-cli check --list`"
             )

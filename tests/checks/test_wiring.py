@@ -415,3 +415,48 @@ def test_containerd_1_would_lose_a_handler_that_a_later_file_overwrites(kata_hos
     kata_host.file(CTR, 'version = 3\nimports = ["registry.toml"]\n' + kata_handler(V3))
     kata_host.file("/etc/containerd/registry.toml", "version = 3\n[plugins.x]\ny = 1\n")
     assert run(kata_host)["wiring.containerd.handlers"].status == "pass"
+
+
+# -- the verdict, through the command ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "containerd_text, exit_code, wiring_level",
+    [
+        (None, 0, None),  # no container manager: wiring not judged
+        (f'version = 2\n[{V2}.runc]\nruntime_type = "io.containerd.runc.v2"\n', 1, False),
+        ("version = 2\n" + kata_handler(), 0, True),
+        ("version = 3\n" + kata_handler(), 1, False),  # a v2 table in a v3 file
+        ("version = 2\n[plugins\n", 1, False),
+    ],
+)
+def test_wiring_decides_the_verdict(
+    cli, kata_host, as_user, containerd_text, exit_code, wiring_level
+):
+    kata_host.vhost_vsock()
+    if containerd_text is not None:
+        kata_host.file(CTR, containerd_text)
+    result = cli("--host-root", str(kata_host.root), "check", "-n", "--json")
+    data = result.json()
+    assert result.exit_code == exit_code, result.stdout
+    assert data["capable"] is (exit_code == 0)
+    assert data["levels"]["wiring"] is wiring_level
+    text = cli("--host-root", str(kata_host.root), "check", "-n")
+    assert text.exit_code == exit_code
+    assert ("System is capable of running Kata Containers" in text.stdout) is (exit_code == 0)
+    if exit_code:
+        assert "ERROR: wiring.containerd." in text.stderr
+
+
+def test_ignore_accepts_a_per_handler_id(cli, kata_host, as_user):
+    kata_host.vhost_vsock()
+    handler = kata_handler(name="kata-qemu").replace("kata.v2", "kata-qemu.v2")
+    kata_host.file(CTR, "version = 2\n" + handler)  # its shim is not installed
+    root = str(kata_host.root)
+    assert cli("--host-root", root, "check", "-n").exit_code == 1
+    ignored = cli(
+        "--host-root", root, "check", "-n", "--ignore", "wiring.containerd.shim.kata-qemu"
+    )
+    assert ignored.exit_code == 0, ignored.stderr
+    bad = cli("--host-root", root, "check", "-n", "--ignore", "wiring.nothing.x")
+    assert bad.exit_code == 2

@@ -23,14 +23,12 @@ is only in /opt/kata/bin is not found by containerd and FAILs with the link to m
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
-import re
 from collections.abc import Iterator
 
 from kata_cli.checks import storage
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import NOT_INSTALLED, WIRING, CheckResult, CheckSpec
 from kata_cli.checks.wiring import containerd, crio
 from kata_cli.errors import ConfigError
 
@@ -38,12 +36,20 @@ CATEGORY = "wiring"
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 KATA_BIN_DIRS = ("/opt/kata/bin", "/opt/kata/runtime-rs/bin")
 MAX_HANDLERS = 16
-NOT_INSTALLED = "Kata is not installed"
-_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def _spec(suffix: str, description: str, remedy: str, required: bool = True) -> CheckSpec:
-    return CheckSpec(f"wiring.{suffix}", CATEGORY, description, required=required, remedy=remedy)
+def _spec(
+    suffix: str, description: str, remedy: str, required: bool = True, per_item: bool = False
+) -> CheckSpec:
+    return CheckSpec(
+        f"wiring.{suffix}",
+        CATEGORY,
+        description,
+        required=required,
+        remedy=remedy,
+        level=WIRING,
+        per_item=per_item,
+    )
 
 
 MANAGER = _spec(
@@ -66,16 +72,19 @@ CONTAINERD_SHIM = _spec(
     "containerd.shim",
     "the handler's shim is an executable in containerd's search path",
     "install the Kata shim (containerd-shim-kata-v2) into /usr/local/bin",
+    per_item=True,
 )
 CONTAINERD_KATA_CONFIG = _spec(
     "containerd.kata-config",
     "the handler's options.ConfigPath exists and loads",
     "point options.ConfigPath at an installed Kata configuration file",
+    per_item=True,
 )
 CONTAINERD_SNAPSHOTTER = _spec(
     "containerd.snapshotter",
     "the handler's snapshotter is available",
     "set up the snapshotter, or set the handler's snapshotter to overlayfs",
+    per_item=True,
 )
 CRIO_CONFIG = _spec(
     "crio.config",
@@ -92,16 +101,19 @@ CRIO_RUNTIME_TYPE = _spec(
     "crio.runtime-type",
     'the Kata handler has runtime_type = "vm"',
     'set runtime_type = "vm" in the handler\'s table (CRI-O runs other types as OCI runtimes)',
+    per_item=True,
 )
 CRIO_SHIM = _spec(
     "crio.shim",
     "the handler's runtime_path is an executable Kata shim",
     "set runtime_path to the installed containerd-shim-kata-v2",
+    per_item=True,
 )
 CRIO_KATA_CONFIG = _spec(
     "crio.kata-config",
     "the handler's runtime_config_path exists and loads",
     "point runtime_config_path at an installed Kata configuration file",
+    per_item=True,
 )
 
 
@@ -123,16 +135,12 @@ def catalogue() -> list[CheckSpec]:
 
 def for_handler(spec: CheckSpec, name: str) -> CheckSpec:
     """The per-handler variant of a spec: `wiring.containerd.shim` -> `...shim.kata`."""
-    safe = _SAFE.sub("_", name)[:63] or "_"
-    return dataclasses.replace(spec, id=f"{spec.id}.{safe}")
+    return spec.for_item(name)
 
 
 def family(check_id: str) -> str:
     """The catalogue id of a (possibly per-handler) result id."""
-    for spec in catalogue():
-        if check_id == spec.id or check_id.startswith(spec.id + "."):
-            return spec.id
-    return check_id
+    return next((spec.id for spec in catalogue() if spec.owns(check_id)), check_id)
 
 
 def _shown(name: str) -> str:
@@ -148,7 +156,7 @@ def wiring_checks(
     use_binary: bool = True,
 ) -> Iterator[CheckResult]:
     """The wiring checks (the keyword arguments exist for tests)."""
-    if not ctx.config_error and (ctx.config is None or ctx.config.embedded):
+    if not ctx.installed:
         yield MANAGER.skipped(NOT_INSTALLED)
         return
     ctr = containerd.load(ctx.host, containerd_config, use_binary=use_binary)
@@ -374,7 +382,8 @@ def _kata_config(
     local = str(ctx.host.path(resolved))
     try:
         loaded = loader.load(ctx.host, explicit=local, environ={}, allow_embedded=False)
-    except ConfigError as exc:
-        message = exc.one_line().replace(local, resolved)
+    except (ConfigError, OSError, ValueError) as exc:
+        text = exc.one_line() if isinstance(exc, ConfigError) else str(exc)
+        message = text.replace(local, resolved)
         return spec.failed(f"{prefix}: {key} {_shown(path)} does not load: {message}")
     return spec.passed(f"{prefix}: {_shown(path)} loads (hypervisor {loaded.hypervisor_type})")

@@ -8,10 +8,8 @@ snapshotter such as devmapper, hot plugged with `block_device_driver`, which nee
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import INSTALLATION, WIRING, CheckResult, CheckSpec
@@ -20,8 +18,6 @@ from kata_cli.host import NOT_RUN_OUTSIDE_ROOT
 CATEGORY = "storage"
 DAEMON_TIMEOUT = 5.0
 CONTAINERD_CONFIG = "/etc/containerd/config.toml"
-DEVMAPPER_PLUGIN = "io.containerd.snapshotter.v1.devmapper"
-CRI_PLUGINS = ("io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime")
 
 ROOTFS = CheckSpec(
     "storage.rootfs",
@@ -80,34 +76,22 @@ class Containerd:
 
 
 def read_containerd(ctx: CheckContext) -> Containerd | None:
-    text = ctx.host.read_text_or(CONTAINERD_CONFIG)
-    if text is None:
+    """The snapshotter of containerd's first Kata handler (else its default) and the
+    devmapper pool, from the configuration file and its imports (checks/wiring)."""
+    from kata_cli.checks.wiring import containerd
+
+    config = (
+        containerd.read_files(ctx.host, CONTAINERD_CONFIG)
+        if ctx.host.lexists(CONTAINERD_CONFIG)
+        else None
+    )
+    if config is None:
         return None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return Containerd(CONTAINERD_CONFIG, None, None, f"not valid TOML: {exc}")
-    plugins = _table(data, "plugins")
-    pool = _table(plugins, DEVMAPPER_PLUGIN).get("pool_name")
-    snapshotter: str | None = None
-    for name in CRI_PLUGINS:
-        containerd = _table(_table(plugins, name), "containerd")
-        runtimes = _table(containerd, "runtimes")
-        default = containerd.get("snapshotter")
-        for handler, table in runtimes.items():
-            if "kata" in handler and isinstance(table, dict) and table.get("snapshotter"):
-                snapshotter = str(table["snapshotter"])
-                break
-        if snapshotter is None and isinstance(default, str) and default:
-            snapshotter = default
-        if snapshotter:
-            break
-    return Containerd(CONTAINERD_CONFIG, snapshotter, pool if isinstance(pool, str) else None)
-
-
-def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
+    if config.errors:
+        return Containerd(CONTAINERD_CONFIG, None, None, config.errors[0])
+    handlers = config.handlers()
+    snapshotter = handlers[0].snapshotter if handlers else config.default_snapshotter
+    return Containerd(CONTAINERD_CONFIG, snapshotter, config.devmapper_pool or None)
 
 
 def storage_checks(ctx: CheckContext) -> Iterator[CheckResult]:

@@ -460,3 +460,19 @@ def test_ignore_accepts_a_per_handler_id(cli, kata_host, as_user):
     assert ignored.exit_code == 0, ignored.stderr
     bad = cli("--host-root", root, "check", "-n", "--ignore", "wiring.nothing.x")
     assert bad.exit_code == 2
+
+
+def test_symlinks_out_of_the_root_are_followed_inside_it(kata_host, tmp_path):
+    """An absolute symlink names a path on the host, so it is resolved under the host
+    root: a file of the machine we run on is never read."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kata.toml").write_text("version = 2\n" + kata_handler())
+    kata_host.symlink("/etc/containerd/conf.d/kata.toml", str(outside / "kata.toml"))
+    kata_host.symlink("/etc/containerd/dir", str(outside))
+    kata_host.file(CTR, 'version = 2\nimports = ["conf.d/kata.toml", "dir/*.toml"]\n')
+    config = containerd.load(kata_host.host, CTR)
+    assert config.handlers() == []
+    assert any("conf.d/kata.toml: does not exist" in e for e in config.errors)
+    kata_host.symlink("/etc/crio/crio.conf", str(outside / "kata.toml"))
+    assert crio.load(kata_host.host).files == []

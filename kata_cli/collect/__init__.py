@@ -1,8 +1,9 @@
 """collect-data: a fast, bounded, redacted bug-report bundle.
 
-`collect()` runs the section units (`sections/`) through the runner (`runner.py`),
-redacts every text (`redact.py`) and returns a `Report`; `markdown.py`, `jsonreport.py`
-and `archive.py` turn it into output.
+`collect()` runs the section units (`sections/`, one module per thing gathered) through
+the runner (`runner.py`, which hands each a `context.Context`), redacts every text
+(`redact.py`) and returns a `Report` (data). The renderers `kata_cli/render/collect_markdown.py`,
+`collect_json.py` and `collect_archive.py` turn it into output; nothing here imports them.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from kata_cli.collect.context import Context
 from kata_cli.collect.model import SCHEMA, Item, Options, Report, Section, SectionResult
 from kata_cli.collect.redact import Redactor
-from kata_cli.collect.runner import Context, Progress, run_sections
+from kata_cli.collect.runner import Progress, run_sections
 from kata_cli.host import Host
 
 __all__ = ["Options", "Report", "collect"]

@@ -3,7 +3,7 @@
 A section *declares* what it gathers: host files (paths or globs under the host root),
 external commands (argument lists, never a shell) and an optional in-process probe that
 yields items. The runner (`runner.py`) owns threads, timeouts and the deadline; the
-renderers (`markdown.py`, `jsonreport.py`, `archive.py`) turn the results into output.
+renderers (`kata_cli/render/collect_*.py`) turn the results into output.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kata_cli.collect.runner import Context
+    from kata_cli.collect.context import Context
 
 SCHEMA = "kata-cli/collect-data/1"
 
@@ -44,11 +44,21 @@ class Options:
 
 @dataclass(frozen=True)
 class Command:
-    """One external program run by a section: looked up on PATH, run with a timeout."""
+    """One external program a section gathers; the runner looks it up and runs it.
+
+    The runner owns how it runs: argv[0] lookup (PATH, `extra_dirs`, --chroot), the
+    environment, the output bound and the timeout (`timeout`, else --timeout, never past
+    --deadline). `unless` names a host condition under which the command is not run (the
+    reason becomes the item's detail); `then` turns the raw outcome into what is shown.
+    """
 
     argv: tuple[str, ...]
     lang: str = ""
     title: str | None = None
+    timeout: float | None = None
+    extra_dirs: tuple[str, ...] = ()
+    unless: Callable[[Context], str | None] | None = None
+    then: Callable[[Context, Item], Item] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,239 +9,18 @@ keep the process alive either).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from kata_cli.collect.model import (
-    DEADLINE,
-    FAILED,
-    NOT_FOUND,
-    SKIPPED,
-    TIMED_OUT,
-    Command,
-    Item,
-    Options,
-    Section,
-    SectionResult,
-)
-from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host, local_host
-
-if TYPE_CHECKING:
-    from kata_cli.config.model import Config
+from kata_cli.collect.context import Context
+from kata_cli.collect.model import DEADLINE, FAILED, SKIPPED, Command, Item, Section, SectionResult
 
 MAX_WORKERS = 16
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_COMMAND_OUTPUT = 4 * 1024 * 1024
-# where programs are looked up inside a --chroot host root
-CHROOT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
-# Kata installs (kata-deploy, default builds) that are often not on PATH
-KATA_BIN_DIRS = ("/opt/kata/bin", "/usr/local/bin", "/usr/bin")
-
-DEADLINE_GRACE = 0.25  # seconds kept before the deadline to reap a command and record it
 INTERRUPT_GRACE = 2.0  # seconds spent ending the commands still running after Ctrl-C
 
 Progress = Callable[[int, int, str], None]
-
-
-def file_lang(path: str) -> str:
-    for suffix, lang in ((".toml", "toml"), (".json", "json"), (".yaml", "yaml"), (".yml", "yaml")):
-        if path.endswith(suffix):
-            return lang
-    return ""
-
-
-class Context:
-    """What a section sees: the host, the options, the clock, a shared configuration."""
-
-    def __init__(self, host: Host, options: Options, start: float | None = None) -> None:
-        self.host = host
-        self.options = options
-        self.start = time.monotonic() if start is None else start
-        self.deadline_at = self.start + options.deadline
-        self._lock = threading.Lock()
-        self._config: Config | None = None
-        self._config_error: str | None = None
-        self._config_loaded = False
-        self.interrupted = False  # set on Ctrl-C: no new command is started
-
-    # -- time --------------------------------------------------------------------------
-    def remaining(self) -> float:
-        return self.deadline_at - time.monotonic()
-
-    # -- configuration (loaded once, shared by every section) ---------------------------
-    def config(self) -> Config | None:
-        with self._lock:
-            if not self._config_loaded:
-                self._config_loaded = True
-                try:
-                    from kata_cli.config import load
-
-                    self._config = load(self.host, explicit=self.options.explicit_config)
-                except Exception as exc:  # any failure becomes a note, never an abort
-                    self._config_error = str(exc) or type(exc).__name__
-            return self._config
-
-    @property
-    def config_error(self) -> str | None:
-        self.config()
-        return self._config_error
-
-    # -- programs ----------------------------------------------------------------------
-    def which(self, name: str, extra_dirs: Sequence[str] = ()) -> str | None:
-        """Where a program is: on PATH (or, with --chroot, on the host root's PATH).
-
-        `extra_dirs` are host directories also searched (e.g. /opt/kata/bin). The
-        result is an argv[0] that `run()` can execute.
-        """
-        if "/" in name:
-            return name if self._executable(name) else None
-        if self.options.chroot:
-            for directory in (*CHROOT_PATH, *extra_dirs):
-                if self.host.is_executable(f"{directory}/{name}"):
-                    return f"{directory}/{name}"
-            return None
-        found = self.host.which(name, path=self.options.search_path)
-        if found:
-            return found
-        if not self.host.is_native:
-            return None  # programs of another root run only with --chroot
-        for directory in extra_dirs:
-            if self.host.is_executable(f"{directory}/{name}"):
-                return self.host.resolve(f"{directory}/{name}")
-        return None
-
-    def _host_only(self, name: str, extra_dirs: Sequence[str]) -> bool:
-        """True when `name` exists only as a program of a host root that is not `/`."""
-        if self.options.chroot or self.host.is_native or "/" in name:
-            return False
-        return any(self.host.is_executable(f"{d}/{name}") for d in extra_dirs)
-
-    def _executable(self, path: str) -> bool:
-        if self.options.chroot:
-            return self.host.is_executable(path)
-        return local_host().is_executable(os.path.abspath(path))
-
-    def host_program(self, host_path: str) -> str | None:
-        """argv[0] for a program named by a host path (e.g. the configured hypervisor):
-        with --chroot its host path, with the root `/` its resolved path, otherwise
-        NOT_RUN_OUTSIDE_ROOT (`run()` reports it as not run)."""
-        if not host_path or not self.host.is_executable(host_path):
-            return None
-        if self.options.chroot:
-            return host_path
-        if not self.host.is_native:
-            return NOT_RUN_OUTSIDE_ROOT
-        return self.host.resolve(host_path)
-
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        title: str | None = None,
-        lang: str = "",
-        extra_dirs: Sequence[str] = (),
-        timeout: float | None = None,
-    ) -> Item:
-        """Run a program (looked up unless argv[0] is already a path) and describe the outcome."""
-        shown = " ".join(argv)
-        item = Item("command", title or shown, argv=list(argv), lang=lang)
-        if argv[0] == NOT_RUN_OUTSIDE_ROOT or (
-            not argv[0].startswith("/") and self._host_only(argv[0], extra_dirs)
-        ):
-            item.status, item.detail = SKIPPED, NOT_RUN_OUTSIDE_ROOT
-            return item
-        program = argv[0] if argv[0].startswith("/") else self.which(argv[0], extra_dirs)
-        if program is None:
-            item.status, item.detail = NOT_FOUND, f"{argv[0]}: not found"
-            return item
-        if self.interrupted:
-            item.status, item.detail = SKIPPED, "not run: interrupted"
-            return item
-        left = self.remaining()
-        if left <= 0:
-            item.status, item.detail = DEADLINE, "not run: the deadline had expired"
-            return item
-        # stop a little before the deadline so the outcome is recorded, not lost
-        limit = min(timeout or self.options.timeout, max(left - DEADLINE_GRACE, 0.05))
-        full = [program, *argv[1:]]
-        if self.options.chroot:
-            full = ["chroot", str(self.host.root), *full]
-        env = {
-            **os.environ,
-            "LC_ALL": "C",
-            "PAGER": "cat",
-            "SYSTEMD_PAGER": "",
-            "SYSTEMD_COLORS": "0",
-        }
-        result = self.host.run(full, timeout=limit, env=env, max_output=MAX_COMMAND_OUTPUT)
-        item.duration = round(result.elapsed, 3)
-        item.exit_code = result.returncode
-        text = result.stdout_text
-        if result.stderr:
-            text += ("" if not text or text.endswith("\n") else "\n") + result.stderr_text
-        item.text = text
-        if result.error:
-            item.status = NOT_FOUND if result.error == "not found" else FAILED
-        elif result.timed_out:
-            item.status = TIMED_OUT
-        elif result.returncode != 0:
-            item.status = FAILED
-        item.detail = result.describe()
-        return item
-
-    # -- files -------------------------------------------------------------------------
-    def read_file(
-        self, host_path: str, *, title: str | None = None, lang: str | None = None
-    ) -> Item:
-        """A host file as an item (symlink target noted); unreadable -> a failed item."""
-        item = Item("file", title or host_path, path=host_path)
-        item.lang = file_lang(host_path) if lang is None else lang
-        try:
-            if self.host.is_symlink(host_path):
-                item.detail = f"symlink to {self.host.resolve(host_path)}"
-            data = self.host.read_bytes(host_path, limit=MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            item.status = NOT_FOUND if isinstance(exc, FileNotFoundError) else FAILED
-            item.detail = f"could not read: {exc.strerror or exc}"
-            return item
-        if len(data) > MAX_FILE_BYTES:
-            data = data[:MAX_FILE_BYTES]
-            item.detail = (item.detail + "; " if item.detail else "") + "first 2 MiB only"
-        item.text = data.decode("utf-8", "replace")
-        return item
-
-    def read_tail(self, host_path: str, size: int) -> tuple[bytes, bool]:
-        """The last `size` bytes of a (log) file and whether the start was cut off."""
-        fd = self.host.open_fd(host_path, os.O_RDONLY)
-        try:
-            total = os.fstat(fd).st_size
-            offset = max(total - size, 0)
-            os.lseek(fd, offset, os.SEEK_SET)
-            chunks = []
-            while chunk := os.read(fd, 1024 * 1024):
-                chunks.append(chunk)
-                if sum(len(c) for c in chunks) >= size:
-                    break
-            data = b"".join(chunks)[:size]
-        finally:
-            os.close(fd)
-        if offset:
-            data = data.split(b"\n", 1)[-1]  # drop the partial first line
-        return data, offset > 0
-
-    def expand(self, patterns: Iterable[str]) -> list[str]:
-        """Host paths of existing files matching paths or globs, in order, without repeats."""
-        found: list[str] = []
-        for pattern in patterns:
-            paths = self.host.glob(pattern) if any(c in pattern for c in "*?[") else [pattern]
-            for path in paths:
-                if path not in found and self.host.is_file(path):
-                    found.append(path)
-        return found
 
 
 @dataclass
@@ -262,7 +41,19 @@ def _file_items(ctx: Context, section: Section) -> Iterable[Item]:
 
 
 def _command_items(ctx: Context, command: Command) -> Iterable[Item]:
-    yield ctx.run(command.argv, title=command.title, lang=command.lang)
+    title = command.title or " ".join(command.argv)
+    reason = command.unless(ctx) if command.unless is not None else None
+    if reason:
+        yield Item("text", title, status=SKIPPED, detail=reason)
+        return
+    item = ctx.run(
+        command.argv,
+        title=command.title,
+        lang=command.lang,
+        extra_dirs=command.extra_dirs,
+        timeout=command.timeout,
+    )
+    yield item if command.then is None else command.then(ctx, item)
 
 
 def _plan(ctx: Context, section: Section, index: int) -> list[_Task]:

@@ -82,7 +82,8 @@ class _CollectDataCommand(click.Command):
     "--output",
     "-o",
     metavar="FILE.tar.gz",
-    help="Write an archive with the report, the JSON and every raw output instead of printing.",
+    help="Write an archive with the report, the JSON and every raw output instead of printing "
+    "(a gzip-compressed tar; .tar.gz is added to a name without .tar.gz or .tgz).",
 )
 @click.option(
     "--timeout",
@@ -179,6 +180,7 @@ def collect_data(
             hint="name a file (./- for a file called '-'), or drop --output for the report",
         )
     if output:
+        output = archive_name(output)
         _check_output(output)  # before a minute of collecting, not after
     if no_redact:
         warn("redaction is OFF (--no-redact): the report may contain passwords, tokens and keys")
@@ -197,10 +199,10 @@ def collect_data(
             host, options, redact=not no_redact, redact_hosts=redact_hosts, progress=progress
         )
     if output:
-        from kata_cli.collect import archive
+        from kata_cli.render import collect_archive
 
         try:
-            archive.write(report, output)
+            collect_archive.write(report, output)
         except OSError as exc:
             raise KataError(
                 f"cannot write {output}: {exc.strerror or exc}", hint="choose another --output"
@@ -208,13 +210,25 @@ def collect_data(
         note(f"wrote {output}")
         return
     if as_json:
-        from kata_cli.collect import jsonreport
+        from kata_cli.render import collect_json
 
-        out(jsonreport.render(report), end="")
+        out(collect_json.render(report), end="")
     else:
-        from kata_cli.collect import markdown
+        from kata_cli.render import collect_markdown
 
-        out(markdown.render(report), end="")
+        out(collect_markdown.render(report), end="")
+
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+
+
+def archive_name(path: str) -> str:
+    """The archive is a gzip-compressed tar: a name without that extension gets `.tar.gz`."""
+    import os
+
+    if path.endswith(ARCHIVE_SUFFIXES) or path.endswith("/") or os.path.isdir(path):
+        return path  # a directory is refused with its own message
+    return path + ".tar.gz"
 
 
 def _check_output(path: str) -> None:

@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
+from kata_cli.collect.context import Context
 from kata_cli.collect.model import Options
-from kata_cli.collect.runner import Context
-from kata_cli.collect.sections import guest
+from kata_cli.collect.sections import guest_assets as guest
 
 YAML = b"---\nversion: 1\nrootfs-type: ext4\nagent-version: 3.2.0\n"
 

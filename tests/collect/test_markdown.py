@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kata_cli.collect import markdown
 from kata_cli.collect.model import SCHEMA, Item, Report, SectionResult
+from kata_cli.render import collect_markdown as markdown
 from tests.collect.markdown_check import assert_well_formed
 
 HOSTILE = (
@@ -81,7 +81,7 @@ def test_json_survives_values_json_lacks():
     import datetime
     import json
 
-    from kata_cli.collect import jsonreport
+    from kata_cli.render import collect_json as jsonreport
 
     item = Item("data", "t", data={"when": datetime.date(2026, 1, 1)})
     data = json.loads(jsonreport.render(report(SectionResult("x", "X", items=[item]))))
@@ -89,6 +89,6 @@ def test_json_survives_values_json_lacks():
 
 
 def test_c1_control_characters_are_dropped():
-    from kata_cli.collect.markdown import clean
+    from kata_cli.render.collect_markdown import clean
 
     assert clean("a\x9b31mb\x1b[0mc") == "a31mb[0mc"

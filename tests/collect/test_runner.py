@@ -6,8 +6,9 @@ import threading
 import time
 from collections.abc import Iterator
 
+from kata_cli.collect.context import Context
 from kata_cli.collect.model import Command, Item, Options, Section
-from kata_cli.collect.runner import Context, run_sections
+from kata_cli.collect.runner import run_sections
 from kata_cli.host import Host
 
 

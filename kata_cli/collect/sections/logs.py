@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from kata_cli.collect.context import Context
 from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Section
-from kata_cli.collect.runner import Context
 
 # syslog identifiers of the Go runtime (`kata`), its older name, and other components
 IDENTIFIERS = ("kata", "kata-runtime", "containerd-shim-kata-v2", "kata-monitor", "kata-agent")
@@ -26,6 +26,9 @@ PROBLEM = re.compile(
     re.I,
 )
 RELATIVE = re.compile(r"^\d+(s|sec|m|min|h|d|w)$")
+JOURNAL_DIRS = ("/var/log/journal", "/run/log/journal")
+NO_JOURNAL = "No journal on this host"
+NO_JOURNAL_FILES = "No journal files were found"  # journalctl's own words, on stderr
 
 
 def journal_since(since: str) -> str:
@@ -48,6 +51,21 @@ def bounded(lines: list[str], limit: int) -> tuple[list[str], str]:
     return kept, note
 
 
+def journal_absent(ctx: Context, output: str) -> str | None:
+    """Why there is no journal to read (None when there may be one).
+
+    journalctl answers an empty journal and a missing one alike (nothing, exit 0), so an
+    empty answer is only "no matching lines" when journal files exist on the host.
+    """
+    if NO_JOURNAL_FILES in output:
+        return "journalctl: no journal files were found"
+    if any(ctx.host.listdir_or_empty(directory) for directory in JOURNAL_DIRS):
+        return None
+    if not ctx.host.is_dir("/run/systemd/system"):
+        return "systemd is not running and there are no journal files"
+    return "no journal files in " + " or ".join(JOURNAL_DIRS)
+
+
 def is_kata_line(line: str) -> bool:
     """A containerd line from a Kata shim: names kata, or is a runtime-rs JSON record."""
     return "kata" in line or ('{"' in line and '"sid":' in line)
@@ -61,7 +79,11 @@ def _journal(
         item.detail = "journalctl not found: no systemd journal to read (this is not 'no problems')"
         return item, []
     raw = item.text
-    lines = [line for line in raw.splitlines() if line.strip() and not line.startswith("-- ")]
+    lines = [
+        line
+        for line in raw.splitlines()
+        if line.strip() and not line.startswith("-- ") and NO_JOURNAL_FILES not in line
+    ]
     if keep is not None:
         lines = [line for line in lines if keep(line)]
     if item.status != "ok":
@@ -70,6 +92,11 @@ def _journal(
     item.text = "\n".join(kept) + ("\n" if kept else "")
     item.detail = f"{item.detail}; {note}"
     if not lines:
+        absent = journal_absent(ctx, raw)
+        if absent is not None:
+            item.status, item.detail = SKIPPED, f"{NO_JOURNAL.lower()}: {absent}"
+            item.text = f"{NO_JOURNAL}.\n"
+            return item, lines
         item.text = "No matching journal lines in the period.\n"
     if raw and raw != item.text:
         item.full_text = raw  # the report shows the excerpt, the archive keeps all of it
@@ -96,7 +123,7 @@ def probe(ctx: Context) -> Iterator[Item]:
             status=SKIPPED,
             detail="not run: journalctl timed out on the query above",
         )
-    elif item.status != NOT_FOUND:
+    elif item.status not in (NOT_FOUND, SKIPPED):
         # runtime-rs and shim output often lands in containerd's unit log
         item, lines = _journal(
             ctx, [*base, "-n", limit, "-u", "containerd"], containerd_title, mine or is_kata_line

@@ -7,8 +7,8 @@ import platform
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from kata_cli.collect.context import Context, yes_no
 from kata_cli.collect.model import Item, Section
-from kata_cli.collect.runner import Context
 
 MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 
@@ -44,7 +44,7 @@ def probe(ctx: Context) -> Iterator[Item]:
         "running_as_root": ctx.host.is_root(),
         "chroot": ctx.options.chroot,
     }
-    lines = [f"{key}: {value}" for key, value in facts.items()]
+    lines = [f"{key}: {yes_no(value)}" for key, value in facts.items()]
     yield Item("data", "Report details", text="\n".join(lines) + "\n", data=facts)
     if not ctx.host.is_root():
         yield Item(

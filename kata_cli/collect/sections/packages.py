@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kata_cli.collect.context import Context
 from kata_cli.collect.model import NOT_FOUND, Item, Section
-from kata_cli.collect.runner import Context
 
 PATTERN = re.compile(
     r"^(kata|qemu|cloud-hypervisor|firecracker|virtiofsd|containerd|cri-o|crio|runc|"

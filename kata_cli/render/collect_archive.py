@@ -11,8 +11,8 @@ import re
 import tarfile
 from datetime import datetime
 
-from kata_cli.collect import jsonreport, markdown
 from kata_cli.collect.model import Report
+from kata_cli.render import collect_json, collect_markdown
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -26,8 +26,8 @@ def members(report: Report) -> dict[str, bytes]:
     stamp = report.started.replace(":", "").replace("-", "")
     top = f"kata-collect-data-{stamp}"
     files = {
-        f"{top}/report.md": markdown.render(report, budget=None).encode(),
-        f"{top}/report.json": jsonreport.render(report).encode(),
+        f"{top}/report.md": collect_markdown.render(report, budget=None).encode(),
+        f"{top}/report.json": collect_json.render(report).encode(),
     }
     for s_index, section in enumerate(report.sections, start=1):
         for i_index, item in enumerate(section.items, start=1):

@@ -8,11 +8,11 @@ because they matter for bugs, and the redactor scrubs them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from kata_cli.collect.model import FAILED, SKIPPED, Command, Item, Section
-from kata_cli.collect.runner import Context
+from kata_cli.collect.context import Context
+from kata_cli.collect.model import FAILED, Command, Item, Section
 
 SYSTEMD_PROPERTIES = (
     "Id,LoadState,ActiveState,SubState,Result,MainPID,NRestarts,FragmentPath,DropInPaths,"
@@ -30,22 +30,17 @@ def systemd_running(ctx: Context) -> bool:
     return ctx.host.is_dir("/run/systemd/system")
 
 
-def unit_probe(unit: str) -> Callable[[Context], Iterator[Item]]:
-    def probe(ctx: Context) -> Iterator[Item]:
-        if not systemd_running(ctx):
-            yield Item(
-                "text",
-                f"systemctl show {unit}",
-                status=SKIPPED,
-                detail="systemd is not running on this host",
-            )
-            return
-        yield ctx.run(
-            ["systemctl", "show", unit, f"--property={SYSTEMD_PROPERTIES}"],
-            title=f"systemctl show {unit}",
-        )
+def _without_systemd(ctx: Context) -> str | None:
+    return None if systemd_running(ctx) else "systemd is not running on this host"
 
-    return probe
+
+def unit(name: str) -> Command:
+    """`systemctl show` of a unit's state, command line and environment (redacted later)."""
+    return Command(
+        ("systemctl", "show", name, f"--property={SYSTEMD_PROPERTIES}"),
+        title=f"systemctl show {name}",
+        unless=_without_systemd,
+    )
 
 
 def kata_runtime_handlers(text: str) -> dict[str, Any]:
@@ -70,7 +65,6 @@ def kata_runtime_handlers(text: str) -> dict[str, Any]:
 
 
 def containerd_probe(ctx: Context) -> Iterator[Item]:
-    yield from unit_probe("containerd")(ctx)
     for path in ctx.expand(CONTAINERD_CONFIGS):
         item = ctx.read_file(path, lang="toml")
         yield item
@@ -95,9 +89,8 @@ DOCKER = Section(
     id="docker",
     title="Docker",
     description="docker version and info, the docker unit, daemon.json and the client config.",
-    commands=(Command(("docker", "version")), Command(("docker", "info"))),
+    commands=(Command(("docker", "version")), Command(("docker", "info")), unit("docker")),
     files=("/etc/docker/daemon.json", "/root/.docker/config.json"),
-    probe=unit_probe("docker"),
     requires=("docker",),
 )
 KUBERNETES = Section(
@@ -108,8 +101,8 @@ KUBERNETES = Section(
         Command(("kubectl", "version")),
         Command(("kubectl", "config", "view"), lang="yaml"),
         Command(("kubectl", "get", "runtimeclass", "-o", "wide")),
+        unit("kubelet"),
     ),
-    probe=unit_probe("kubelet"),
     requires=("kubectl",),
 )
 CONTAINERD = Section(
@@ -117,18 +110,21 @@ CONTAINERD = Section(
     title="containerd",
     description="containerd version, unit, configuration files (k3s too) and the kata "
     "runtime handler stanzas extracted from them.",
-    commands=(Command(("containerd", "--version")),),
-    probe=containerd_probe,
+    commands=(Command(("containerd", "--version")), unit("containerd")),
+    probe=containerd_probe,  # each file followed by the kata handlers extracted from it
     requires=("containerd", "k3s"),
 )
 CRIO = Section(
     id="crio",
     title="CRI-O",
     description="crio version and effective configuration, the crio unit, its config files.",
-    commands=(Command(("crio", "--version")), Command(("crio", "config"), lang="toml")),
+    commands=(
+        Command(("crio", "--version")),
+        Command(("crio", "config"), lang="toml"),
+        unit("crio"),
+    ),
     files=("/etc/crio/crio.conf", "/etc/crio/crio.conf.d/*"),
     files_lang="toml",
-    probe=unit_probe("crio"),
     requires=("crio",),
 )
 PODMAN = Section(

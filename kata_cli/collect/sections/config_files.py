@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from kata_cli.collect.context import Context
 from kata_cli.collect.model import FAILED, Item, Section
-from kata_cli.collect.runner import Context
 from kata_cli.host import Host
 
 

@@ -1,0 +1,48 @@
+"""The kernel log lines about kvm, vhost, virtio, vsock and vfio (dmesg, else the journal)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kata_cli.collect.context import Context
+from kata_cli.collect.model import TIMED_OUT, Item, Section
+
+KERNEL_LOG_PATTERN = re.compile(r"kvm|vhost|virtio|vsock|vfio|iommu|kata", re.I)
+
+
+def _kernel_lines(ctx: Context, item: Item) -> Item:
+    item.full_text = item.text or None  # the whole kernel log goes to the archive
+    lines = [line for line in item.text.splitlines() if KERNEL_LOG_PATTERN.search(line)]
+    total = len(lines)
+    lines = lines[-ctx.options.max_lines :] if ctx.options.max_lines else []
+    item.text = "\n".join(lines) + "\n" if lines else "No matching kernel log lines.\n"
+    note = f"{total} matching lines" + (f", last {len(lines)} shown" if total > len(lines) else "")
+    item.detail = f"{item.detail}; {note}"
+    return item
+
+
+def kernel_log_probe(ctx: Context) -> Iterator[Item]:
+    item = ctx.run(["dmesg"], title="dmesg (kvm, vhost, virtio, vsock, vfio lines)")
+    if item.status == "ok":
+        yield _kernel_lines(ctx, item)
+        return
+    yield item  # e.g. dmesg_restrict for non-root: say so, then try the journal's copy
+    if item.status == TIMED_OUT:
+        return  # a hung kernel log is the finding; do not spend a second --timeout
+    from kata_cli.collect.sections.logs import journal_since
+
+    since = f"--since={journal_since(ctx.options.since)}"
+    fallback = ctx.run(
+        ["journalctl", "-k", "-q", "--no-pager", "-o", "short-iso", since],
+        title="journalctl -k (kvm, vhost, virtio, vsock, vfio lines)",
+    )
+    yield _kernel_lines(ctx, fallback) if fallback.status == "ok" else fallback
+
+
+SECTION = Section(
+    id="kernel-log",
+    title="Kernel log",
+    description="dmesg lines about kvm, vhost, virtio, vsock and vfio (last --max-lines).",
+    probe=kernel_log_probe,
+)

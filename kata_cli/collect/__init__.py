@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import SCHEMA, Item, Options, Report, Section, SectionResult
-from kata_cli.collect.redact import Redactor
 from kata_cli.collect.runner import Progress, run_sections
 from kata_cli.host import Host
+from kata_cli.redaction import Redactor
 
 __all__ = ["Options", "Report", "collect"]
 
@@ -56,7 +56,7 @@ def _redact_item(item: Item, redactor: Redactor) -> None:
     if item.detail:
         item.detail = redactor.text(item.detail)
     if item.argv:
-        item.argv = [redactor.text(arg) for arg in item.argv]
+        item.argv = redactor.argv(item.argv)
     if item.path:
         item.path = redactor.text(item.path)
     if item.data is not None:

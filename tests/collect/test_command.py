@@ -76,7 +76,13 @@ def test_json_records_status_duration_and_output(cli, seeded, stubs):
     podman_files = [i["path"] for i in items(report, "podman")]
     assert "/etc/containers/auth.json" in podman_files
     counts = report["redaction"]["counts"]
-    for rule in ("private-key", "url-credentials", "bearer-token", "env-secret", "secret-key"):
+    for rule in (
+        "private-key",
+        "url-credentials",
+        "http-header",
+        "command-line-secret",
+        "secret-key",
+    ):
         assert counts.get(rule, 0) >= 1, rule
 
 

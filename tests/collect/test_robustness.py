@@ -175,13 +175,13 @@ def test_env_failure_is_a_finding_not_a_crash(cli, fake_host, stubs):
 def test_secrets_in_an_excerpt_are_counted_once(fake_host):
     from kata_cli.collect import redact_results
     from kata_cli.collect.model import Item, SectionResult
-    from kata_cli.collect.redact import Redactor
+    from kata_cli.redaction import Redactor
 
     whole = "a password=one\nb password=two\n"
     item = Item("command", "journal", text="b password=two\n", full_text=whole)
     redactor = Redactor()
     redact_results([SectionResult("logs", "Logs", items=[item])], redactor)
-    assert redactor.counts == {"env-secret": 2}
+    assert redactor.counts == {"secret-key": 2}
     assert MARK not in item.text and "two" not in item.text and "one" not in item.full_text
 
 

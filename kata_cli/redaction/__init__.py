@@ -1,58 +1,44 @@
 """Redaction: secrets never leave the host in a report, unless `--no-redact` says so.
 
-Rules are applied in order to every text of the report (outputs, files, data) after
-collection, in one thread, and count what they replaced. `--redact-hosts` adds stable
-placeholders for host names and IP addresses (the same name always maps to the same
-placeholder within one report).
+Used by `collect-data` (every text of the report: outputs, files, titles, data, hence
+the Markdown, the JSON and every file of the archive alike) and by `config show`.
+
+Two layers, applied in order to each text, each counting what it replaced:
+1. structure (`structure.py`): private-key blocks; multi-line values under a secret key
+   (TOML multi-line basic and literal strings, YAML `|`/`>` block scalars and lists, arrays and inline
+   tables, Docker's `HttpHeaders`); URL credentials; HTTP headers; signed URL query
+   parameters; command-line secrets; keyed values of TOML/YAML/JSON/INI/logfmt/shell/
+   systemd `Environment=`; netrc; kubeconfig exec environments;
+2. shape (`tokens.py`): tokens recognised by their issuer's prefix and length.
+Key names are judged by `keys.is_secret_key`. `--redact-hosts` adds stable placeholders
+for host names and IP addresses (the same name always maps to the same placeholder
+within one report).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-MASK = "[REDACTED]"
+from kata_cli.redaction import structure
+from kata_cli.redaction.keys import is_secret_key
+from kata_cli.redaction.structure import MASK
+from kata_cli.redaction.tokens import candidates
 
-# keys whose values are secrets, in TOML (`k = "v"`), YAML (`k: v`), JSON (`"k": "v"`)
-_SECRET_KEY = (
-    r"[\w.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)"
-    r"|auth|username|client-key-data|client-certificate-data|identitytoken"
+__all__ = ["MASK", "Redactor", "is_secret_key"]
+
+PASSES: tuple[Callable[[str, structure.Count], str], ...] = (
+    structure.private_keys,
+    structure.multi_line_values,
+    structure.url_credentials,
+    structure.http_headers,
+    structure.query_secrets,
+    structure.command_line_secrets,
+    structure.keyed_values,
+    structure.netrc,
+    structure.name_value_pairs,
 )
-_KEY_VALUE = re.compile(
-    r"""(?P<key>(?<![\w-])["']?(?:"""
-    + _SECRET_KEY
-    + r""")["']?[ \t]*[:=][ \t]*)(?P<value>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|(?![\[{(])[^\s,;}\]]+)""",
-    re.I,
-)
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.S
-)
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)[^/\s:@'\"]*:[^/\s@'\"]*@")
-_BEARER = re.compile(r"(?P<word>\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{6,}", re.I)
-# proxy settings without a scheme: `HTTP_PROXY=user:pass@proxy:3128`
-_PROXY_CREDENTIALS = re.compile(
-    r"(?P<key>\b[\w-]*proxy[\w-]*[\"']?\s*[=:]\s*[\"']?)[^\s:@/\"']+:[^\s@/\"']+@", re.I
-)
-# `Environment=HTTPS_PROXY=...`, `FOO_TOKEN=...` in unit properties and command lines
-_ENV_ASSIGNMENT = re.compile(
-    r"(?P<key>\b[A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY|CREDENTIALS)"
-    r"[A-Za-z0-9_]*=)(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)",
-    re.I,
-)
-# kubeconfig exec plugins: `env: [{name: X, value: SECRET}]` rendered as YAML
-_KUBE_EXEC_ENV = re.compile(r"(?P<key>-\s+name:\s*\S+\s*\n\s+value:[ \t]*)(?P<value>\S[^\n]*)")
-# `--password X`, `--registry-token=X` on command lines (process lists, unit ExecStart)
-_FLAG_SECRET = re.compile(
-    r"(?P<key>(?<![\w-])--?[\w-]*(?:password|passwd|secret|token|api-key|access-key)[ =])"
-    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)",
-    re.I,
-)
-# QEMU secret objects on a hypervisor command line: `-object secret,id=s0,data=...`
-_QEMU_SECRET = re.compile(r"(?P<key>\bsecret,(?:[^\s,]+,)*?data=)(?P<value>[^\s,]+)")
-_GITHUB_TOKEN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 _IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])"
@@ -76,38 +62,6 @@ _FQDN = re.compile(
 _KEEP_IPS = frozenset({"127.0.0.1", "0.0.0.0", "255.255.255.255", "::1", "::"})
 
 
-def _quoted_mask(value: str) -> str:
-    if value[:1] in "\"'":
-        return f"{value[0]}{MASK}{value[0]}"
-    return MASK
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    pattern: re.Pattern[str]
-    replace: Callable[[re.Match[str]], str]
-
-
-def _keep_key(match: re.Match[str]) -> str:
-    return match.group("key") + _quoted_mask(match.group("value"))
-
-
-RULES: tuple[Rule, ...] = (
-    Rule("private-key", _PRIVATE_KEY, lambda m: f"-----{MASK} PRIVATE KEY-----"),
-    Rule("url-credentials", _URL_CREDENTIALS, lambda m: f"{m.group('scheme')}{MASK}@"),
-    Rule("proxy-credentials", _PROXY_CREDENTIALS, lambda m: f"{m.group('key')}{MASK}@"),
-    Rule("bearer-token", _BEARER, lambda m: f"{m.group('word')}{MASK}"),
-    Rule("jwt", _JWT, lambda m: MASK),
-    Rule("env-secret", _ENV_ASSIGNMENT, _keep_key),
-    Rule("command-line-secret", _FLAG_SECRET, _keep_key),
-    Rule("qemu-secret", _QEMU_SECRET, _keep_key),
-    Rule("github-token", _GITHUB_TOKEN, lambda m: MASK),
-    Rule("kubeconfig-exec-env", _KUBE_EXEC_ENV, _keep_key),
-    Rule("secret-key", _KEY_VALUE, _keep_key),
-)
-
-
 class Redactor:
     """Applies the rules, counts replacements per rule; optionally maps hosts and IPs."""
 
@@ -127,9 +81,9 @@ class Redactor:
     def text(self, value: str) -> str:
         if not self.enabled or not value:
             return value
-        for rule in RULES:
-            value, n = rule.pattern.subn(rule.replace, value)
-            self._count(rule.name, n)
+        for step in PASSES:
+            value = step(value, self._count)
+        value = _tokens(value, self._count)
         if self.hosts:
             value = self._hosts(value)
         return value
@@ -139,17 +93,43 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            out = {}
+            out: dict[Any, Any] = {}
             for key, item in value.items():
-                if self.enabled and isinstance(item, str | int) and _is_secret_key(str(key)):
+                secret = self.enabled and is_secret_key(str(key))
+                if secret and isinstance(item, str | int | float) and not isinstance(item, bool):
                     self._count("secret-key", 1)
                     out[self.text(str(key))] = MASK
+                elif secret and isinstance(item, list | tuple):
+                    out[self.text(str(key))] = [self._masked(entry) for entry in item]
+                elif self.enabled and str(key) == "HttpHeaders" and isinstance(item, dict):
+                    out[key] = {name: self._masked(entry) for name, entry in item.items()}
                 else:
                     out[self.text(str(key)) if self.hosts else key] = self.data(item)
             return out
         if isinstance(value, list | tuple):
             return [self.data(item) for item in value]
         return value
+
+    def _masked(self, value: Any) -> Any:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            self._count("secret-key", 1)
+            return MASK
+        return self.data(value)
+
+    def argv(self, argv: list[str]) -> list[str]:
+        """An argument list: the argument after a secret flag (`--password X`) is masked."""
+        if not self.enabled:
+            return argv
+        out: list[str] = []
+        for index, arg in enumerate(argv):
+            previous = argv[index - 1] if index else ""
+            flag = previous.startswith("-") and "=" not in previous
+            if flag and is_secret_key(previous.lstrip("-")) and not arg.startswith("-"):
+                self._count("command-line-secret", 1)
+                out.append(MASK)
+            else:
+                out.append(self.text(arg))
+        return out
 
     def _placeholder(self, kind: str, original: str) -> str:
         if original not in self._placeholders:
@@ -191,5 +171,8 @@ class Redactor:
         return _FQDN.sub(fqdn, value)
 
 
-def _is_secret_key(key: str) -> bool:
-    return re.fullmatch(_SECRET_KEY, key, re.I) is not None
+def _tokens(value: str, count: structure.Count) -> str:
+    for name, pattern in candidates(value):
+        value, n = pattern.subn(MASK, value)
+        count(name, n)
+    return value

@@ -1,10 +1,10 @@
-"""Redaction rules: each secret shape is masked, counted, and the context is kept."""
+"""The redactor on single texts: each shape is masked and counted, the context is kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from kata_cli.collect.redact import MASK, Redactor
+from kata_cli.redaction import MASK, Redactor
 
 CASES = [
     ('password = "hunter2"', 'password = "[REDACTED]"', "secret-key"),
@@ -19,11 +19,11 @@ CASES = [
         "Environment=HTTP_PROXY=http://[REDACTED]@proxy:3128",
         "url-credentials",
     ),
-    ("Environment=GITHUB_TOKEN=ghp_abc", "Environment=GITHUB_TOKEN=[REDACTED]", "env-secret"),
-    ("Authorization: Bearer abc.def-ghi", "Authorization: Bearer [REDACTED]", "bearer-token"),
+    ("Environment=GITHUB_TOKEN=ghp_abc", "Environment=GITHUB_TOKEN=[REDACTED]", "secret-key"),
+    ("Authorization: Bearer abc.def-ghi", "Authorization: Bearer [REDACTED]", "http-header"),
     (
         "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
-        f"-----{MASK} PRIVATE KEY-----",
+        f"-----BEGIN RSA PRIVATE KEY-----{MASK}",
         "private-key",
     ),
     (
@@ -36,7 +36,7 @@ CASES = [
     (
         "-object secret,id=sec0,data=c2VjcmV0,format=base64",
         "-object secret,id=sec0,data=[REDACTED],format=base64",
-        "qemu-secret",
+        "command-line-secret",
     ),
     ("ghp_" + "a1" * 18 + " pushed", f"{MASK} pushed", "github-token"),
 ]
@@ -96,3 +96,49 @@ def test_times_and_pci_addresses_are_not_ip_addresses():
     assert redactor.text(text) == (
         "virtio-pci 0000:00:01.0 at 12:07:14.5 built 1.2.3; v6 ip-1 [ip-2]:80"
     )
+
+
+def test_masking_twice_changes_nothing_more():
+    from tests.redaction.kinds import KINDS
+
+    for kind in KINDS:
+        once = Redactor().text(kind.text)
+        again = Redactor()
+        assert again.text(once) == once, kind.name
+        assert again.counts == {}, (kind.name, again.counts)
+
+
+def test_data_masks_lists_and_http_headers_under_their_keys():
+    redactor = Redactor()
+    data = redactor.data(
+        {
+            "tokens": ["a", "b"],
+            "HttpHeaders": {"X-Meta": "v"},
+            "port": 8080,
+            "debug": True,
+            "password": False,
+            "auths": {"r.io": {"auth": "x"}},
+        }
+    )
+    assert data == {
+        "tokens": [MASK, MASK],
+        "HttpHeaders": {"X-Meta": MASK},
+        "port": 8080,
+        "debug": True,
+        "password": False,
+        "auths": {"r.io": {"auth": MASK}},
+    }
+
+
+def test_argv_masks_the_argument_after_a_secret_flag():
+    redactor = Redactor()
+    argv = ["docker", "login", "--password", "pw1", "--password-stdin", "--token=t2", "r.io"]
+    assert redactor.argv(argv) == [
+        "docker",
+        "login",
+        "--password",
+        MASK,
+        "--password-stdin",
+        f"--token={MASK}",
+        "r.io",
+    ]

@@ -2,8 +2,9 @@
 
 `collect()` runs the section units (`sections/`, one module per thing gathered) through
 the runner (`runner.py`, which hands each a `context.Context`), redacts every text
-(`redact.py`) and returns a `Report` (data). The renderers `kata_cli/render/collect_markdown.py`,
-`collect_json.py` and `collect_archive.py` turn it into output; nothing here imports them.
+(`kata_cli/redaction/`) and returns a `Report` (data). The renderers
+`kata_cli/render/collect_markdown.py`, `collect_json.py` and `collect_archive.py` turn it
+into output; nothing here imports them.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import SCHEMA, Item, Options, Report, Section, SectionResult
+from kata_cli.collect.model import SCHEMA, Item, Options, Report, SectionResult
 from kata_cli.collect.runner import Progress, run_sections
+from kata_cli.collect.section import Section
 from kata_cli.host import Host
 from kata_cli.redaction import Redactor
 

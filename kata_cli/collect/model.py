@@ -1,19 +1,14 @@
-"""What collect-data is made of: section units (declarations) and their results (data).
+"""What collect-data produces: the options it ran with and its results (data only).
 
-A section *declares* what it gathers: host files (paths or globs under the host root),
-external commands (argument lists, never a shell) and an optional in-process probe that
-yields items. The runner (`runner.py`) owns threads, timeouts and the deadline; the
-renderers (`kata_cli/render/collect_*.py`) turn the results into output.
+The declarations of what is gathered are in `section.py`; the renderers
+(`kata_cli/render/collect_*.py`) turn these results into output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from kata_cli.collect.context import Context
+from typing import Any
 
 SCHEMA = "kata-cli/collect-data/1"
 
@@ -40,39 +35,6 @@ class Options:
     chroot: bool = False
     explicit_config: str | None = None
     search_path: str | None = None  # PATH used to look programs up (None: the environment's)
-
-
-@dataclass(frozen=True)
-class Command:
-    """One external program a section gathers; the runner looks it up and runs it.
-
-    The runner owns how it runs: argv[0] lookup (PATH, `extra_dirs`, --chroot), the
-    environment, the output bound and the timeout (`timeout`, else --timeout, never past
-    --deadline). `unless` names a host condition under which the command is not run (the
-    reason becomes the item's detail); `then` turns the raw outcome into what is shown.
-    """
-
-    argv: tuple[str, ...]
-    lang: str = ""
-    title: str | None = None
-    timeout: float | None = None
-    extra_dirs: tuple[str, ...] = ()
-    unless: Callable[[Context], str | None] | None = None
-    then: Callable[[Context, Item], Item] | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    """A collect-data unit: a title, what it reads and runs, and an optional probe."""
-
-    id: str
-    title: str
-    description: str
-    files: tuple[str, ...] = ()  # host paths or globs; missing ones are skipped quietly
-    commands: tuple[Command, ...] = ()
-    probe: Callable[[Context], Iterable[Item]] | None = None
-    requires: tuple[str, ...] = ()  # programs: the whole section is omitted when none exists
-    files_lang: str = ""
 
 
 @dataclass

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import DEADLINE, FAILED, SKIPPED, Command, Item, Section, SectionResult
+from kata_cli.collect.model import DEADLINE, FAILED, SKIPPED, Item, SectionResult
+from kata_cli.collect.section import Command, Section
 
 MAX_WORKERS = 16
 INTERRUPT_GRACE = 2.0  # seconds spent ending the commands still running after Ctrl-C

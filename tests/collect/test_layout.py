@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 import kata_cli.collect
-from kata_cli.collect.model import Command, Section
+from kata_cli.collect.section import Command, Section
 from kata_cli.collect.sections import SECTIONS
 
 COLLECT = Path(kata_cli.collect.__file__).parent

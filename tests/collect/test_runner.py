@@ -7,8 +7,9 @@ import time
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import Command, Item, Options, Section
+from kata_cli.collect.model import Item, Options
 from kata_cli.collect.runner import run_sections
+from kata_cli.collect.section import Command, Section
 from kata_cli.host import Host
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kata_cli.collect.model import Section
+from kata_cli.collect.section import Section
 from kata_cli.collect.sections import (
     check,
     config_files,

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from kata_cli.collect.context import Context, yes_no
-from kata_cli.collect.model import SKIPPED, Item, Section
+from kata_cli.collect.model import SKIPPED, Item
+from kata_cli.collect.section import Section
 
 
 def check_probe(ctx: Context) -> Iterator[Item]:

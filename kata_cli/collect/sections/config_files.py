@@ -6,7 +6,8 @@ import posixpath
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, Item, Section
+from kata_cli.collect.model import FAILED, Item
+from kata_cli.collect.section import Section
 from kata_cli.host import Host
 
 

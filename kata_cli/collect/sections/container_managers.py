@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, Command, Item, Section
+from kata_cli.collect.model import FAILED, Item
+from kata_cli.collect.section import Command, Section
 
 SYSTEMD_PROPERTIES = (
     "Id,LoadState,ActiveState,SubState,Result,MainPID,NRestarts,FragmentPath,DropInPaths,"

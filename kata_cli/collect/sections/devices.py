@@ -7,7 +7,8 @@ import stat
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context, yes_no
-from kata_cli.collect.model import Item, Section
+from kata_cli.collect.model import Item
+from kata_cli.collect.section import Section
 
 DEVICES = ("/dev/kvm", "/dev/vhost-vsock", "/dev/vhost-net", "/dev/vsock", "/dev/net/tun")
 

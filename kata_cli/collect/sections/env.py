@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, SKIPPED, Item, Section
+from kata_cli.collect.model import FAILED, SKIPPED, Item
+from kata_cli.collect.section import Section
 
 
 def env_probe(ctx: Context) -> Iterator[Item]:

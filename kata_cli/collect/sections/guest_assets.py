@@ -13,7 +13,8 @@ import struct
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, Item, Section
+from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, Item
+from kata_cli.collect.section import Section
 
 OSBUILDER = "var/lib/osbuilder/osbuilder.yaml"
 MAX_INITRD = 512 * 1024 * 1024

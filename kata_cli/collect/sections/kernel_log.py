@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import TIMED_OUT, Item, Section
+from kata_cli.collect.model import TIMED_OUT, Item
+from kata_cli.collect.section import Section
 
 KERNEL_LOG_PATTERN = re.compile(r"kvm|vhost|virtio|vsock|vfio|iommu|kata", re.I)
 

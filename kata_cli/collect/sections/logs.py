@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable, Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Section
+from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item
+from kata_cli.collect.section import Section
 
 # syslog identifiers of the Go runtime (`kata`), its older name, and other components
 IDENTIFIERS = ("kata", "kata-runtime", "containerd-shim-kata-v2", "kata-monitor", "kata-agent")

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from kata_cli.collect.context import Context, yes_no
-from kata_cli.collect.model import Item, Section
+from kata_cli.collect.model import Item
+from kata_cli.collect.section import Section
 
 MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import NOT_FOUND, Item, Section
+from kata_cli.collect.model import NOT_FOUND, Item
+from kata_cli.collect.section import Section
 
 PATTERN = re.compile(
     r"^(kata|qemu|cloud-hypervisor|firecracker|virtiofsd|containerd|cri-o|crio|runc|"

@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, NOT_FOUND, Item, Section
+from kata_cli.collect.model import FAILED, NOT_FOUND, Item
+from kata_cli.collect.section import Section
 
 RUN_DIRS = ("/run/vc/sbs", "/run/kata")
 NOT_SANDBOXES = frozenset({"firecracker"})

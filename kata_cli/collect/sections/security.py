@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import Item, Section
+from kata_cli.collect.model import Item
+from kata_cli.collect.section import Section
 
 
 def cgroup_version(ctx: Context) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.collect.context import KATA_BIN_DIRS, Context
-from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item, Section
+from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item
+from kata_cli.collect.section import Section
 
 # Kata programs looked up on PATH, then in the usual install directories of the host
 KATA_PROGRAMS = (

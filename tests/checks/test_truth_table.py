@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AMD_FLAGS, INTEL_FLAGS, MINIMAL_QEMU_CONFIG, FakeHost
+from tests.conftest import AMD_FLAGS, INTEL_FLAGS, MINIMAL_QEMU_CONFIG, FakeHost, run_as
 from tests.jsonschemas import validate
 
 CAPABLE = "System is capable of running Kata Containers"
@@ -438,13 +438,11 @@ def _fake_kvm(monkeypatch: pytest.MonkeyPatch, outcome: str) -> None:
 
 @pytest.fixture
 def matrix_host(
-    request: pytest.FixtureRequest, fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, cli: Any, fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch
 ) -> Case:
-    from kata_cli.host import Host
-
     case: Case = request.param
+    run_as(0 if case.root else 1000, cli, fake_host)
     case.build(fake_host)
-    monkeypatch.setattr(Host, "is_root", staticmethod(lambda: case.root))
     if case.kvm is not None:
         fake_host.char_device("/dev/kvm", 1, 3)  # openable; the ioctls are faked
         _fake_kvm(monkeypatch, case.kvm)

@@ -101,6 +101,12 @@ def _render_table(volumes: list[VolumeEntry]) -> None:
         out("no direct volumes")
         return
     from rich.table import Table
+    from rich.text import Text
+
+    from kata_cli.render.text import printable
+
+    def cell(value: str) -> Text:  # host data: escaped, and never read as rich markup
+        return Text(printable(value))
 
     table = Table(box=None, pad_edge=False)
     for title in ("VOLUME PATH", "TYPE", "DEVICE", "FSTYPE", "SANDBOXES"):
@@ -108,11 +114,11 @@ def _render_table(volumes: list[VolumeEntry]) -> None:
     for vol in volumes:
         info = vol.mount_info or {}
         table.add_row(
-            vol.volume_path if vol.volume_path is not None else f"? ({vol.directory})",
-            str(info.get("volume-type", "-")) if vol.error is None else f"({vol.error})",
-            str(info.get("device", "-")),
-            str(info.get("fstype", "-")),
-            ", ".join(vol.sandboxes) or "-",
+            cell(vol.volume_path if vol.volume_path is not None else f"? ({vol.directory})"),
+            cell(str(info.get("volume-type", "-")) if vol.error is None else f"({vol.error})"),
+            cell(str(info.get("device", "-"))),
+            cell(str(info.get("fstype", "-"))),
+            cell(", ".join(vol.sandboxes) or "-"),
         )
     console().print(table)
 

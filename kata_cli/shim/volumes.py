@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.errors import KataError, UsageError
-from kata_cli.host import Host
+from kata_cli.host import Host, normalize
 
 VOLUMES_ROOT = "/run/kata-containers/shared/direct-volumes"
 MOUNT_INFO = "mountInfo.json"
@@ -112,7 +112,8 @@ def parse_mount_info(text: str) -> MountInfo:
 def add_volume(host: Host, volume_path: str, mount_info_text: str) -> str:
     """Validate, then write `mountInfo.json` (the text verbatim); returns the host dir."""
     directory = volume_dir(volume_path)
-    if volume_path.strip() == "/":
+    stripped = volume_path.strip()
+    if stripped.startswith("/") and normalize(stripped) == "/":  # also //, /., /./, /..
         raise UsageError(
             "the volume path must not be /",
             hint="name the volume's mount point, e.g. /var/lib/kubelet/pods/<pod>/volumes/...",
@@ -125,11 +126,11 @@ def add_volume(host: Host, volume_path: str, mount_info_text: str) -> str:
     if kind not in ("dir", "missing"):
         raise KataError(f"{directory} should be a directory")
     created = kind == "missing"
-    host.makedirs(VOLUMES_ROOT, mode=0o700)
-    try:
+    try:  # every step refuses a symbolic link anywhere in the path (SymlinkRefused)
+        host.makedirs(VOLUMES_ROOT, mode=0o700)
         if created:
             host.makedirs(directory, mode=0o700)
-        os.chmod(host.path(directory), 0o700)
+        host.chmod(directory, 0o700)
         host.write_atomic(f"{directory}/{MOUNT_INFO}", mount_info_text.encode(), mode=0o600)
     except OSError as exc:
         if created:
@@ -144,15 +145,22 @@ def remove_volume(host: Host, volume_path: str) -> bool:
     directory = volume_dir(volume_path)
     if not host.lexists(directory):
         return False
-    try:
-        if host.is_dir(directory) and not host.is_symlink(directory):
-            host.remove_tree(directory)
-        else:
-            host.remove(directory)
+    try:  # no symlink is followed; a concurrent remover is not an error
+        host.remove_tree(directory)
     except OSError as exc:
         raise KataError(f"cannot remove {directory}: {exc.strerror or exc}") from None
     log.info("direct volume %s removed (%s)", volume_path, directory)
     return True
+
+
+def sandbox_entries(names: list[str]) -> list[str]:
+    """The sandbox ids among a volume directory's entries: not mountInfo.json, and not
+    hidden or temporary files (an interrupted atomic write leaves `.name.XXXX.tmp`)."""
+    return [
+        name
+        for name in names
+        if name != MOUNT_INFO and not name.startswith(".") and not name.endswith((".tmp", "~"))
+    ]
 
 
 def remove_dir_quietly(host: Host, directory: str) -> None:
@@ -174,7 +182,7 @@ def volume_sandbox(host: Host, volume_path: str) -> tuple[str, MountInfo]:
         ) from None
     except OSError as exc:
         raise KataError(f"open {directory}: {exc.strerror or exc}") from None
-    sandboxes = [name for name in entries if name != MOUNT_INFO]
+    sandboxes = sandbox_entries(entries)
     if not sandboxes:
         raise KataError(f"no sandbox found for {volume_path}")
     info_path = f"{directory}/{MOUNT_INFO}"
@@ -212,7 +220,7 @@ def list_volumes(host: Host) -> list[VolumeEntry]:
                 volume_path=decode_volume_dir(name),
                 mount_info=info,
                 error=error,
-                sandboxes=[n for n in names if n != MOUNT_INFO],
+                sandboxes=sandbox_entries(names),
             )
         )
     return entries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -182,3 +183,114 @@ def test_stats_percent_survives_the_go_shims_double_unescape(dv, fake_host, shim
     assert dv("stats", "--volume-path", "/a/b/c").exit_code == 0
     query = parse_qs(urlsplit(server.requests[0].target).query)["path"][0]
     assert unquote(query) == "/dev/x%41+y"  # what the Go shim ends up with
+
+
+# -- #13 item 4: writes and removes never go through a symlink (`dv` and `hostile_host`
+# share the same fixture root: both build it at tmp_path/host)
+@pytest.mark.parametrize("path", ["/", "//", "/.", "/./", "///", " / ", "/..", "/a/.."])
+def test_the_root_is_refused_in_every_spelling(dv, fake_host, path):
+    result = dv("add", "--volume-path", path, "--mount-info", GOOD)
+    assert result.exit_code == 2, result.stderr
+    assert "must not be /" in result.stderr
+    assert not fake_host.local(VOLUMES_ROOT).exists()
+
+
+@pytest.mark.parametrize(
+    "link", ["/run", "/run/kata-containers", "/run/kata-containers/shared", VOLUMES_ROOT]
+)
+@pytest.mark.parametrize("kind", ["absolute", "relative", "dotdot-chain"])
+def test_add_refuses_a_symlink_anywhere_and_names_it(dv, hostile_host, link, kind):
+    target = hostile_host.escaping_links(link, "")[kind]
+    hostile_host.link(link, target)
+    before = sorted(p.name for p in hostile_host.outside.rglob("*"))
+    result = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)
+    assert result.exit_code == 1
+    assert f"{link} is a symbolic link" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert sorted(p.name for p in hostile_host.outside.rglob("*")) == before
+
+
+def test_add_refuses_a_symlinked_volume_directory(dv, hostile_host):
+    hostile_host.link(f"{VOLUMES_ROOT}/L2EvYi9j", str(hostile_host.outside))
+    result = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)
+    assert result.exit_code == 1 and "symbolic link" in result.stderr
+    assert not (hostile_host.outside / "mountInfo.json").exists()
+
+
+def test_add_refuses_a_symlinked_mount_info(dv, hostile_host):
+    secret = hostile_host.outside / "secret"
+    hostile_host.link(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json", str(secret))
+    result = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)
+    assert result.exit_code == 1 and "mountInfo.json is a symbolic link" in result.stderr
+    assert secret.read_text().startswith("OUTSIDE-SECRET")
+
+
+def test_remove_never_follows_links_in_or_above_the_volume(dv, hostile_host):
+    fake = hostile_host.fake
+    fake.file(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json", GOOD)
+    hostile_host.link(f"{VOLUMES_ROOT}/L2EvYi9j/sb1", str(hostile_host.outside / "secret"))
+    hostile_host.link(f"{VOLUMES_ROOT}/L2EvYi9j/dir", str(hostile_host.outside))
+    result = dv("remove", "--volume-path", "/a/b/c")
+    assert result.exit_code == 0, result.stderr
+    assert not fake.local(f"{VOLUMES_ROOT}/L2EvYi9j").exists()
+    assert (hostile_host.outside / "secret").exists() and (hostile_host.outside / "etc").exists()
+    # a link above the volume: refused, nothing removed outside
+    (hostile_host.outside / "vols/L2EvYi9j").mkdir(parents=True)
+    fake.remove(VOLUMES_ROOT)
+    hostile_host.link(VOLUMES_ROOT, str(hostile_host.outside / "vols"))
+    fake.file(f"{hostile_host.outside}/vols/L2EvYi9j/mountInfo.json", GOOD)  # inside H
+    result = dv("remove", "--volume-path", "/a/b/c")
+    assert result.exit_code == 1 and f"{VOLUMES_ROOT} is a symbolic link" in result.stderr
+    assert (hostile_host.outside / "vols/L2EvYi9j").is_dir()
+
+
+def test_twenty_concurrent_removes_all_succeed(fake_host):
+    import subprocess
+    import sys
+
+    from tests.conftest import PINNED_ENV, REPO
+
+    _volume(fake_host)
+    for index in range(30):
+        fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/d{index}/f", "x")
+    argv = [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root)]
+    argv += ["direct-volume", "remove", "--volume-path", "/a/b/c"]
+    env = {k: v for k, v in os.environ.items() if k not in PINNED_ENV}
+    env["PYTHONPATH"] = str(REPO)
+    procs = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(20)
+    ]
+    outcomes = [(proc.wait(timeout=120), proc.stderr.read()) for proc in procs]
+    for proc in procs:
+        proc.stdout.close()
+        proc.stderr.close()
+    assert outcomes == [(0, b"")] * 20
+    assert not fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j").exists()
+
+
+def test_a_stray_temporary_file_does_not_break_stats(dv, fake_host, shim):
+    _volume(fake_host)
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/.mountInfo.json.3f2a9c.tmp", "{")
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/.aaa", "")
+    shim("sb1", "go").reply("/direct-volume/stats", '{"usage":[]}')
+    result = dv("stats", "--volume-path", "/a/b/c")
+    assert (result.exit_code, result.stdout) == (0, '{"usage":[]}\n'), result.stderr
+    assert dv("list", "--json").json()["volumes"][0]["sandboxes"] == ["sb1"]
+
+
+def test_list_escapes_control_characters_on_a_terminal(dv, fake_host, monkeypatch):
+    import base64
+
+    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+    name = base64.urlsafe_b64encode(b"/v\x1b[31m[red]x\x07").decode()
+    fake_host.file(
+        f"{VOLUMES_ROOT}/{name}/mountInfo.json",
+        json.dumps({"volume-type": "blk\x1b]0;t\x07", "device": "/dev/\x9bx", "fstype": "e"}),
+    )
+    fake_host.file(f"{VOLUMES_ROOT}/{name}/sb\x01x", "")
+    result = dv("list")
+    assert result.exit_code == 0
+    for control in ("\x1b", "\x07", "\x9b", "\x01"):
+        assert control not in result.stdout
+    assert "\\x1b[31m[red]x" in result.stdout and "sb\\x01x" in result.stdout

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kata_cli.errors import UsageError
-from kata_cli.host import Host
+from kata_cli.host import Host, is_local_dir
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -37,7 +36,7 @@ class AppContext:
         notify: Callable[[str], None] | None = None,
         env: Environment | None = None,
     ) -> AppContext:
-        if not os.path.isdir(host_root):
+        if not is_local_dir(host_root):
             raise UsageError(f"--host-root {host_root}: not a directory")
         app = cls(Host(host_root, env), config_path, log_path, log_format, notify)
         if log_path:

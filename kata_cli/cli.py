@@ -295,7 +295,9 @@ def run(
 
 def _silence_stdout() -> None:
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
+        from kata_cli.host import devnull_fd
+
+        devnull = devnull_fd(os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass

@@ -626,6 +626,40 @@ class Host:
         return run_command([resolved, *args], timeout=timeout, env=env, max_output=max_output)
 
 
+# -- this machine's own files: outputs and inputs the user names, our own executable -----
+def is_local_dir(path: str | os.PathLike[str]) -> bool:
+    """True when a local path (e.g. the --host-root itself) is a directory."""
+    return os.path.isdir(path)
+
+
+def local_realpath(path: str | os.PathLike[str]) -> str:
+    """A local path with its links resolved by the kernel (our own executable)."""
+    return os.path.realpath(path)
+
+
+def make_local_dirs(path: str | os.PathLike[str], mode: int = 0o755) -> None:
+    """Create a directory the user named for outputs (and its parents)."""
+    os.makedirs(path, mode=mode, exist_ok=True)
+
+
+def read_user_file(path: str | os.PathLike[str]) -> bytes:
+    """A local file the user named as input (a pipe such as /dev/fd/3 or /dev/stdin too)."""
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def output_problem(path: str) -> str | None:
+    """Why an output file the user named cannot be written, or None."""
+    if os.path.isdir(path):
+        return "Is a directory"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        return "No such file or directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return "Permission denied"
+    return None
+
+
 def local_host() -> Host:
     """This machine's own file system (user-named local files, our own sockets)."""
     return Host("/")
@@ -639,7 +673,7 @@ def connect_local_unix(path: str | os.PathLike[str], timeout: float) -> socket.s
 
 def devnull_fd(flags: int = os.O_RDWR) -> int:
     """A descriptor of /dev/null (to stand in for a closed standard stream)."""
-    return os.open(os.devnull, flags | os.O_CLOEXEC)
+    return os.open(os.devnull, flags)
 
 
 def normalize_native(host_path: str | os.PathLike[str]) -> str:

@@ -233,15 +233,9 @@ def archive_name(path: str) -> str:
 
 def _check_output(path: str) -> None:
     """Refuse an --output that cannot be written (a directory, a missing or read-only dir)."""
-    import os
-
     from kata_cli.errors import KataError
+    from kata_cli.host import output_problem
 
-    hint = "choose another --output"
-    if os.path.isdir(path):
-        raise KataError(f"cannot write {path}: Is a directory", hint=hint)
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise KataError(f"cannot write {path}: No such file or directory", hint=hint)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise KataError(f"cannot write {path}: Permission denied", hint=hint)
+    problem = output_problem(path)
+    if problem:
+        raise KataError(f"cannot write {path}: {problem}", hint="choose another --output")

@@ -33,6 +33,7 @@ from kata_cli.envinfo.model import (
     VersionNumbers,
 )
 from kata_cli.errors import HostError
+from kata_cli.host import local_realpath
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -199,7 +200,7 @@ def _runtime(
 
     rt = config.runtime
     if runtime_path is None:
-        runtime_path = os.path.realpath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        runtime_path = local_realpath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     return RuntimeInfo(
         Config=ConfigInfo(Path=config.path),
         Path=runtime_path,

@@ -129,7 +129,7 @@ class Loop:
         return ""
 
     def _state(self, run: NodeRun, started: float, write_error: str) -> None:
-        from kata_cli.host import atomic_write
+        from kata_cli.host import atomic_write, make_local_dirs
 
         reason = run.reason
         state = {
@@ -147,7 +147,7 @@ class Loop:
         }
         try:
             directory = os.path.dirname(self.state_path) or "."
-            os.makedirs(directory, mode=0o755, exist_ok=True)
+            make_local_dirs(directory, mode=0o755)
             atomic_write(self.state_path, (json.dumps(state) + "\n").encode(), 0o644)
         except OSError as exc:
             self.log(f"error: state file {self.state_path}: {exc.strerror or exc}")

@@ -68,24 +68,24 @@ STDIN = "<stdin>"
 def named(paths: tuple[str, ...]) -> list[list[Located]]:
     """One unit per file named on the command line; directories expand to their *.toml;
     `-` is standard input."""
-    local = Host("/")
+    this_host = Host("/")
     units: list[list[Located]] = []
     for name in paths:
         if name == "-":
-            units.append([Located(STDIN, local, "-", "main", _stdin())])
+            units.append([Located(STDIN, this_host, "-", "main", _stdin())])
             continue
         if not name:  # abspath("") is the working directory: never lint that by accident
             raise UsageError("an empty path names no configuration file", "name a file")
         absolute = os.path.abspath(name)
-        if local.is_dir(absolute):
-            entries = [e for e in local.listdir_or_empty(absolute) if e.endswith(".toml")]
+        if this_host.is_dir(absolute):
+            entries = [e for e in this_host.listdir_or_empty(absolute) if e.endswith(".toml")]
             if not entries:
                 raise KataError(f"{name}: no *.toml files in this directory")
             for entry in entries:
                 display = os.path.join(name, entry)
-                units.append([Located(display, local, os.path.join(absolute, entry), "main")])
+                units.append([Located(display, this_host, os.path.join(absolute, entry), "main")])
         else:
-            units.append([Located(name, local, absolute, "main")])
+            units.append([Located(name, this_host, absolute, "main")])
     return units
 
 

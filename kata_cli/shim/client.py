@@ -163,20 +163,19 @@ def client_for(host: Host, sandbox_id: str | None, timeout: float = DEFAULT_TIME
 
 def read_request_file(path: str | None, what: str) -> bytes:
     """A file the user names for a PUT body (a local path, not a host path)."""
-    from pathlib import Path
+    import os
+
+    from kata_cli.host import local_host, read_user_file
 
     if not path:
         raise ShimError(f"{what} file not provided")
-    local = Path(path)
-    try:
-        is_dir, exists = local.is_dir(), local.exists()
-    except OSError as exc:  # ENAMETOOLONG and friends: Path's tests only swallow ENOENT
-        raise ShimError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
-    if is_dir:
+    absolute = os.path.abspath(path)
+    kind = local_host().kind(absolute)
+    if kind == "dir":
         raise ShimError(f"{what} file is a directory: {path}")
-    if not exists:
+    if kind == "missing":
         raise ShimError(f"{what} file does not exist: {path}")
     try:
-        return local.read_bytes()
+        return read_user_file(absolute)
     except OSError as exc:
         raise ShimError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None

@@ -6,9 +6,11 @@ creates `max(2, pcie_root_port)` of them, named rp0, rp1, ...
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kata_cli.errors import KataError
+from kata_cli.host import Host
 from kata_cli.vm import state as st
 from kata_cli.vm.qmp import Qmp, QmpError
 
@@ -26,14 +28,16 @@ def _root_ports(record: st.VmRecord) -> list[str]:
 
 def check_disk(path: str) -> Path:
     """The resolved disk file or block device; a one-line error when it is neither."""
+    local = Host("/")  # a disk named on the command line is on this machine
     try:
-        local = Path(path).resolve()
-        usable = local.is_file() or local.is_block_device()
-    except OSError as exc:  # ENAMETOOLONG and friends: Path's tests only swallow ENOENT
-        raise KataError(f"{path}: {exc.strerror or exc}") from None
-    if not usable:
+        resolved = local.resolve(os.path.abspath(path))
+    except FileNotFoundError:
+        raise KataError(f"{path}: no such file or block device") from None
+    except (OSError, ValueError) as exc:  # ELOOP, ENAMETOOLONG and friends
+        raise KataError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if local.kind(resolved) not in ("file", "block"):
         raise KataError(f"{path}: no such file or block device")
-    return local
+    return Path(resolved)
 
 
 def hotplug_disk(record: st.VmRecord, path: str, read_only: bool = False) -> str:

@@ -8,7 +8,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kata_cli.host import Host
+
 GUEST_FORMAT = 7
+META_LIMIT = 64 * 1024
+LOCAL = Host("/")  # the cache is on this machine, whatever the host root
 DEFAULT_MARKER = "KATA-CLI-GUEST-READY"
 DEBUG_PORT_NAME = "kata.debug"
 
@@ -36,15 +40,14 @@ def cache_root() -> Path:
 def load_guest(directory: Path) -> TestGuest | None:
     """The guest in `directory` when it is complete and of our format, else None."""
     try:
-        with open(directory / "guest.json", encoding="utf-8") as handle:
-            meta = json.load(handle)
+        meta = json.loads(LOCAL.read_text(str(directory / "guest.json"), limit=META_LIMIT))
     except (OSError, ValueError):
         return None
     if not isinstance(meta, dict) or meta.get("format") != GUEST_FORMAT:
         return None
     kernel = directory / str(meta.get("kernel", "vmlinux"))
     initrd = directory / str(meta.get("initrd", "initrd.img"))
-    if not (kernel.is_file() and initrd.is_file()):
+    if not (LOCAL.is_file(str(kernel)) and LOCAL.is_file(str(initrd))):
         return None
     return TestGuest(
         str(directory),
@@ -62,12 +65,14 @@ def find_test_guest() -> TestGuest | None:
     if explicit:
         return load_guest(Path(explicit))
     root = cache_root()
-    try:
-        entries = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return None
-    for entry in entries:
-        guest = load_guest(entry)
+    ages: list[tuple[float, str]] = []
+    for name in LOCAL.listdir_or_empty(str(root)):
+        try:
+            ages.append((LOCAL.stat(str(root / name)).st_mtime, name))
+        except OSError:
+            continue
+    for _mtime, name in sorted(ages, reverse=True):
+        guest = load_guest(root / name)
         if guest is not None:
             return guest
     return None

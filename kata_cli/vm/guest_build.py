@@ -282,7 +282,7 @@ def _install(
     directory: Path, unpacked: Unpacked, initrd: bytes, package: str, version: str
 ) -> None:
     try:
-        directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+        Host("/").makedirs(str(directory), 0o755)
         atomic_write(directory / "vmlinux", unpacked.vmlinux, 0o644)
         atomic_write(directory / "initrd.img", initrd, 0o644)
         meta = {

@@ -39,10 +39,7 @@ def last_lines(directory: Path, count: int = 10) -> list[str]:
     """The last lines the VM printed (console), then QEMU's own messages."""
     lines: list[str] = []
     for name in (st.CONSOLE_LOG, st.QEMU_LOG):
-        try:
-            text = (directory / name).read_bytes().decode("utf-8", "replace")
-        except OSError:
-            continue
+        text = st.read_log_tail(directory, name).decode("utf-8", "replace")
         clean = [line.rstrip("\r") for line in text.splitlines() if line.strip()]
         lines += [line for line in clean if line.isprintable()][-count:]
     return lines[-count:]
@@ -326,18 +323,7 @@ def inspect(record: st.VmRecord) -> VmInspect:
 
         with contextlib.suppress(psutil.Error):
             rss = psutil.Process(qemu.pid).memory_info().rss
-    sockets = {}
-    for key, name in (
-        ("qmp", st.QMP_SOCKET),
-        ("console", st.CONSOLE_SOCKET),
-        ("hvsock", st.HVSOCK_SOCKET),
-        ("debug", st.DEBUG_SOCKET),
-    ):
-        path = record.directory / name
-        if path.exists():
-            sockets[key] = str(path)
-    for path in sorted(record.directory.glob("virtiofs*.sock")):
-        sockets[path.stem] = str(path)
+    sockets = st.vm_sockets(record.directory)
     return VmInspect(
         INSPECT_SCHEMA,
         record.name,

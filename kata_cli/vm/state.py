@@ -37,6 +37,7 @@ QEMU_LOG = "qemu.log"
 SUPERVISOR_LOG = "supervisor.log"
 LOCK_FILE = ".lock"
 LOCK_TIMEOUT = 10.0
+LOG_TAIL_BYTES = 64 * 1024  # enough for the last lines of a failed boot
 
 
 def run_root() -> Path:
@@ -274,6 +275,33 @@ def judge(name: str, directory: Path) -> VmRecord:
     else:
         record.condition = "dead"
     return record
+
+
+def read_log_tail(directory: Path, name: str, limit: int = LOG_TAIL_BYTES) -> bytes:
+    """The last `limit` bytes of one of a VM's logs (b"" when there is none)."""
+    try:
+        with open(directory / name, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - limit))
+            return handle.read(limit)
+    except OSError:
+        return b""
+
+
+def vm_sockets(directory: Path) -> dict[str, str]:
+    """The sockets a VM's directory holds now, by role (virtiofsd ones by file stem)."""
+    sockets = {}
+    for key, name in (
+        ("qmp", QMP_SOCKET),
+        ("console", CONSOLE_SOCKET),
+        ("hvsock", HVSOCK_SOCKET),
+        ("debug", DEBUG_SOCKET),
+    ):
+        if (directory / name).exists():
+            sockets[key] = str(directory / name)
+    for path in sorted(directory.glob("virtiofs*.sock")):
+        sockets[path.stem] = str(path)
+    return sockets
 
 
 def list_records() -> list[VmRecord]:

@@ -65,10 +65,40 @@ def _plan_options(func: Any) -> Any:
 
 
 def _prepare(app: AppContext, flavour: str | None, **request: Any) -> Prepared:
-    from kata_cli.vm.runner import PlanRequest, prepare
+    from kata_cli.vm.runner import NoTestGuest, PlanRequest, prepare
 
     config = app.load_config(flavour=flavour)
+    try:
+        return prepare(app.host, config, PlanRequest(**request))
+    except NoTestGuest:
+        if not _offer_guest_build():
+            raise
     return prepare(app.host, config, PlanRequest(**request))
+
+
+def _offer_guest_build() -> bool:
+    """On a terminal, offer to build the missing test guest now; True once it is built."""
+    import sys
+
+    from kata_cli.render.terminal import stream_is_tty
+
+    if not (stream_is_tty(sys.stdin) and stream_is_tty(sys.stderr)):
+        return False
+    prompt = "No test guest is cached. Build it now (kata-cli vm guest build)?"
+    if not click.confirm(prompt, default=False, err=True):
+        return False
+    _build_guest(rebuild=False, as_result=False)
+    return True
+
+
+def _build_guest(rebuild: bool, as_result: bool = True) -> None:
+    from kata_cli.host import Host
+    from kata_cli.render.vm_guest import build_progress, render_guest_build
+    from kata_cli.vm.guest_build import build_guest
+
+    with build_progress() as progress:
+        build = build_guest(Host("/"), progress, rebuild=rebuild)  # the guest is for this machine
+    render_guest_build(build, as_result)
 
 
 @click.group(name="vm")
@@ -186,13 +216,7 @@ def guest_build_cmd(rebuild: bool) -> None:
 
     Needs apt-get, dpkg-deb, kmod (depmod, modprobe) and busybox-static.
     """
-    from kata_cli.host import Host
-    from kata_cli.render.vm_guest import build_progress, render_guest_build
-    from kata_cli.vm.guest_build import build_guest
-
-    with build_progress() as progress:
-        build = build_guest(Host("/"), progress, rebuild=rebuild)  # the guest is for this machine
-    render_guest_build(build)
+    _build_guest(rebuild)
 
 
 @vm.command(name="disk-add")

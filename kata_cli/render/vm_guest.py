@@ -82,7 +82,12 @@ def build_progress() -> Iterator[Progress]:
         yield _RichProgress(bar)
 
 
-def render_guest_build(build: GuestBuild) -> None:
+def render_guest_build(build: GuestBuild, as_result: bool = True) -> None:
+    """The cache directory on stdout; on stderr when the build only serves another
+    command (`vm run --test-guest` offered it), whose output stdout carries."""
     if build.reused:
         err(f"test guest {build.kernel_package} {build.kernel_version} is already cached")
-    out(build.directory)
+    if as_result:
+        out(build.directory)
+    else:
+        err(f"test guest built in {build.directory}")

@@ -109,6 +109,10 @@ class RunEnd:
         return {"interrupted": EXIT_INTERRUPTED, "terminated": EXIT_TERMINATED}.get(self.how, 0)
 
 
+class NoTestGuest(KataError):
+    """`--test-guest` with an empty cache (on a terminal, the command offers to build it)."""
+
+
 class BootInterrupted(KataError):
     """Ctrl-C or SIGTERM during the boot: the VM was stopped; exit 130 or 143."""
 
@@ -130,7 +134,7 @@ def prepare(host: Host, config: Config, request: PlanRequest) -> Prepared:
     if request.test_guest:
         guest = find_test_guest()
         if guest is None:
-            raise KataError("no test guest is cached", "build it with: kata-cli vm guest build")
+            raise NoTestGuest("no test guest is cached", "build it with: kata-cli vm guest build")
     hv = config.hypervisor
     size = vm_size(
         hv.default_vcpus,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 from pathlib import Path
 from textwrap import dedent
 
@@ -26,6 +27,7 @@ from kata_cli.vm.guest_initrd import (
 )
 from tests.conftest import run_subprocess
 
+KATA = [sys.executable, "-m", "kata_cli"]
 RELEASE = "6.1.0-99-amd64"
 PACKAGE = f"linux-image-{RELEASE}"
 VERSION = "6.1.999-1"
@@ -231,3 +233,71 @@ def test_archive_round_trip() -> None:
     assert members["bin/ls"].data == b"busybox"
     assert "bin/busybox" in members and members["bin/busybox"].data == b"BB"
     assert members["lib/modules/load.order"].data == b"a.ko\n"
+
+
+def _offer(fake_apt: Path, tmp_path: Path, answer: bytes) -> tuple[int, str, str]:
+    """`vm plan --test-guest --json` with stdin and stderr on a terminal, answering the
+    offer to build; (status, stdout, what the terminal showed)."""
+    import pty
+    import subprocess
+    import threading
+
+    qemu = tmp_path / "qemu"
+    qemu.write_text("#!/bin/sh\n")
+    qemu.chmod(0o755)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[hypervisor.qemu]\npath = "{qemu}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [*KATA, "--config", str(config), "vm", "plan", "--test-guest", "--json"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**env, "NO_COLOR": "1"},
+    )
+    os.close(slave)
+    shown = bytearray()
+    asked = threading.Event()
+
+    def drain() -> None:  # the terminal must be read, or progress output blocks the child
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+            if b"Build it now" in shown:
+                asked.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        assert asked.wait(60), bytes(shown)
+        os.write(master, answer)
+        stdout, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join(10)
+        os.close(master)
+    return proc.returncode, stdout.decode(), shown.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_a_missing_guest_is_offered_and_built(fake_apt: Path, tmp_path: Path) -> None:
+    status, stdout, shown = _offer(fake_apt, tmp_path, b"y\n")
+    assert status == 0, shown
+    directory = Path(os.environ["KATA_CLI_GUEST_CACHE"]) / entry_name(PACKAGE, VERSION)
+    plan = json.loads(stdout)  # stdout still holds only the plan
+    assert plan["kernel"] == str(directory / "vmlinux")
+    assert f"test guest built in {directory}" in shown
+
+
+def test_declining_the_offer_leaves_the_one_line_error(fake_apt: Path, tmp_path: Path) -> None:
+    status, stdout, shown = _offer(fake_apt, tmp_path, b"n\n")
+    assert (status, stdout) == (1, "")
+    assert "no test guest is cached (build it with: kata-cli vm guest build)" in shown
+    assert "apt-get download" not in (fake_apt.read_text() if fake_apt.exists() else "")

@@ -123,10 +123,38 @@ def containerd(pool_present: bool) -> Any:
             '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.kata]\n'
             'runtime_type = "io.containerd.kata.v2"\nsnapshotter = "devmapper"\n',
         )
+        host.executable("/usr/local/bin/containerd-shim-kata-v2")
         if pool_present:
             host.file("/dev/mapper/kata-pool", "")
 
     return build
+
+
+def containerd_without_kata(host: FakeHost, installed_too: bool = True) -> None:
+    if installed_too:
+        capable_intel(host)
+    host.file(
+        "/etc/containerd/config.toml",
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n'
+        'runtime_type = "io.containerd.runc.v2"\n',
+    )
+
+
+def embedded_with_containerd(host: FakeHost) -> None:
+    """containerd without a Kata handler, and no Kata configuration: wiring not judged."""
+    embedded()(host)
+    containerd_without_kata(host, installed_too=False)
+
+
+def crio(host: FakeHost) -> None:
+    capable_intel(host)
+    host.executable("/usr/local/bin/containerd-shim-kata-v2")
+    host.file(
+        "/etc/crio/crio.conf.d/50-kata.conf",
+        '[crio.runtime.runtimes.kata]\nruntime_type = "vm"\n'
+        'runtime_path = "/usr/local/bin/containerd-shim-kata-v2"\n'
+        'runtime_config_path = "/etc/kata-containers/configuration.toml"\n',
+    )
 
 
 def nested_off(vendor: str, pvm: bool = False) -> Any:
@@ -396,9 +424,38 @@ CASES = [
         (INST,),
         failed_checks=("config.load",),
     ),
-    Case("containerd-devmapper-pool-present", containerd(True), 0, unjudged=()),
-    # an optional wiring check warns: still capable, the wiring level judged and passing
-    Case("containerd-devmapper-pool-missing", containerd(False), 0, unjudged=()),
+    Case("containerd-kata-handler-devmapper-pool-present", containerd(True), 0, unjudged=()),
+    Case(
+        "containerd-kata-handler-devmapper-pool-missing",
+        containerd(False),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.containerd.snapshotter.kata",),
+    ),
+    Case(
+        "containerd-kata-handler-without-shim",
+        without("/usr/local/bin/containerd-shim-kata-v2", base=containerd(True)),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.containerd.shim.kata",),
+    ),
+    Case(
+        "containerd-without-kata-handler",
+        containerd_without_kata,
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.containerd.handlers",),
+    ),
+    Case("crio-kata-handler", crio, 0, unjudged=()),
+    Case(
+        "embedded-default-containerd-not-judged",
+        embedded_with_containerd,
+        0,
+        unjudged=NOT_JUDGED,
+    ),
     Case(
         "strict-turns-a-warning-into-failure",
         without("/sys/module/vhost_vsock"),

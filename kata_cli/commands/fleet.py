@@ -152,3 +152,85 @@ def probe(state_file: str | None, max_age: str | None) -> None:
     if not result.ok:
         raise KataError(f"state file {path}: {result.message}")
     out(result.message)
+
+
+@fleet.command(
+    "report",
+    epilog="Exit status: 0, or 1 when --fail-under is given and fewer nodes are capable.",
+)
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option(
+    "--stale-after",
+    default="30m",
+    show_default=True,
+    metavar="DURATION",
+    help="A node whose newest document is older than this counts as stale.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (schema versioned).")
+@click.option(
+    "--junit", "junit_path", metavar="FILE", help="Also write JUnit XML, one case per node."
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="PERCENT",
+    help="Exit 1 when less than PERCENT of the nodes are capable.",
+)
+@click.option("--no-nodes", is_flag=True, help="Leave the per-node table out of the text view.")
+def report(
+    paths: tuple[str, ...],
+    stale_after: str,
+    as_json: bool,
+    junit_path: str | None,
+    fail_under: float | None,
+    no_nodes: bool,
+) -> None:
+    """Merge the nodes' `check --json` documents into one cluster view.
+
+    PATH is a file (one document, or JSON lines), a directory of such files, or `-` for
+    standard input (the default), e.g. the output of
+    `kubectl logs -n kata-cli -l app.kubernetes.io/name=kata-cli --prefix --tail=-1`.
+    """
+    import sys
+
+    from kata_cli.fleet import periodic
+    from kata_cli.fleet import report as fleet_report
+    from kata_cli.render import fleet_report as render
+
+    if junit_path == "-":
+        raise UsageError("--junit -: the JUnit XML goes to a file, stdout carries the report")
+    try:
+        stale = periodic.parse_duration(stale_after)
+    except ValueError as exc:
+        raise UsageError(f"--stale-after: {exc}") from None
+    merger = fleet_report.Merger()
+    try:
+        fleet_report.merge_inputs(paths or ("-",), sys.stdin.buffer, merger)
+    except OSError as exc:
+        where = exc.filename if exc.filename else "input"
+        raise KataError(
+            f"cannot read {where}: {exc.strerror or exc}",
+            "name node documents: files, directories, or - for standard input",
+        ) from None
+    merged = merger.report(clock(), stale)
+    if junit_path:
+        from kata_cli.host import atomic_write
+
+        try:
+            atomic_write(junit_path, render.junit_xml(merged), 0o644)
+        except OSError as exc:
+            raise KataError(
+                f"cannot write JUnit report {junit_path}: {exc.strerror or exc}"
+            ) from None
+    if as_json:
+        render.render_json(merged)
+    else:
+        render.render_text(merged, show_nodes=not no_nodes)
+    if fail_under is not None and merged.capable_percent < fail_under:
+        from kata_cli.render.terminal import err
+
+        err(
+            f"kata-cli: {merged.capable_percent:.1f}% of {len(merged.nodes)} nodes are capable, "
+            f"under --fail-under {fail_under:g}%"
+        )
+        raise VerdictFailure("")

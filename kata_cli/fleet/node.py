@@ -98,7 +98,14 @@ def node_name(host: Host, explicit: str | None, environ: dict[str, str]) -> str:
 
 def node_document(run: NodeRun) -> dict[str, Any]:
     """The node document: `check --json` keys first, then the fleet keys."""
-    doc: dict[str, Any] = dict(run.data) if run.data else {"schema": NODE_SCHEMA}
+    if run.data:
+        doc: dict[str, Any] = dict(run.data)
+    elif run.report is not None:
+        from kata_cli.checks import report_data
+
+        doc = report_data(run.report)
+    else:
+        doc = {"schema": NODE_SCHEMA}
     if run.report is None:
         doc.setdefault("capable", False)
         doc.setdefault("can_create", None)

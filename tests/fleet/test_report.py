@@ -1,0 +1,211 @@
+"""`fleet report`: merging node documents from directories, files and kubectl log streams."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from kata_cli.checks.model import FAIL
+from kata_cli.fleet.node import node_document, rfc3339
+from kata_cli.fleet.report import Merger, merge_inputs
+from tests.fleet.conftest import node_run, result
+
+NESTED = "CPU property not found: a VM without hardware virtualization (nested virtualization off)"
+
+
+def doc(node: str, *failing: str, age: float = 0, detail: str = NESTED, **kwargs) -> dict:
+    rows = [result("cpu.vendor")] + [result(i, FAIL, detail=detail) for i in failing]
+    return node_document(node_run(rows, node=node, started=time.time() - age, **kwargs))
+
+
+def write_dir(path, docs):
+    path.mkdir()
+    for d in docs:
+        (path / f"{d['node']}.json").write_text(json.dumps(d, indent=2))
+    return path
+
+
+def report_json(cli, *args, input=None):
+    res = cli("fleet", "report", "--json", *args, input=input)
+    assert res.exit_code == 0, res.stderr
+    data = res.json()
+    assert data["schema"] == "kata-cli/fleet-report/1"
+    return data
+
+
+def test_directory_totals_groups_and_nodes(cli, tmp_path):
+    docs = [doc(f"n{i}", "cpu.flag.vmx") for i in range(3)]
+    docs += [doc("ok1"), doc("ok2"), doc("gone", age=7200)]
+    docs.append(node_document(node_run(node="broken", error="OSError: boom")))
+    nodes = write_dir(tmp_path / "nodes", docs)
+    (nodes / "garbage.json").write_text("{not json")
+    (nodes / ".hidden").write_text("{}")
+    data = report_json(cli, str(nodes))
+    assert data["totals"] == {
+        "nodes": 7,
+        "capable": 2,
+        "not_capable": 3,
+        "unknown": 1,
+        "stale": 1,
+        "bad_documents": 1,
+    }
+    assert data["failures"] == [
+        {
+            "check": "cpu.flag.vmx",
+            "nodes": 3,
+            "diagnosis": "nested virtualization off",
+            "detail": NESTED,
+            "node_names": ["n0", "n1", "n2"],
+        }
+    ]
+    assert data["bad_documents"][0]["source"].endswith("garbage.json")
+    by_node = {n["node"]: n for n in data["nodes"]}
+    assert by_node["n0"]["reason"] == "nested-virtualization-off"
+    assert by_node["gone"]["stale"] is True and by_node["broken"]["verdict"] == "unknown"
+    assert data["capable_percent"] == pytest.approx(100 * 2 / 7, abs=0.01)
+
+
+def test_text_view_shares_the_diagnosis(cli, tmp_path):
+    docs = [doc(f"n{i}", "cpu.flag.vmx") for i in range(7)] + [doc("ok")]
+    res = cli("fleet", "report", str(write_dir(tmp_path / "nodes", docs)))
+    assert res.exit_code == 0
+    assert "  7 nodes: cpu.flag.vmx, nested virtualization off\n" in res.stdout
+    assert "      n0, n1, n2, n3, n4 (+2 more)\n" in res.stdout
+    assert res.stdout.startswith("8 nodes, 12.5% capable\n")
+    table = res.stdout.split("\n\n")[-1].splitlines()
+    assert table[0].split() == ["NODE", "VERDICT", "REASON", "HYPERVISOR", "LAST", "RUN"]
+    assert len(table) == 9
+
+
+def test_kubectl_logs_stream_newest_document_wins(cli):
+    old = doc("worker-1", "module.kvm", age=600)
+    new = doc("worker-1")
+    other = doc("worker-2", "vsock.device", detail="no /dev/vhost-vsock")
+    lines = [
+        "[pod/kata-cli-abcde/check] kata-cli: checking every 600s; state file /run/x",
+        f"[pod/kata-cli-abcde/check] {json.dumps(new)}",
+        f"[pod/kata-cli-abcde/check] {json.dumps(old)}",
+        f"[pod/kata-cli-fghij/check] {json.dumps(other)}",
+        "[pod/kata-cli-fghij/check] {truncated",
+        "",
+    ]
+    data = report_json(cli, "-", input="\n".join(lines))
+    assert data["totals"]["capable"] == 1 and data["totals"]["not_capable"] == 1
+    assert data["failures"][0]["check"] == "vsock.device"
+    assert data["failures"][0]["diagnosis"] == "no vhost-vsock device"
+    assert data["skipped_lines"] == 1
+    assert data["bad_documents"] == [
+        {"source": "<stdin>:5 (kata-cli-fghij)", "problem": data["bad_documents"][0]["problem"]}
+    ]
+    assert data["bad_documents"][0]["problem"].startswith("not JSON")
+
+
+def test_plain_check_json_documents_are_accepted(cli, tmp_path, fake_host):
+    fake_host.no_kvm()
+    res = cli("--host-root", str(fake_host.root), "check", "-n", "--json")
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "node-a.json").write_text(res.stdout)
+    data = report_json(cli, str(tmp_path / "plain"))
+    assert data["nodes"][0]["node"] == "node-a"  # from the file name
+    assert data["nodes"][0]["verdict"] == "not-capable"
+    assert data["nodes"][0]["timestamp"] is None or data["nodes"][0]["stale"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[1, 2]", "not a JSON object"),
+        ('{"schema": "other/1", "capable": true, "checks": []}', "not a kata-cli check"),
+        ('{"schema": "kata-cli/check/1", "capable": "yes", "checks": []}', "no `capable`"),
+        ('{"schema": "kata-cli/check/1", "capable": true, "checks": [3]}', "`checks` entry"),
+        (
+            '{"schema": "kata-cli/check/1", "capable": true, "checks": [], "timestamp": "x"}',
+            "RFC 3339",
+        ),
+        ("[" * 100000, "not JSON"),
+        ("\xff\xfe{", "not JSON"),
+    ],
+    ids=["array", "schema", "capable", "checks", "timestamp", "deep", "binary"],
+)
+def test_bad_documents_are_named_never_fatal(cli, tmp_path, text, problem):
+    nodes = write_dir(tmp_path / "nodes", [doc("good")])
+    (nodes / "bad.json").write_text(text, errors="surrogateescape")
+    data = report_json(cli, str(nodes))
+    assert data["totals"]["nodes"] == 1
+    assert data["bad_documents"][0]["source"].endswith("bad.json")
+    assert problem in data["bad_documents"][0]["problem"]
+
+
+def test_special_files_in_a_directory_are_skipped(cli, tmp_path):
+    nodes = write_dir(tmp_path / "nodes", [doc("good")])
+    os.mkfifo(nodes / "fifo")
+    (nodes / "sub").mkdir()
+    (nodes / "link.json").symlink_to(nodes / "good.json")
+    data = report_json(cli, str(nodes))
+    assert data["totals"]["nodes"] == 1
+    assert [b["source"] for b in data["bad_documents"]] == [str(nodes / "link.json")]
+
+
+def test_missing_path_is_one_line(cli, tmp_path):
+    res = cli("fleet", "report", str(tmp_path / "nope"))
+    assert res.exit_code == 1
+    assert res.stderr.count("\n") == 1 and "cannot read" in res.stderr
+
+
+def test_junit_one_case_per_node(cli, tmp_path):
+    docs = [doc("bad-node", "module.kvm"), doc("good-node"), doc("old", age=99999)]
+    nodes = write_dir(tmp_path / "nodes", docs)
+    (nodes / "x.json").write_text("nope")
+    junit = tmp_path / "fleet.xml"
+    res = cli("fleet", "report", str(nodes), "--junit", str(junit))
+    assert res.exit_code == 0
+    suite = ET.parse(junit).getroot()
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert set(cases) == {"bad-node", "good-node", "old", str(nodes / "x.json")}
+    assert cases["bad-node"].find("failure").get("message") == "not capable: no-kvm"
+    assert cases["old"].find("failure").get("type") == "stale"
+    assert cases["good-node"].find("failure") is None
+    assert suite.get("tests") == "4" and suite.get("failures") == "2" and suite.get("errors") == "1"
+
+
+def test_fail_under(cli, tmp_path):
+    nodes = write_dir(tmp_path / "nodes", [doc("a"), doc("b"), doc("c", "module.kvm")])
+    assert cli("fleet", "report", str(nodes), "--fail-under", "60").exit_code == 0
+    res = cli("fleet", "report", str(nodes), "--fail-under", "70")
+    assert res.exit_code == 1
+    assert "66.7% of 3 nodes are capable, under --fail-under 70%" in res.stderr
+    assert cli("fleet", "report", str(nodes), "--fail-under", "101").exit_code == 2
+
+
+def test_stale_after_option(cli, tmp_path):
+    nodes = write_dir(tmp_path / "nodes", [doc("a", age=120)])
+    assert report_json(cli, str(nodes))["totals"]["stale"] == 0
+    assert report_json(cli, str(nodes), "--stale-after", "1m")["totals"]["stale"] == 1
+    assert cli("fleet", "report", str(nodes), "--stale-after", "soon").exit_code == 2
+
+
+def test_control_characters_in_node_names_are_escaped(cli, tmp_path):
+    nodes = write_dir(tmp_path / "nodes", [doc("evil\x1b[2Jnode", "module.kvm")])
+    res = cli("fleet", "report", str(nodes))
+    assert "\x1b" not in res.stdout
+
+
+def test_merge_5000_documents_in_process(tmp_path):
+    """The bench measures the time; this proves the merge at that size is right."""
+    lines = []
+    base = doc("x", "cpu.flag.vmx")
+    for index in range(5000):
+        base["node"] = f"worker-{index}"
+        lines.append(f"[pod/p{index}/check] {json.dumps(base)}\n")
+    stream = tmp_path / "logs"
+    stream.write_text("".join(lines))
+    merger = Merger()
+    merge_inputs([str(stream)], None, merger)
+    merged = merger.report(time.time(), 1800)
+    assert len(merged.nodes) == 5000 and merged.groups[0].check == "cpu.flag.vmx"
+    assert len(merged.groups[0].nodes) == 5000
+    assert rfc3339(0) == "1970-01-01T00:00:00Z"

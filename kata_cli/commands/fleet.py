@@ -234,3 +234,71 @@ def report(
             f"under --fail-under {fail_under:g}%"
         )
         raise VerdictFailure("")
+
+
+@fleet.command("manifest")
+@click.option("--image", metavar="IMG", help="The kata-cli image (built from the Containerfile).")
+@click.option("--namespace", default="kata-cli", show_default=True, metavar="NS")
+@click.option(
+    "--every", default="10m", show_default=True, metavar="DURATION", help="Check interval."
+)
+@click.option("--nfd", is_flag=True, help="Write NFD features (node labels) on every node.")
+@click.option("--prometheus", is_flag=True, help="Write a node_exporter textfile on every node.")
+@click.option(
+    "--nfd-dir",
+    default="/etc/kubernetes/node-feature-discovery/features.d",
+    show_default=True,
+    metavar="DIR",
+    help="nfd-worker's features.d directory on the node.",
+)
+@click.option(
+    "--textfile-dir",
+    default="/var/lib/node_exporter/textfile_collector",
+    show_default=True,
+    metavar="DIR",
+    help="node_exporter's --collector.textfile.directory on the node.",
+)
+@click.option(
+    "--kvm-test/--no-kvm-test",
+    default=True,
+    show_default=True,
+    help="Run the KVM test (needs a privileged container); without it kvm.usable is ignored.",
+)
+def manifest(
+    image: str | None,
+    namespace: str,
+    every: str,
+    nfd: bool,
+    prometheus: bool,
+    nfd_dir: str,
+    textfile_dir: str,
+    kvm_test: bool,
+) -> None:
+    """Print the Namespace, ServiceAccount and DaemonSet that run `check --every` on
+    every node (apply with `kubectl apply -f`)."""
+    from kata_cli import __version__
+    from kata_cli.fleet import manifest as build
+    from kata_cli.fleet import periodic
+    from kata_cli.render import fleet_manifest
+
+    try:
+        interval = periodic.parse_duration(every)
+    except ValueError as exc:
+        raise UsageError(f"--every: {exc}") from None
+    if interval < 10:
+        raise UsageError("--every: a DaemonSet checks at most every 10s")
+    options = build.ManifestOptions(
+        image=image or f"kata-cli:{__version__}",
+        namespace=namespace,
+        every=every,
+        nfd=nfd,
+        prometheus=prometheus,
+        kvm_test=kvm_test,
+        nfd_dir=nfd_dir,
+        textfile_dir=textfile_dir,
+        interval_seconds=interval,
+    )
+    wrong = build.problems(options)
+    if wrong:
+        raise UsageError(wrong[0])
+    fleet_manifest.render(build.objects(options), build.command_line(options))

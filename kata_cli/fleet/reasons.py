@@ -66,7 +66,7 @@ def reason_for(result: CheckResult) -> Reason:
     """The vocabulary entry of one failing check."""
     if result.id in ("cpu.flag.vmx", "cpu.flag.svm") and NESTED_MARK in result.detail:
         return BY_VALUE["nested-virtualization-off"]
-    if result.category == "wiring":
+    if result.category == "wiring" or result.level == "wiring":
         return BY_VALUE["no-kata-handler"]
     for reason in REASONS:
         if any(fnmatch.fnmatchcase(result.id, p) for p in reason.patterns):

@@ -141,6 +141,8 @@ class Merger:
             if status == FAIL:
                 detail = item.get("detail")
                 category = item.get("category")
+                if item.get("level") == "wiring":
+                    category = "wiring"
                 failures.append(
                     (
                         check_id[:200],

@@ -13,7 +13,7 @@ NAMES_SHOWN = 5
 
 
 def _clean(text: str) -> str:
-    from kata_cli.checks.output import printable
+    from kata_cli.render.text import printable
 
     return printable(text)
 

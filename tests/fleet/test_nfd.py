@@ -190,3 +190,10 @@ def test_check_nfd_unwritable_directory_is_one_line(cli, fake_host, tmp_path):
     )
     assert res.exit_code == 1
     assert "--nfd" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_wiring_level_failures_are_no_kata_handler():
+    handler = CheckResult(
+        "containerd.runtime", "container-manager", "d", FAIL, True, level="wiring"
+    )
+    assert reasons.reason_for(handler).value == "no-kata-handler"

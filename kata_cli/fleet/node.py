@@ -108,7 +108,7 @@ def node_document(run: NodeRun) -> dict[str, Any]:
         doc = {"schema": NODE_SCHEMA}
     if run.report is None:
         doc.setdefault("capable", False)
-        doc.setdefault("can_create", None)
+        doc.setdefault("can_create", False)
         doc.setdefault("checks", [])
     reason = run.reason
     doc.update(

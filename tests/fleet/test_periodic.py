@@ -258,3 +258,24 @@ def test_fleet_probe_command(cli, tmp_path):
     path.write_text(json.dumps(state))
     res = cli("fleet", "probe", "--state-file", str(path))
     assert res.exit_code == 1 and "the last run was" in res.stderr
+
+
+def test_state_file_fits_its_schema(tmp_path):
+    from tests.jsonschemas import validate
+
+    loop, _, _ = loop_over([node_run(), node_run(error="x")], tmp_path)
+    loop.run()
+    validate(json.loads((tmp_path / "state.json").read_text()))
+
+
+def test_node_documents_fit_the_check_schema(tmp_path):
+    from tests.jsonschemas import validate
+
+    loop, _, emitted = loop_over(
+        [node_run(), node_run(error="x"), node_run([result("module.kvm", FAIL)])],
+        tmp_path,
+        json_lines=True,
+    )
+    loop.run()
+    for line in emitted:
+        validate(json.loads(line))

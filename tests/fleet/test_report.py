@@ -209,3 +209,14 @@ def test_merge_5000_documents_in_process(tmp_path):
     assert len(merged.nodes) == 5000 and merged.groups[0].check == "cpu.flag.vmx"
     assert len(merged.groups[0].nodes) == 5000
     assert rfc3339(0) == "1970-01-01T00:00:00Z"
+
+
+def test_json_output_fits_its_schema(cli, tmp_path):
+    from tests.jsonschemas import validate
+
+    docs = [doc("a", "cpu.flag.vmx"), doc("b"), doc("old", age=99999)]
+    docs.append(node_document(node_run(node="broken", error="OSError: boom")))
+    nodes = write_dir(tmp_path / "nodes", docs)
+    (nodes / "bad.json").write_text("{")
+    validate(report_json(cli, str(nodes)))
+    validate(report_json(cli, str(tmp_path)))  # no node at all

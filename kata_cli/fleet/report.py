@@ -305,47 +305,52 @@ def bounded_lines(stream: Any, limit: int = DOCUMENT_LIMIT) -> Iterator[bytes]:
 def merge_inputs(paths: Iterable[str], stdin: Any, merger: Merger) -> None:
     """Feed every document of PATHs (files, directories; `-` is stdin) to `merger`.
 
-    These are local files the user named, not the inspected host's tree, so they are
-    read directly (without following a symlink at the last component, never a FIFO or a
-    device, each bounded). A PATH that cannot be read raises OSError; a file inside a
-    directory that cannot be read is a bad document.
+    These are local files the user named. A directory's files are read with the
+    directory as the root (a link cannot lead out of it), never a FIFO or a device,
+    each bounded. A PATH that cannot be read raises OSError; a file inside a directory
+    that cannot be read is a bad document.
     """
+    from kata_cli.host import Host, local_host
+
+    this_host = local_host()
     for path in paths:
         if path == "-":
             for doc in stream_documents(bounded_lines(stdin), "<stdin>", merger):
                 merger.add(doc)
             continue
-        if os.path.isdir(path):
-            with os.scandir(path) as entries:
-                names = sorted(e.name for e in entries if not e.name.startswith("."))
-            for name in names:
+        full = os.path.abspath(path)
+        if this_host.is_dir(full):
+            directory = Host(full)
+            for name in directory.listdir("/"):
+                if name.startswith("."):
+                    continue
                 shown = os.path.join(path, name)
                 try:
-                    _merge_file(shown, merger, in_directory=True)
+                    _merge_file(directory, name, shown, merger, in_directory=True)
                 except OSError as exc:
                     merger.bad.append(BadDocument(shown, f"cannot read: {exc.strerror or exc}"))
         else:
-            _merge_file(path, merger, in_directory=False)
+            _merge_file(this_host, full, path, merger, in_directory=False)
 
 
-def _merge_file(path: str, merger: Merger, in_directory: bool) -> None:
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if in_directory else 0)
-    fd = os.open(path, flags)
+def _merge_file(host: Any, name: str, shown: str, merger: Merger, in_directory: bool) -> None:
+    flags = os.O_RDONLY | os.O_NONBLOCK | (os.O_NOFOLLOW if in_directory else 0)
+    fd = host.open_fd(name, flags)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         if in_directory:
             return  # subdirectories, FIFOs, sockets, devices are not read
-        raise OSError(errno.EINVAL, "not a regular file", path)
+        raise OSError(errno.EINVAL, "not a regular file", shown)
     with os.fdopen(fd, "rb") as handle:
         os.set_blocking(handle.fileno(), True)
         if info.st_size > DOCUMENT_LIMIT:  # only JSON lines can be this large
-            for doc in stream_documents(bounded_lines(handle), path, merger):
+            for doc in stream_documents(bounded_lines(handle), shown, merger):
                 merger.add(doc)
             return
         data = handle.read(DOCUMENT_LIMIT + 1)
     if len(data) > DOCUMENT_LIMIT:
-        merger.bad.append(BadDocument(path, "larger than 16 MiB"))
+        merger.bad.append(BadDocument(shown, "larger than 16 MiB"))
         return
-    for doc in file_documents(path, data, merger):
+    for doc in file_documents(shown, data, merger):
         merger.add(doc)

@@ -800,7 +800,9 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
-    """Write a file atomically: a temporary file in the same directory, fsync, rename."""
+    """Write a local file (an output the user named, VM state) atomically: a temporary
+    file in the same directory, fsync, rename. A symlink at `path` is replaced, never
+    written through; the directory is the user's choice."""
     import tempfile
 
     target = Path(os.fspath(path))

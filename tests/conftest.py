@@ -317,6 +317,7 @@ class HostileHost:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(str(self.outside_socket))
         server.listen(8)
+        self.outside_server = server
         self._sockets.append(server)
 
     @property

@@ -351,9 +351,16 @@ def load(
     environ: dict[str, str] | None = None,
     flavour: str | None = None,
     allow_embedded: bool = True,
+    host_file: str | None = None,
 ) -> Config:
-    """Locate, read, merge, validate and resolve the effective configuration."""
-    located = discovery.locate(host, explicit, environ, allow_embedded)
+    """Locate, read, merge, validate and resolve the effective configuration.
+
+    `host_file` names a file under the host root (e.g. a containerd handler's
+    ConfigPath): it and its drop-ins are read inside the root, like the defaults."""
+    if host_file is not None:
+        located: discovery.Located | None = discovery.Located(host_file, host_file, "default", host)
+    else:
+        located = discovery.locate(host, explicit, environ, allow_embedded)
     if located is None:
         raise ConfigNotFound(
             discovery.not_found_message(host),

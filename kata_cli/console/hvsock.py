@@ -10,7 +10,7 @@ import socket
 import time
 
 from kata_cli.errors import KataError
-from kata_cli.host import Host, connect_local_unix
+from kata_cli.host import Host, OutsideRoot, connect_local_unix
 
 # How long one handshake may wait for the reply line (upstream: 10 s, capped by the deadline).
 HANDSHAKE_TIMEOUT = 10.0
@@ -55,6 +55,11 @@ def connect_hybrid_vsock(
                 hint = f"the hypervisor closed the connection; {_NO_CONSOLE}"
         except TimeoutError:
             hint = f"the hypervisor did not answer the CONNECT line; {_NO_CONSOLE}"
+        except OutsideRoot as exc:  # no retry can fix the URL
+            raise KataError(
+                f"refusing hybrid vsock {shown}: {exc.strerror}",
+                hint="the agent URL must name a socket under the host root",
+            ) from None
         except OSError as exc:
             hint = f"cannot connect to {shown}: {exc.strerror or exc}"
         time.sleep(min(RETRY_PAUSE, max(0.0, deadline - time.monotonic())))

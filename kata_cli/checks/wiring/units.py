@@ -379,11 +379,9 @@ def _kata_config(
         return spec.failed(f"{prefix}: {key} {_shown(path)}: {exc.strerror or exc}")
     if ctx.host.kind(resolved) != "file":
         return spec.failed(f"{prefix}: {key} {_shown(path)} is not a regular file")
-    local = str(ctx.host.path(resolved))
-    try:
-        loaded = loader.load(ctx.host, explicit=local, environ={}, allow_embedded=False)
+    try:  # read inside the host root, drop-ins included
+        loaded = loader.load(ctx.host, host_file=resolved, environ={}, allow_embedded=False)
     except (ConfigError, OSError, ValueError) as exc:
-        text = exc.one_line() if isinstance(exc, ConfigError) else str(exc)
-        message = text.replace(local, resolved)
+        message = exc.one_line() if isinstance(exc, ConfigError) else str(exc)
         return spec.failed(f"{prefix}: {key} {_shown(path)} does not load: {message}")
     return spec.passed(f"{prefix}: {_shown(path)} loads (hypervisor {loaded.hypervisor_type})")

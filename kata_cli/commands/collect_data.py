@@ -224,9 +224,9 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
 def archive_name(path: str) -> str:
     """The archive is a gzip-compressed tar: a name without that extension gets `.tar.gz`."""
-    import os
+    from kata_cli.host import is_local_dir
 
-    if path.endswith(ARCHIVE_SUFFIXES) or path.endswith("/") or os.path.isdir(path):
+    if path.endswith(ARCHIVE_SUFFIXES) or path.endswith("/") or is_local_dir(path):
         return path  # a directory is refused with its own message
     return path + ".tar.gz"
 

@@ -44,7 +44,8 @@ def boot_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         return
     test_guest = mode == BOOT_TEST_GUEST
     level = HARDWARE if test_guest else INSTALLATION
-    if ctx.config_error or (ctx.config is None and not test_guest):
+    if ctx.config_error or (not test_guest and (ctx.config is None or not ctx.installed)):
+        # --boot boots what Kata is configured with: nothing to boot when it is not installed
         yield BOOT.result("skip", ctx.no_config_reason, level=level)
         return
     try:

@@ -116,3 +116,15 @@ def test_boot_marker_reaches_the_boot_check(cli, fake_host, as_user, fake_bootch
     result = cli(*args, "--boot-marker", "Freeing unused kernel image")
     assert result.exit_code == 0, result.stderr
     assert fake_bootcheck.markers == ["Freeing unused kernel image"]
+
+
+def test_boot_without_kata_installed_boots_nothing(cli, fake_host, as_user, fake_bootcheck):
+    fake_host.intel()
+    fake_host.remove("/etc/kata-containers/configuration.toml")  # the embedded default
+    result = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot")
+    entry = boot_entry(result)
+    assert (entry["status"], entry["detail"]) == ("skip", "Kata is not installed")
+    assert fake_bootcheck.calls == []
+    guest = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot-guest")
+    assert boot_entry(guest)["status"] == "pass"  # the test guest needs no installation
+    assert fake_bootcheck.calls == [(True, 60.0)]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`kata-cli --host-root <fixture> check -n` against bare `python3 -c pass` (goal: ratio <= 6.0).
 
-The fixture is a capable Intel host (cpuinfo, modules, a qemu configuration and its assets)
-built in a temporary directory, so the run measures the command, not this machine.
+The fixture is a capable Intel host (cpuinfo, modules, a qemu configuration and its assets,
+containerd with an imported Kata handler) built in a temporary directory, so the run measures the command, not this machine.
 """
 
 from __future__ import annotations
@@ -59,6 +59,17 @@ def build_fixture(root: Path) -> None:
     write("/opt/kata/libexec/virtiofsd", "#!/bin/sh\necho virtiofsd 1.0\n", 0o755)
     write("/opt/kata/share/kata-containers/vmlinux.container", "kernel")
     write("/opt/kata/share/kata-containers/kata-containers.img", "image")
+    # container-manager wiring: containerd with an imported Kata handler, the shim installed
+    runtimes = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes'
+    write("/etc/containerd/config.toml", 'version = 2\nimports = ["conf.d/*.toml"]\n')
+    write(
+        "/etc/containerd/conf.d/kata.toml",
+        f'version = 2\n[{runtimes}.kata]\nruntime_type = "io.containerd.kata.v2"\n'
+        f"[{runtimes}.kata.options]\n"
+        'ConfigPath = "/etc/kata-containers/configuration.toml"\n',
+    )
+    write("/usr/local/bin/containerd-shim-kata-v2", "#!/bin/sh\nexit 0\n", 0o755)
+    write("/proc/filesystems", "nodev\toverlay\n")
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from kata_cli.checks.wiring.tomlfiles import (
     MAX_FILE_BYTES,
     MAX_FILES,
+    GlobBudget,
     TomlFileError,
     glob,
     merge,
@@ -44,7 +45,8 @@ V3_RUNTIME = "io.containerd.cri.v1.runtime"
 V3_IMAGES = "io.containerd.cri.v1.images"
 DEVMAPPER_PLUGIN = "io.containerd.snapshotter.v1.devmapper"
 DEFAULT_SNAPSHOTTER = "overlayfs"
-MAX_IMPORTS_PER_FILE = 256
+MAX_IMPORTS_PER_FILE = 64
+MAX_PENDING = 1024  # import entries waiting to be read (duplicates included)
 _KATA_TYPE = re.compile(r"io\.containerd\.kata[A-Za-z0-9_-]*\.v2")
 _KATA_SHIM = re.compile(r"containerd-shim-kata[A-Za-z0-9_-]*-v2")
 
@@ -248,6 +250,7 @@ def read_files(host: Host, path: str) -> ContainerdConfig:
     pending = [path]
     loaded: set[str] = set()
     root_version: int | None = None
+    budget = GlobBudget()
     while pending:
         current = pending.pop(0)
         if current in loaded:
@@ -277,7 +280,13 @@ def read_files(host: Host, path: str) -> ContainerdConfig:
         merge(merged, migrated)
         merge(legacy, {k: v for k, v in migrated.items() if k != "plugins"})
         legacy.setdefault("plugins", {}).update(table(migrated, "plugins"))
-        pending += _imports(host, current, data, config.errors)
+        pending += _imports(host, current, data, config.errors, budget)
+        if budget.exhausted:
+            config.errors.append("imports match too many files; the rest were not read")
+            break
+        if len(pending) > MAX_PENDING:
+            config.errors.append(f"more than {MAX_PENDING} imports; the rest were not read")
+            break
     config.version = root_version or 1
     config.data = merged
     config.legacy_data = legacy
@@ -311,7 +320,9 @@ def _migrate(data: dict[str, Any], version: int, root_version: int) -> dict[str,
     return {**data, "plugins": plugins} if plugins or "plugins" in data else data
 
 
-def _imports(host: Host, parent: str, data: dict[str, Any], errors: list[str]) -> list[str]:
+def _imports(
+    host: Host, parent: str, data: dict[str, Any], errors: list[str], budget: GlobBudget
+) -> list[str]:
     """The files an `imports` list names, resolved against the importing file."""
     value = data.get("imports", [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -324,7 +335,7 @@ def _imports(host: Host, parent: str, data: dict[str, Any], errors: list[str]) -
     for entry in value:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(parent), entry))
         if "*" in target:
-            found += glob(host, target)
+            found += glob(host, target, budget)
         else:
             found.append(target)
     return found

@@ -19,6 +19,7 @@ MAX_FILE_BYTES = 1024 * 1024  # a containerd or CRI-O file is a few KiB
 MAX_FILES = 64  # main file plus imports / drop-ins
 MAX_MERGE_DEPTH = 32  # deeper tables are replaced, not merged
 MAX_GLOB_MATCHES = 256
+MAX_GLOB_LISTINGS = 512  # directory listings for all the globs of one configuration
 
 
 class TomlFileError(Exception):
@@ -72,28 +73,49 @@ def string(data: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def glob(host: Host, pattern: str) -> list[str]:
+class GlobBudget:
+    """How many directory listings the globs of one read may still make (hostile
+    patterns like `/*/*/*/*` over thousands of imports must not take minutes)."""
+
+    def __init__(self, listings: int = MAX_GLOB_LISTINGS) -> None:
+        self.listings = listings
+
+    @property
+    def exhausted(self) -> bool:
+        return self.listings <= 0
+
+    def listdir(self, host: Host, path: str) -> list[str]:
+        if self.listings <= 0:
+            return []
+        self.listings -= 1
+        return host.listdir_or_empty(path)
+
+
+def glob(host: Host, pattern: str, budget: GlobBudget | None = None) -> list[str]:
     """Host paths matching `pattern` (absolute), one directory level per component.
 
     Go's filepath.Glob semantics (no `**` recursion); at most MAX_GLOB_MATCHES results.
     """
+    budget = budget or GlobBudget()
     parts = [p for p in pattern.split("/") if p and p != "."]
     found = ["/"]
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         step: list[str] = []
         for base in found:
+            if len(step) >= MAX_GLOB_MATCHES:
+                break
             if not _has_magic(part):
                 candidate = posixpath.join(base, part)
                 if last or host.is_dir(candidate):
                     step.append(candidate)
                 continue
-            for name in host.listdir_or_empty(base):
+            for name in budget.listdir(host, base):
                 if fnmatch.fnmatchcase(name, part):
                     step.append(posixpath.join(base, name))
-                if len(step) >= MAX_GLOB_MATCHES:
-                    break
-        found = step[:MAX_GLOB_MATCHES]
+                    if len(step) >= MAX_GLOB_MATCHES:
+                        break
+        found = step
         if not found:
             return []
     return sorted(p for p in found if host.lexists(p))

@@ -384,4 +384,8 @@ def _kata_config(
     except (ConfigError, OSError, ValueError) as exc:
         message = exc.one_line() if isinstance(exc, ConfigError) else str(exc)
         return spec.failed(f"{prefix}: {key} {_shown(path)} does not load: {message}")
-    return spec.passed(f"{prefix}: {_shown(path)} loads (hypervisor {loaded.hypervisor_type})")
+    detail = f"{prefix}: {_shown(path)} loads (hypervisor {loaded.hypervisor_type})"
+    judged = ctx.config.path if ctx.config is not None and not ctx.config.embedded else ""
+    if judged and judged not in (path, resolved):
+        detail += f"; the other checks judged {judged} (--config {_shown(path)} judges this one)"
+    return spec.passed(detail)

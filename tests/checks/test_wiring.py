@@ -506,3 +506,14 @@ def test_hostile_globs_are_bounded(kata_host):
     config = containerd.load(kata_host.host, CTR)
     assert time.monotonic() - start < 20
     assert any("too many" in e or "more than" in e for e in config.errors), config.errors
+
+
+def test_a_long_import_chain_stops_at_the_file_limit(kata_host):
+    for index in range(70):
+        kata_host.file(
+            f"/etc/containerd/c{index}.toml", f'version = 2\nimports = ["c{index + 1}.toml"]\n'
+        )
+    kata_host.file(CTR, 'version = 2\nimports = ["c0.toml"]\n')
+    config = containerd.load(kata_host.host, CTR)
+    assert len(config.files) == 64
+    assert "more than 64 files imported; the rest were not read" in config.errors

@@ -130,6 +130,25 @@ def containerd(pool_present: bool) -> Any:
     return build
 
 
+SHIM = "/usr/local/bin/containerd-shim-kata-v2"
+RUNTIMES = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes'
+KATA_HANDLER = f'[{RUNTIMES}.kata]\nruntime_type = "io.containerd.kata.v2"\n'
+
+
+def wiring(files: dict[str, str], shim: str | None = SHIM) -> Any:
+    """A container manager's files (containerd or CRI-O), the Kata shim at `shim`."""
+
+    def build(host: FakeHost) -> None:
+        capable_intel(host)
+        host.file("/proc/filesystems", "nodev\tsysfs\nnodev\toverlay\n")
+        if shim:
+            host.executable(shim)
+        for path, text in files.items():
+            host.file(path, text)
+
+    return build
+
+
 def containerd_without_kata(host: FakeHost, installed_too: bool = True) -> None:
     if installed_too:
         capable_intel(host)
@@ -450,6 +469,50 @@ CASES = [
         failed_checks=("wiring.containerd.handlers",),
     ),
     Case("crio-kata-handler", crio, 0, unjudged=()),
+    Case(
+        "containerd-kata-handler-in-an-import",
+        wiring(
+            {
+                "/etc/containerd/config.toml": 'version = 2\nimports = ["conf.d/*.toml"]\n',
+                "/etc/containerd/conf.d/kata.toml": "version = 2\n" + KATA_HANDLER,
+            }
+        ),
+        0,
+        unjudged=(),
+    ),
+    Case(
+        "containerd-shim-outside-its-path",
+        wiring(
+            {"/etc/containerd/config.toml": "version = 2\n" + KATA_HANDLER},
+            shim="/opt/kata/bin/containerd-shim-kata-v2",
+        ),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.containerd.shim.kata",),
+    ),
+    Case(
+        "containerd-config-path-missing",
+        wiring(
+            {
+                "/etc/containerd/config.toml": "version = 2\n"
+                + KATA_HANDLER
+                + f'[{RUNTIMES}.kata.options]\nConfigPath = "/etc/kata/none.toml"\n'
+            }
+        ),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.containerd.kata-config.kata",),
+    ),
+    Case(
+        "crio-kata-handler-as-oci-runtime",
+        wiring({"/etc/crio/crio.conf": f'[crio.runtime.runtimes.kata]\nruntime_path = "{SHIM}"\n'}),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.crio.runtime-type.kata",),
+    ),
     Case(
         "embedded-default-containerd-not-judged",
         embedded_with_containerd,

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from kata_cli.errors import KataError
-from kata_cli.host import Host
+from kata_cli.host import local_host
 from kata_cli.vm import state as st
 from kata_cli.vm.qmp import Qmp, QmpError
 
@@ -28,14 +28,14 @@ def _root_ports(record: st.VmRecord) -> list[str]:
 
 def check_disk(path: str) -> Path:
     """The resolved disk file or block device; a one-line error when it is neither."""
-    local = Host("/")  # a disk named on the command line is on this machine
+    this_host = local_host()  # a disk named on the command line is on this machine
     try:
-        resolved = local.resolve(os.path.abspath(path))
+        resolved = this_host.resolve(os.path.abspath(path))
     except FileNotFoundError:
         raise KataError(f"{path}: no such file or block device") from None
     except (OSError, ValueError) as exc:  # ELOOP, ENAMETOOLONG and friends
         raise KataError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
-    if local.kind(resolved) not in ("file", "block"):
+    if this_host.kind(resolved) not in ("file", "block"):
         raise KataError(f"{path}: no such file or block device")
     return Path(resolved)
 

@@ -8,11 +8,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kata_cli.host import Host
+from kata_cli.host import local_host
 
 GUEST_FORMAT = 7
 META_LIMIT = 64 * 1024
-LOCAL = Host("/")  # the cache is on this machine, whatever the host root
 DEFAULT_MARKER = "KATA-CLI-GUEST-READY"
 DEBUG_PORT_NAME = "kata.debug"
 
@@ -40,14 +39,14 @@ def cache_root() -> Path:
 def load_guest(directory: Path) -> TestGuest | None:
     """The guest in `directory` when it is complete and of our format, else None."""
     try:
-        meta = json.loads(LOCAL.read_text(str(directory / "guest.json"), limit=META_LIMIT))
+        meta = json.loads(local_host().read_text(str(directory / "guest.json"), limit=META_LIMIT))
     except (OSError, ValueError):
         return None
     if not isinstance(meta, dict) or meta.get("format") != GUEST_FORMAT:
         return None
     kernel = directory / str(meta.get("kernel", "vmlinux"))
     initrd = directory / str(meta.get("initrd", "initrd.img"))
-    if not (LOCAL.is_file(str(kernel)) and LOCAL.is_file(str(initrd))):
+    if not (local_host().is_file(str(kernel)) and local_host().is_file(str(initrd))):
         return None
     return TestGuest(
         str(directory),
@@ -66,9 +65,9 @@ def find_test_guest() -> TestGuest | None:
         return load_guest(Path(explicit))
     root = cache_root()
     ages: list[tuple[float, str]] = []
-    for name in LOCAL.listdir_or_empty(str(root)):
+    for name in local_host().listdir_or_empty(str(root)):
         try:
-            ages.append((LOCAL.stat(str(root / name)).st_mtime, name))
+            ages.append((local_host().stat(str(root / name)).st_mtime, name))
         except OSError:
             continue
     for _mtime, name in sorted(ages, reverse=True):

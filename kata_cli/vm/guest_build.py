@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata_cli.errors import KataError
-from kata_cli.host import Host, ProcessResult, atomic_write, kill_running
+from kata_cli.host import Host, ProcessResult, atomic_write, kill_running, local_host
 from kata_cli.vm.guest import DEBUG_PORT_NAME, DEFAULT_MARKER, GUEST_FORMAT, cache_root, load_guest
 from kata_cli.vm.guest_initrd import extract_vmlinux, init_script, initrd_archive, is_static_elf
 
@@ -149,7 +149,7 @@ def _download(host: Host, work: Path, package: str, version: str, progress: Prog
     """`apt-get download` in a worker thread; the file's growth is the progress."""
     total = _package_size(host, package, version)
     progress("download", 0, total, f"{package} {version}")
-    local = Host(work)
+    work_host = Host(work)
     outcome: list[ProcessResult] = []
     worker = threading.Thread(
         target=lambda: outcome.append(
@@ -165,26 +165,26 @@ def _download(host: Host, work: Path, package: str, version: str, progress: Prog
     try:
         while worker.is_alive():
             worker.join(POLL)
-            progress("download", _downloaded(local), total, "")
+            progress("download", _downloaded(work_host), total, "")
     except KeyboardInterrupt:
         kill_running()  # the worker thread never sees the interrupt
         worker.join(5)
         raise
     _check(outcome[0], f"apt-get download {package}={version}")
-    debs = [name for name in local.listdir_or_empty("/") if name.endswith(".deb")]
+    debs = [name for name in work_host.listdir_or_empty("/") if name.endswith(".deb")]
     if len(debs) != 1:
         raise GuestBuildError(f"apt-get download {package}={version} left no package file")
-    size = _downloaded(local)
+    size = _downloaded(work_host)
     progress("download", size, size, "done")
     return work / debs[0]
 
 
-def _downloaded(local: Host) -> int:
+def _downloaded(work_host: Host) -> int:
     size = 0
-    for name in local.listdir_or_empty("/"):
+    for name in work_host.listdir_or_empty("/"):
         if ".deb" in name:
             try:
-                size += local.stat(f"/{name}").st_size
+                size += work_host.stat(f"/{name}").st_size
             except OSError:
                 pass
     return size
@@ -200,15 +200,15 @@ class Unpacked:
 def _unpack(host: Host, deb: Path, target: Path, progress: Progress) -> Unpacked:
     progress("unpack", 0, 3, "dpkg-deb -x")
     _check(host.run(["dpkg-deb", "-x", str(deb), str(target)], timeout=UNPACK_TIMEOUT), "dpkg-deb")
-    tree = Host(target)
-    releases = tree.listdir_or_empty("/lib/modules")
+    tree_host = Host(target)
+    releases = tree_host.listdir_or_empty("/lib/modules")
     if len(releases) != 1:
         raise GuestBuildError(f"{deb.name} holds {len(releases)} module trees, not one")
     release = releases[0]
     progress("unpack", 1, 3, "depmod")
     _check(host.run(["depmod", "-b", str(target), release], timeout=MODULE_TOOL_TIMEOUT), "depmod")
     progress("unpack", 2, 3, "vmlinuz -> vmlinux")
-    vmlinux = extract_vmlinux(tree.read_bytes(f"/boot/vmlinuz-{release}"))
+    vmlinux = extract_vmlinux(tree_host.read_bytes(f"/boot/vmlinuz-{release}"))
     if vmlinux is None:
         raise GuestBuildError(f"no ELF kernel found inside vmlinuz-{release}")
     progress("unpack", 3, 3, "done")
@@ -253,7 +253,7 @@ def _initrd(host: Host, unpacked: Unpacked, progress: Progress) -> bytes:
     progress("initrd", 0, total, "busybox")
     contents: list[tuple[str, bytes]] = []
     for index, (name, path) in enumerate(modules, start=1):
-        contents.append((name, Host("/").read_bytes(path)))
+        contents.append((name, local_host().read_bytes(path)))
         progress("initrd", index, total, name)
     archive = initrd_archive(
         busybox, listed.split(), contents, init_script(DEFAULT_MARKER, DEBUG_PORT_NAME)
@@ -282,7 +282,7 @@ def _install(
     directory: Path, unpacked: Unpacked, initrd: bytes, package: str, version: str
 ) -> None:
     try:
-        Host("/").makedirs(str(directory), 0o755)
+        local_host().makedirs(str(directory), 0o755)
         atomic_write(directory / "vmlinux", unpacked.vmlinux, 0o644)
         atomic_write(directory / "initrd.img", initrd, 0o644)
         meta = {

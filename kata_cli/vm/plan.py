@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from kata_cli.config.kernel_params import kernel_parameters, render
 from kata_cli.config.model import Config
 from kata_cli.errors import ConfigError, KataError, UsageError
-from kata_cli.host import Host
+from kata_cli.host import Host, local_host
 from kata_cli.vm import state as st
 from kata_cli.vm.guest import DEBUG_PORT_NAME, TestGuest
 from kata_cli.vm.sizing import VmSize
@@ -38,8 +38,6 @@ BLOCK_ROOT_PARAMS: list[tuple[str, str]] = [("root", "/dev/vda1"), ("ro", "")]
 NVDIMM_MACHINES = ("q35", "pc")
 SHARE_TAG = "kata-share{index}"
 MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
-# this machine: --share directories and the test guest's files are local, not host, paths
-LOCAL = Host("/")
 
 
 @dataclass
@@ -129,20 +127,20 @@ def boot_assets(host: Host, boot: Config, from_test_guest: bool) -> BootAssets:
     configuration's are host paths, resolved inside the host root (a symlink to
     `/opt/...` means the root's `/opt`); the test guest's are files of this machine."""
     hv = boot.hypervisor
-    source = LOCAL if from_test_guest else host
+    source_host = local_host() if from_test_guest else host
     found = {}
     for label, path in (("kernel", hv.kernel), ("initrd", hv.initrd), ("image", hv.image)):
         if not path or (label == "image" and from_test_guest):
             found[label] = ""
             continue
         try:
-            resolved = source.resolve(path)
+            resolved = source_host.resolve(path)
         except (OSError, ValueError):
             resolved = ""
-        if not resolved or not source.is_file(resolved):
+        if not resolved or not source_host.is_file(resolved):
             shown = path if from_test_guest else _local(host, path)
             raise ConfigError(f"guest {label} {shown} does not exist", f"fix [hypervisor] {label}")
-        found[label] = str(source.path(resolved))
+        found[label] = str(source_host.path(resolved))
     if not found["kernel"]:
         raise ConfigError("no guest kernel configured", "set [hypervisor.qemu] kernel")
     return BootAssets(found["kernel"], found["initrd"], found["image"])
@@ -150,7 +148,7 @@ def boot_assets(host: Host, boot: Config, from_test_guest: bool) -> BootAssets:
 
 def image_size(image: str) -> int:
     """The root image's size in bytes (a local path `boot_assets` checked)."""
-    return LOCAL.stat(image).st_size if image else 0
+    return local_host().stat(image).st_size if image else 0
 
 
 def socket_paths(directory: Path, share_count: int) -> dict[str, str]:
@@ -370,8 +368,8 @@ def _shares(
     notes: list[str] = []
     parsed = [parse_share(spec) for spec in specs]
     for source, _mode in parsed:
-        if not LOCAL.is_dir(source):
-            problem = "not a directory" if LOCAL.lexists(source) else "does not exist"
+        if not local_host().is_dir(source):
+            problem = "not a directory" if local_host().lexists(source) else "does not exist"
             raise UsageError(f"--share {source}: {problem}")
     daemon = _virtiofsd(host, config)
     shares: list[Share] = []
@@ -385,7 +383,7 @@ def _shares(
                 f"{config.hypervisor.virtio_fs_daemon or '(unset)'} is not executable",
             )
         share = Share(
-            LOCAL.resolve(os.path.abspath(source)),
+            local_host().resolve(os.path.abspath(source)),
             SHARE_TAG.format(index=index),
             "virtio-fs" if wanted != "9p" and daemon is not None else "9p",
         )

@@ -56,11 +56,15 @@ def _qemu_under(directory: str) -> list[int]:
 def vm_host_root() -> Iterator[Path]:
     """A host root for the session: the run directory and `--sandbox` sockets live in it."""
     root = Path(tempfile.mkdtemp(prefix="kcvm-", dir="/tmp"))
-    # the programs TEST_CONFIG names, visible under the host root
-    for program in ("/usr/bin/qemu-system-x86_64", "/usr/lib/qemu/virtiofsd"):
-        link = root / program.lstrip("/")
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(program)
+    # the virtiofsd TEST_CONFIG names, under the host root: a copy, since a symlink to
+    # /usr/lib/... would mean the root's own /usr/lib (host paths resolve inside the
+    # root). QEMU is not copied (it finds its modules relative to its own path): the
+    # test guest falls back to qemu-system-x86_64 on PATH.
+    virtiofsd = "/usr/lib/qemu/virtiofsd"
+    if os.path.exists(virtiofsd):
+        copy = root / virtiofsd.lstrip("/")
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(virtiofsd, copy)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 

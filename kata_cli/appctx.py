@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class AppContext:
+    """The resolved global options and the host they point at."""
+
     host: Host
     config_path: str | None = None
     log_path: str | None = None

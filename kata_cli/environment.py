@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 
@@ -24,15 +23,37 @@ def _stream_isatty(stream: IO[Any] | None) -> bool:
         return False
 
 
-@dataclass(frozen=True)
 class Environment:
-    euid: int
-    environ: Mapping[str, str] = field(default_factory=dict)
-    stdin_isatty: bool = False
-    stdout_isatty: bool = False
-    stderr_isatty: bool = False
-    clock: Callable[[], float] = time.time  # wall clock: timestamps in reports and state
-    monotonic: Callable[[], float] = time.monotonic  # durations and deadlines
+    """Read-only values (a plain class: every command makes one, and a frozen dataclass
+    costs more start-up time than the whole class is worth)."""
+
+    __slots__ = (
+        "clock",
+        "environ",
+        "euid",
+        "monotonic",
+        "stderr_isatty",
+        "stdin_isatty",
+        "stdout_isatty",
+    )
+
+    def __init__(
+        self,
+        euid: int,
+        environ: Mapping[str, str] | None = None,
+        stdin_isatty: bool = False,
+        stdout_isatty: bool = False,
+        stderr_isatty: bool = False,
+        clock: Callable[[], float] = time.time,  # wall clock: timestamps in reports
+        monotonic: Callable[[], float] = time.monotonic,  # durations and deadlines
+    ) -> None:
+        self.euid = euid
+        self.environ: Mapping[str, str] = dict(environ or {})
+        self.stdin_isatty = stdin_isatty
+        self.stdout_isatty = stdout_isatty
+        self.stderr_isatty = stderr_isatty
+        self.clock = clock
+        self.monotonic = monotonic
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -40,7 +61,7 @@ class Environment:
         streams count as what they are)."""
         return cls(
             euid=os.geteuid(),
-            environ=dict(os.environ),
+            environ=os.environ,
             stdin_isatty=_stream_isatty(sys.stdin),
             stdout_isatty=_stream_isatty(sys.stdout),
             stderr_isatty=_stream_isatty(sys.stderr),
@@ -49,7 +70,14 @@ class Environment:
     @classmethod
     def fake(cls, **values: Any) -> Environment:
         """The process's view with some values replaced (for tests)."""
-        return replace(cls.from_process(), **values)
+        return cls.from_process().replace(**values)
+
+    def replace(self, **values: Any) -> Environment:
+        current = {name: getattr(self, name) for name in self.__slots__}
+        return Environment(**{**current, **values})
+
+    def __repr__(self) -> str:
+        return f"Environment(euid={self.euid}, ...)"
 
     @property
     def is_root(self) -> bool:

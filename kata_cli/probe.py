@@ -66,6 +66,8 @@ def has_word(text: str, word: str) -> bool:
 
 @dataclass
 class CpuInfo:
+    """/proc/cpuinfo: the first processor block's vendor, model and flags, and the count."""
+
     vendor: str | None
     model: str | None
     flags: list[str] | None

@@ -31,6 +31,8 @@ class CpuFacts:
 
 @dataclass
 class CheckContext:
+    """What every check unit is handed: the host, the configuration, who runs us."""
+
     host: Host
     config: Config | None
     options: CheckOptions = field(default_factory=CheckOptions)

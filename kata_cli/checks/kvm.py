@@ -38,6 +38,8 @@ BOOT_PROOF = "`kata-cli check --boot` boots the configured kernel and image: tha
 
 @dataclass
 class KvmProbe:
+    """What opening /dev/kvm, asking its API version and creating a test VM found."""
+
     ok: bool
     errno_text: str = ""  # Go-style bare errno text: "device or resource busy"
     message: str = ""

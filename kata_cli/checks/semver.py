@@ -18,6 +18,8 @@ SEMVER = re.compile(
 @functools.total_ordering
 @dataclass(frozen=True)
 class Version:
+    """A semantic version, ordered as semver orders them."""
+
     major: int
     minor: int
     patch: int

@@ -10,6 +10,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class FlagRequirement:
+    """A CPU flag the vendor table requires."""
+
     name: str
     description: str
     remedy: str
@@ -17,6 +19,8 @@ class FlagRequirement:
 
 @dataclass(frozen=True)
 class ParamRequirement:
+    """A kernel module parameter and the value it must have."""
+
     name: str
     expected: str
     remedy: str
@@ -26,6 +30,8 @@ class ParamRequirement:
 
 @dataclass(frozen=True)
 class ModuleRequirement:
+    """A kernel module the vendor table requires (or only reports)."""
+
     name: str
     description: str
     required: bool
@@ -34,6 +40,8 @@ class ModuleRequirement:
 
 @dataclass(frozen=True)
 class VendorTable:
+    """The requirements for one CPU vendor."""
+
     key: str  # "intel" | "amd"
     match: str  # the vendor string, e.g. GenuineIntel
     description: str
@@ -49,6 +57,8 @@ class VendorTable:
 
 @dataclass(frozen=True)
 class Requirements:
+    """Every vendor table of one architecture."""
+
     vendors: tuple[VendorTable, ...]
     remote: tuple[str, ...]
     cpu_only: tuple[str, ...]

@@ -9,28 +9,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# `repr=False, eq=False` and a docstring on every class: each generated method (and the
+# signature dataclasses renders as a missing docstring) is compiled when `env` starts
+
 FORMAT_VERSION = "1.0.27"
 UNKNOWN = "<<unknown>>"
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class KernelInfo:
+    """`[Kernel]`: the guest kernel and its command line."""
+
     Path: str
     Parameters: str
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class MetaInfo:
+    """`[Meta]`: the report format version."""
+
     Version: str = FORMAT_VERSION
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class PathInfo:
+    """`[Image]` / `[Initrd]`: one guest asset path."""
+
     Path: str
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class SecurityInfo:
+    """`[Hypervisor.SecurityInfo]`."""
+
     Rootless: bool
     DisableSeccomp: bool
     GuestHookPath: str
@@ -38,8 +49,10 @@ class SecurityInfo:
     ConfidentialGuest: bool
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class HypervisorInfo:
+    """`[Hypervisor]`: the selected hypervisor as configured and found."""
+
     MachineType: str
     Version: str
     Path: str
@@ -58,20 +71,26 @@ class HypervisorInfo:
     SecurityInfo: SecurityInfo
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ConfigInfo:
+    """`[Runtime.Config]`: the configuration file in use."""
+
     Path: str
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ExperimentalFeature:
+    """One entry of `[Runtime] Experimental`."""
+
     Name: str
     Description: str
     ExpRelease: str
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class VersionNumbers:
+    """`[Runtime.Version.Version]`: our version, split."""
+
     Semver: str
     Commit: str
     Major: int
@@ -79,14 +98,18 @@ class VersionNumbers:
     Patch: int
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class RuntimeVersionInfo:
+    """`[Runtime.Version]`."""
+
     OCI: str
     Version: VersionNumbers
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class RuntimeInfo:
+    """`[Runtime]`: the runtime's own settings."""
+
     Config: ConfigInfo
     Path: str
     GuestSeLinuxLabel: str
@@ -99,28 +122,36 @@ class RuntimeInfo:
     SandboxCgroupOnly: bool
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class DistroInfo:
+    """`[Host.Distro]`: os-release name and version."""
+
     Name: str
     Version: str
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class CPUInfo:
+    """`[Host.CPU]`."""
+
     Vendor: str
     Model: str
     CPUs: int
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class MemoryInfo:
+    """`[Host.Memory]`: /proc/meminfo's values (kB)."""
+
     Total: int
     Free: int
     Available: int
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class HostInfo:
+    """`[Host]`: kernel, distribution, CPU, memory and capability."""
+
     AvailableGuestProtections: list[str] | None
     Kernel: str
     Architecture: str
@@ -131,14 +162,18 @@ class HostInfo:
     SupportVSocks: bool
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class AgentInfo:
+    """`[Agent]`."""
+
     Debug: bool
     Trace: bool
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class EnvInfo:
+    """The whole report, in upstream's section order."""
+
     Kernel: KernelInfo
     Meta: MetaInfo
     Image: PathInfo

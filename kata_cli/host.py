@@ -289,6 +289,11 @@ class Host:
 
     def _reopen(self, host_path: str, flags: int) -> int:
         flags &= ~(os.O_CREAT | os.O_EXCL | os.O_TRUNC)
+        if self.is_native:  # the kernel's resolution is the confined one: no /proc needed
+            try:
+                return os.open(normalize_native(host_path), flags | os.O_CLOEXEC)
+            except ValueError as exc:  # NUL byte
+                raise OSError(errno.EINVAL, str(exc), os.fspath(host_path)) from None
         with self._opened(host_path, follow=not flags & os.O_NOFOLLOW) as fd:
             if stat.S_ISLNK(os.fstat(fd).st_mode):
                 raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), host_path)

@@ -57,8 +57,7 @@ def test_regular_file_is_not_a_kvm_device(fake_host):
     assert ctx.kvm_error == "inappropriate ioctl for device"
 
 
-def test_permission_denied_for_a_user_is_cannot_verify(fake_host, monkeypatch):
-    fake_host.file("/dev/kvm", "")
+def test_permission_denied_for_a_user_is_cannot_verify(fake_host, kvm_device, monkeypatch):
     monkeypatch.setattr(Host, "access", lambda self, path, mode: False)
     result, _ = kvm_result(fake_host, is_root=False)
     assert result.status == "warn"

@@ -327,6 +327,26 @@ class Host:
             if fd >= 0:
                 os.close(fd)
 
+    def read_tail(self, host_path: str, size: int) -> tuple[bytes, int]:
+        """The last `size` bytes of a regular file and the offset they start at (a FIFO,
+        device or socket raises instead of blocking)."""
+        fd = self._reopen(host_path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", host_path)
+            os.set_blocking(fd, True)
+            offset = max(info.st_size - size, 0)
+            os.lseek(fd, offset, os.SEEK_SET)
+            chunks: list[bytes] = []
+            got = 0
+            while got < size and (chunk := os.read(fd, min(1024 * 1024, size - got))):
+                chunks.append(chunk)
+                got += len(chunk)
+            return b"".join(chunks), offset
+        finally:
+            os.close(fd)
+
     def read_text(self, host_path: str, limit: int | None = None) -> str:
         return self.read_bytes(host_path, limit).decode("utf-8", "replace")
 

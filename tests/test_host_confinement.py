@@ -386,3 +386,38 @@ def test_native_root_behaves_like_the_kernel(tmp_path):
     assert host.resolve(f"{tmp_path}/l/f") == str((tmp_path / "d/f").resolve())
     assert host.listdir(f"{tmp_path}/l") == ["f"]
     assert host.glob(f"{tmp_path}/*/f") == [f"{tmp_path}/d/f", f"{tmp_path}/l/f"]
+
+
+def test_tail_reads_never_block_on_a_fifo_and_stay_inside(hostile_host):
+    fake = hostile_host.fake
+    fake.dir("/var/log")
+    os.mkfifo(fake.local("/var/log/fifo.log"))
+    hostile_host.link("/var/log/out.log", str(hostile_host.outside / "var/log/syslog"))
+    fake.file("/var/log/real.log", "a\n" * 10)
+    host = hostile_host.host
+    with pytest.raises(OSError):
+        host.read_tail("/var/log/fifo.log", 100)
+    with pytest.raises(FileNotFoundError):
+        host.read_tail("/var/log/out.log", 100)
+    assert host.read_tail("/var/log/real.log", 4) == (b"a\na\n", 16)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "dir", "char"])
+def test_reads_of_special_files_fail_fast(hostile_host, kind):
+    fake = hostile_host.fake
+    fake.dir("/etc/kata-containers")
+    path = "/etc/kata-containers/configuration.toml"
+    if kind == "fifo":
+        os.mkfifo(fake.local(path))
+    elif kind == "socket":
+        fake.unix_socket(path)
+    elif kind == "dir":
+        fake.dir(path)
+    else:
+        fake.char_device(path, 1, 3)
+    host = hostile_host.host
+    with pytest.raises(OSError):
+        host.read_bytes(path)
+    assert host.read_text_or(path) is None
+    assert host.kind(path) == kind
+    assert not host.is_file(path)

@@ -213,19 +213,7 @@ class Context:
 
     def read_tail(self, host_path: str, size: int) -> tuple[bytes, bool]:
         """The last `size` bytes of a (log) file and whether the start was cut off."""
-        fd = self.host.open_fd(host_path, os.O_RDONLY)
-        try:
-            total = os.fstat(fd).st_size
-            offset = max(total - size, 0)
-            os.lseek(fd, offset, os.SEEK_SET)
-            chunks = []
-            while chunk := os.read(fd, 1024 * 1024):
-                chunks.append(chunk)
-                if sum(len(c) for c in chunks) >= size:
-                    break
-            data = b"".join(chunks)[:size]
-        finally:
-            os.close(fd)
+        data, offset = self.host.read_tail(host_path, size)
         if offset:
             data = data.split(b"\n", 1)[-1]  # drop the partial first line
         return data, offset > 0

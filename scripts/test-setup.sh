@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-DEB_PACKAGES="qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 containerd git"
+DEB_PACKAGES="qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 containerd git prometheus prometheus-node-exporter"
 missing=""
 for pkg in $DEB_PACKAGES; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

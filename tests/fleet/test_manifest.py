@@ -4,6 +4,8 @@ privilege, and a DaemonSet command line that really runs."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -145,3 +147,28 @@ def test_version_does_not_import_yaml():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def readme_section() -> str:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = text.index("## Run on every node")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+@pytest.mark.parametrize("version", kubernetes_versions())
+def test_readme_runtimeclass_validates_and_selects_the_nfd_labels(version):
+    section = readme_section()
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    runtime_class = yaml.safe_load(block)
+    assert runtime_class["kind"] == "RuntimeClass"
+    kv.validate(runtime_class, version, strict=True)
+    selector = runtime_class["scheduling"]["nodeSelector"]
+    assert selector["feature.node.kubernetes.io/runtime.kata"] == "true"
+
+
+def test_readme_lists_the_whole_reason_vocabulary():
+    from kata_cli.fleet.reasons import VALUES
+
+    section = readme_section()
+    listed = re.findall(r"^\| `([a-z-]+)` \|", section, re.M)
+    assert listed == list(VALUES)

@@ -172,7 +172,6 @@ class CheckReport:
     levels: dict[str, bool | None] = field(default_factory=dict)
     installed: bool = True
     actions: list[str] = field(default_factory=list)  # e.g. modules loaded by --load-modules
-    notes: list[str] = field(default_factory=list)  # diagnostics for stderr
 
     def failures(self) -> list[CheckResult]:
         return [r for r in self.results if r.status == FAIL]

@@ -70,19 +70,19 @@ CONTAINERD_HANDLERS = _spec(
 )
 CONTAINERD_SHIM = _spec(
     "containerd.shim",
-    "the handler's shim is an executable in containerd's search path",
+    "per handler (id.<handler>): its shim is an executable in containerd's search path",
     "install the Kata shim (containerd-shim-kata-v2) into /usr/local/bin",
     per_item=True,
 )
 CONTAINERD_KATA_CONFIG = _spec(
     "containerd.kata-config",
-    "the handler's options.ConfigPath exists and loads",
+    "per handler (id.<handler>): its options.ConfigPath exists and loads",
     "point options.ConfigPath at an installed Kata configuration file",
     per_item=True,
 )
 CONTAINERD_SNAPSHOTTER = _spec(
     "containerd.snapshotter",
-    "the handler's snapshotter is available",
+    "per handler (id.<handler>): its snapshotter is available",
     "set up the snapshotter, or set the handler's snapshotter to overlayfs",
     per_item=True,
 )
@@ -99,19 +99,19 @@ CRIO_HANDLERS = _spec(
 )
 CRIO_RUNTIME_TYPE = _spec(
     "crio.runtime-type",
-    'the Kata handler has runtime_type = "vm"',
+    'per handler (id.<handler>): runtime_type = "vm"',
     'set runtime_type = "vm" in the handler\'s table (CRI-O runs other types as OCI runtimes)',
     per_item=True,
 )
 CRIO_SHIM = _spec(
     "crio.shim",
-    "the handler's runtime_path is an executable Kata shim",
+    "per handler (id.<handler>): runtime_path is an executable Kata shim",
     "set runtime_path to the installed containerd-shim-kata-v2",
     per_item=True,
 )
 CRIO_KATA_CONFIG = _spec(
     "crio.kata-config",
-    "the handler's runtime_config_path exists and loads",
+    "per handler (id.<handler>): its runtime_config_path exists and loads",
     "point runtime_config_path at an installed Kata configuration file",
     per_item=True,
 )

@@ -98,10 +98,12 @@ class FakeHost:
         self.root.mkdir(parents=True, exist_ok=True)
         self._sockets: list[socket.socket] = []
         self.env: Environment | None = None  # None: the test process's own
+        # a Host subclass that fakes one operation (a program's result, a denied access)
+        self.host_type: type[Host] = Host
 
     @property
     def host(self) -> Host:
-        return Host(self.root, self.env)
+        return self.host_type(self.root, self.env)
 
     def local(self, host_path: str) -> Path:
         return self.root / host_path.lstrip("/")

@@ -57,8 +57,12 @@ def test_regular_file_is_not_a_kvm_device(fake_host):
     assert ctx.kvm_error == "inappropriate ioctl for device"
 
 
-def test_permission_denied_for_a_user_is_cannot_verify(fake_host, kvm_device, monkeypatch):
-    monkeypatch.setattr(Host, "access", lambda self, path, mode: False)
+def test_permission_denied_for_a_user_is_cannot_verify(fake_host, kvm_device):
+    class Denied(Host):
+        def access(self, path, mode):
+            return False
+
+    fake_host.host_type = Denied
     result, _ = kvm_result(fake_host, is_root=False)
     assert result.status == "warn"
     assert result.detail.startswith("cannot verify: cannot open /dev/kvm: permission denied")

@@ -278,13 +278,14 @@ def test_no_sysfs_is_cannot_verify_not_missing(fake_host):
     assert "not found" not in by_id["module.kvm"].detail
 
 
-def test_modules_are_never_loaded_without_the_option(fake_host, monkeypatch):
+def test_modules_are_never_loaded_without_the_option(fake_host):
     from kata_cli.host import Host
 
-    def no_run(*args, **kwargs):
-        raise AssertionError(f"unexpected subprocess {args}")
+    class NoPrograms(Host):
+        def run(self, *args, **kwargs):
+            raise AssertionError(f"unexpected subprocess {args}")
 
-    monkeypatch.setattr(Host, "run", no_run)
+    fake_host.host_type = NoPrograms
     fake_host.intel().installed()
     fake_host.config(MINIMAL_QEMU_CONFIG.replace('shared_fs = "virtio-fs"', 'shared_fs = "none"'))
     fake_host.remove("/sys/module/vhost")
@@ -292,19 +293,20 @@ def test_modules_are_never_loaded_without_the_option(fake_host, monkeypatch):
     assert by_id["module.vhost"].status == "fail"
 
 
-def test_load_modules_runs_modprobe_and_reports(fake_host, monkeypatch):
+def test_load_modules_runs_modprobe_and_reports(fake_host):
     from kata_cli.host import Host, ProcessResult
 
     calls = []
 
-    def fake_run(self, argv, *, timeout, **kwargs):
-        calls.append(list(argv))
-        if argv[0] == "modprobe":
-            fake_host.modules(argv[1])
-            return ProcessResult(list(argv), 0)
-        return ProcessResult(list(argv), 0, stdout=b"virtiofsd 1.10\n")
+    class FakePrograms(Host):
+        def run(self, argv, *, timeout, **kwargs):
+            calls.append(list(argv))
+            if argv[0] == "modprobe":
+                fake_host.modules(argv[1])
+                return ProcessResult(list(argv), 0)
+            return ProcessResult(list(argv), 0, stdout=b"virtiofsd 1.10\n")
 
-    monkeypatch.setattr(Host, "run", fake_run)
+    fake_host.host_type = FakePrograms
     fake_host.intel().installed()
     fake_host.remove("/sys/module/vhost_net")
     report, by_id = results(fake_host, load_modules=True, is_root=True)
@@ -573,9 +575,12 @@ def test_host_capable_has_no_side_effects(fake_host, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("host_capable must not run programs or ioctls")
 
-    monkeypatch.setattr(Host, "run", forbidden)
-    monkeypatch.setattr(Host, "open_fd", forbidden)
+    class NoSideEffects(Host):
+        run = forbidden
+        open_fd = forbidden
+
     monkeypatch.setattr(fcntl, "ioctl", forbidden)
+    fake_host.host_type = NoSideEffects
     fake_host.env = Environment.fake(euid=0)
     fake_host.intel().installed()
     fake_host.remove("/sys/module/kvm_intel")  # would trigger the firmware diagnosis as root

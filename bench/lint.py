@@ -2,9 +2,7 @@
 """`kata-cli config lint` of all shipped Kata configuration files in one process
 (29 files in ../shared/kata-configs) against bare `python3 -c pass` (goal: ratio <= 3).
 
-Timing: `_common.wall_times` waits with `subprocess.run(timeout=...)`, which polls with
-sleeps of up to 50 ms and so rounds a 120 ms run up to 164 or 214 ms; this bench waits
-blocking (a timer kills a run that hangs) for exact times. The command and the baseline
+Timing: `_common.wall_time` (a blocking wait: exact times). The command and the baseline
 run alternately, so both see the same machine load (a shared,
 busy machine otherwise skews the ratio by ±20%). Two settings:
 
@@ -18,38 +16,21 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common
 from _common import BASELINE, kata_cli, report
 
 CONFIGS = Path(__file__).resolve().parent.parent.parent / "shared" / "kata-configs"
 RUNS = 21
 
 
-TIMEOUT = 120.0
-
-
 def wall_time(argv: list[str], env: dict[str, str]) -> float:
-    """One run's wall time; a blocking wait (exact), a timer kills a run that hangs."""
-    full_env = {**os.environ, "NO_COLOR": "1", **env}
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env
-    )
-    watchdog = threading.Timer(TIMEOUT, proc.kill)
-    watchdog.start()
-    try:
-        proc.wait()
-    finally:
-        watchdog.cancel()
-    return time.perf_counter() - start
+    return _common.wall_time(argv, {**os.environ, "NO_COLOR": "1", **env})
 
 
 def paired(argv: list[str], env: dict[str, str]) -> tuple[float, float]:

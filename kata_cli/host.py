@@ -510,6 +510,18 @@ class Host:
             raise
         return fd
 
+    def first_symlink(self, host_path: str) -> str | None:
+        """The first component of `host_path` (lexically normalised) that is a symbolic
+        link, or None; stops at the first missing one. For code that must create a path
+        later (a socket's directory) and refuses to do it through a link."""
+        try:
+            os.close(self._dir_fd(host_path))
+        except SymlinkRefused as exc:
+            return exc.link
+        except OSError:
+            pass
+        return None
+
     def _parent_fd(self, host_path: str) -> tuple[int, str, str]:
         """Descriptor of the parent directory (no symlinks), the final name, the path."""
         path = normalize(host_path)

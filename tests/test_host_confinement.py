@@ -421,3 +421,12 @@ def test_reads_of_special_files_fail_fast(hostile_host, kind):
     assert host.read_text_or(path) is None
     assert host.kind(path) == kind
     assert not host.is_file(path)
+
+
+def test_first_symlink_names_the_link_on_the_way(hostile_host):
+    host = hostile_host.host
+    hostile_host.fake.dir("/run/vc")
+    assert host.first_symlink("/run/vc/sbs/x") is None
+    hostile_host.link("/run/vc/sbs", str(hostile_host.outside))
+    assert host.first_symlink("/run/vc/sbs/x/shim-monitor.sock") == "/run/vc/sbs"
+    assert host.first_symlink("/run/../run/vc/sbs") == "/run/vc/sbs"

@@ -175,6 +175,12 @@ def sandbox_endpoint(host: Host, plan: LaunchPlan) -> st.SandboxEndpoint:
             f"{host.root}, so `kata-cli exec` could not reach the VM",
             f"set KATA_CLI_RUN_DIR to a directory under {host.root}",
         )
+    link = host.first_symlink(host_dir)
+    if link is not None:  # the shim socket and its directories are never made through one
+        raise KataError(
+            f"--sandbox: {link} is a symbolic link under the host root",
+            "refusing to create the sandbox's shim socket through it",
+        )
     made: list[str] = []
     parent = host_dir
     while parent != "/" and not host.lexists(parent):

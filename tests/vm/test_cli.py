@@ -142,3 +142,19 @@ def test_missing_kernel_is_one_line_and_nothing_starts(
         assert len(result.stderr.splitlines()) == 1
         assert "vmlinux.container does not exist" in result.stderr
     assert not (vm_run_dir / "vms" / "nok").exists()
+
+
+def test_sandbox_refuses_a_symlink_on_the_way_to_its_socket(
+    cli: Cli, fake_host: FakeHost, tmp_path: Path
+) -> None:
+    host = _host(fake_host)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    host.dir("/run/vc")
+    host.symlink("/run/vc/sbs", str(outside))
+    run_dir = host.dir("/run/kata-cli")
+    args = ("--host-root", str(host.root), "vm", "run", "-d", "--sandbox", "--name", "sbx")
+    result = cli(*args, "--accel", "tcg", env={"KATA_CLI_RUN_DIR": str(run_dir)})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("--sandbox: /run/vc/sbs is a symbolic link"), result.stderr
+    assert list(outside.iterdir()) == []

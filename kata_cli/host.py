@@ -402,18 +402,24 @@ class Host:
             return "other"
         return _mode_kind(mode)
 
+    def _access_fd(self, host_path: str, fd: int, mode: int) -> bool:
+        if self.is_native:  # the path itself, so directory permissions count as always
+            return os.access(normalize_native(host_path), mode)
+        return os.access(_fd_path(fd), mode)
+
     def access(self, host_path: str, mode: int) -> bool:
         try:
             with self._opened(host_path) as fd:
-                return os.access(_fd_path(fd), mode)
-        except OSError:
+                return self._access_fd(host_path, fd, mode)
+        except (OSError, ValueError):
             return False
 
     def is_executable(self, host_path: str) -> bool:
         try:
             with self._opened(host_path) as fd:
-                return stat.S_ISREG(os.fstat(fd).st_mode) and os.access(_fd_path(fd), os.X_OK)
-        except OSError:
+                regular = stat.S_ISREG(os.fstat(fd).st_mode)
+                return regular and self._access_fd(host_path, fd, os.X_OK)
+        except (OSError, ValueError):
             return False
 
     def listdir(self, host_path: str) -> list[str]:

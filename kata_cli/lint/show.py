@@ -32,8 +32,9 @@ class View:
     tables: list[Table]
 
 
-# keys whose value is never printed (output is pasted into bug reports)
-SECRET_KEYS = {"jaeger_password"}
+# output is pasted into bug reports: a value under a secret key name (see
+# kata_cli/redaction/keys.py, e.g. jaeger_password) is never printed, and secrets inside
+# other values (URL credentials in jaeger_endpoint or kernel_params, tokens) are masked
 REDACTED = "<redacted>"
 
 
@@ -47,6 +48,9 @@ def effective_view(config: Config) -> View:
         (("runtime",), config.runtime, "runtime"),
         (factory_path, config.factory, "factory"),
     ]
+    from kata_cli.redaction import Redactor, is_secret_key
+
+    redactor = Redactor()
     tables = []
     for path, values, kind in layout:
         raw = _raw_table(config, path)
@@ -64,8 +68,10 @@ def effective_view(config: Config) -> View:
                 if found:
                     reason = f"configured {adjustment.configured!r}; {reason}"
             value = getattr(values, item.name)
-            if item.name in SECRET_KEYS and value:
+            if is_secret_key(item.name) and value and not isinstance(value, bool):
                 value, reason = REDACTED, "redacted: a secret"
+            else:
+                value, reason = redactor.data(value), redactor.text(reason)
             table.entries.append(Entry(item.name, value, origin, reason))
         tables.append(table)
     return View(config.path, config.flavour, [f.path for f in config.files], tables)

@@ -241,6 +241,30 @@ def test_show_never_prints_the_jaeger_password(cli: Cli, fake_host: FakeHost) ->
     assert as_json.json()["adjusted"]["runtime.jaeger_password"].startswith("redacted")
 
 
+def test_show_masks_secrets_inside_other_values(cli: Cli, fake_host: FakeHost) -> None:
+    """URL credentials and tokens in any value (kernel_params, jaeger_endpoint) are masked
+    with the same rules as collect-data; ordinary values stay as they are."""
+    fake_host.intel()
+    fake_host.config((FIXTURES / "KATA202.good.toml").read_text())
+    fake_host.file(
+        "/etc/kata-containers/config.d/30-secrets.toml",
+        '[hypervisor.qemu]\nkernel_params = "quiet agent.aa_kbc_params=cc_kbc::'
+        'https://kbs:kbsPw-SHOW1@kbs.example.com agent.token=ghp_'
+        + "A1b2C3d4E5" * 3
+        + 'F6g7H8"\n[runtime]\njaeger_endpoint = "http://u:jaegerPw-SHOW2@jaeger:14268"\n',
+    )
+    root = str(fake_host.root)
+    for args in (("--origin",), ("--format", "json")):
+        shown = cli("--host-root", root, "config", "show", *args)
+        assert shown.exit_code == 0, shown.output
+        for secret in ("kbsPw-SHOW1", "jaegerPw-SHOW2", "A1b2C3d4E5"):
+            assert secret not in shown.stdout, (args, secret)
+        assert "quiet agent.aa_kbc_params=cc_kbc::https://[REDACTED]@kbs.example.com" in (
+            shown.stdout
+        )
+        assert "http://[REDACTED]@jaeger:14268" in shown.stdout
+
+
 def test_backup_files_in_config_d_are_reported(cli: Cli, fake_host: FakeHost) -> None:
     fake_host.config((FIXTURES / "KATA202.good.toml").read_text())
     fake_host.file("/etc/kata-containers/config.d/10-memory.toml~", "[runtime]\n")

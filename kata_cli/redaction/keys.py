@@ -158,6 +158,10 @@ NOT_SECRET = frozenset({"PWD", "OLDPWD", "XAUTHORITY", "SSH_AUTH_SOCK"})
 _ID_IS_SECRET = frozenset({"session", "secret", "client"})
 
 
+# secret words also recognised glued inside a longer word
+_WITHIN = ("password", "passwd", "secret", "apikey", "accesskey", "credential")
+
+
 def words(name: str) -> list[str]:
     return [word.lower() for word in _WORDS.findall(name)]
 
@@ -177,6 +181,9 @@ def is_secret_key(name: str) -> bool:
         return False
     if any(word in SECRET_WORDS for word in parts):
         return True
+    lowered = name.lower()
+    if any(word in lowered for word in _WITHIN) or lowered in ("pass", "pwd", "pw"):
+        return True  # PGPASSWORD, MYSQLPASSWORD, APITOKEN: glued words
     for before, word in pairwise(parts):
         if word == "key" and before in KEY_KINDS:
             return True

@@ -376,6 +376,12 @@ _SPECIFIC = (
     ),
     # QEMU secret objects on a hypervisor command line: `-object secret,id=s0,data=...`
     re.compile(r"(?P<key>\bsecret,(?:[^\s,]+,)*?data=)(?P<value>[^\s,]+)"),
+    # `echo X | docker login --password-stdin`: the echoed password
+    re.compile(
+        r"(?P<key>\b(?:echo|printf)[ \t]+)(?P<value>"
+        + _ARG.pattern
+        + r")(?=[^\n|]*\|[^\n]*--password-stdin)"
+    ),
     # systemd credentials given inline: `SetCredential=name:value`
     re.compile(r"(?m)(?P<key>^SetCredential(?:Encrypted)?=[^:\n]+:)(?P<value>[^\n]+)"),
 )
@@ -386,6 +392,7 @@ _SPECIFIC_NEEDLES = (
     ("mysql", "mariadb"),
     ("-u", "--user", "--proxy-user"),
     ("secret,",),
+    ("--password-stdin",),
     ("SetCredential",),
 )
 

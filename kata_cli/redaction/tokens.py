@@ -12,6 +12,11 @@ from __future__ import annotations
 import re
 
 GUARDS: dict[str, tuple[str, ...]] = {
+    "telegram-bot-token": (":AA",),
+    "discord-webhook": ("/api/webhooks/",),
+    "square-token": ("sq0",),
+    "mailchimp-key": ("-us",),
+    "artifactory-key": ("AKCp",),
     "aws-access-key-id": (
         "AKIA",
         "ASIA",
@@ -102,6 +107,11 @@ TOKEN_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple
         ("age-secret-key", r"\bAGE-SECRET-KEY-1[0-9A-Z]{50,}\b"),
         ("tailscale-key", r"\btskey-[a-z]+-[A-Za-z0-9]{6,}-[A-Za-z0-9]{10,}"),
         ("grafana-token", r"\bgl(?:c|sa)_[A-Za-z0-9_=+/-]{32,}"),
+        ("telegram-bot-token", r"\b\d{8,10}:AA[0-9A-Za-z_-]{30,}"),
+        ("discord-webhook", r"(?<=/api/webhooks/)\d+/[\w-]{20,}"),
+        ("square-token", r"\bsq0(?:atp|csp|idp)-[0-9A-Za-z_-]{20,}"),
+        ("mailchimp-key", r"\b[0-9a-f]{32}-us\d{1,2}\b"),
+        ("artifactory-key", r"\bAKCp[A-Za-z0-9]{60,}"),
         ("azure-sas", r"(?<=[?&]sig=)[A-Za-z0-9%+/=]{20,}"),
         # crypt(3) password hashes: $1$ md5, $5$/$6$ sha, $2b$ bcrypt, $y$ yescrypt, argon2
         (

@@ -249,7 +249,7 @@ def test_show_masks_secrets_inside_other_values(cli: Cli, fake_host: FakeHost) -
     fake_host.file(
         "/etc/kata-containers/config.d/30-secrets.toml",
         '[hypervisor.qemu]\nkernel_params = "quiet agent.aa_kbc_params=cc_kbc::'
-        'https://kbs:kbsPw-SHOW1@kbs.example.com agent.token=ghp_'
+        "https://kbs:kbsPw-SHOW1@kbs.example.com agent.token=ghp_"
         + "A1b2C3d4E5" * 3
         + 'F6g7H8"\n[runtime]\njaeger_endpoint = "http://u:jaegerPw-SHOW2@jaeger:14268"\n',
     )

@@ -326,6 +326,32 @@ KINDS: tuple[Kind, ...] = (
     _k("cli-curl-user", "curl -u admin:cliCurl102 https://h.example.com\n", "cliCurl102"),
     _k("cli-creds", "skopeo copy --src-creds u:cliCreds103 a b\n", "cliCreds103"),
     _k("qemu-secret-object", "-object secret,id=s0,data=cliQemu104,format=base64\n", "cliQemu104"),
+    _k(
+        "cli-echo-password-stdin",
+        "echo cliEcho105 | docker login --password-stdin r.io\n",
+        "cliEcho105",
+    ),
+    # -- glued and bare names ---------------------------------------------------------------
+    _k("env-glued-password", "export PGPASSWORD=gluedPg-107\n", "gluedPg-107"),
+    _k("env-bare-pass", "PASS=barePass-108\n", "barePass-108"),
+    # -- more token formats -----------------------------------------------------------------
+    _k(
+        "telegram-bot-token",
+        "bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw\n",
+        "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    ),
+    _k(
+        "discord-webhook",
+        "https://discord.com/api/webhooks/123456/AbCdEfGhIjKlMnOpQrStUvWxYz01\n",
+        "AbCdEfGhIjKlMnOpQrStUvWxYz01",
+    ),
+    _k("square-token", "sq0atp-AbCdEfGhIjKlMnOpQrStUv\n", "sq0atp-AbCdEfGhIjKlMnOpQrStUv"),
+    _k(
+        "mailchimp-key",
+        "0123456789abcdef0123456789abcdef-us6\n",
+        "0123456789abcdef0123456789abcdef-us6",
+    ),
+    _k("artifactory-key", "AKCp" + "8jQ8vUyGRx" * 6 + "\n", "AKCp" + "8jQ8vUyGRx" * 6),
     # -- netrc ------------------------------------------------------------------------------
     _k("netrc-inline", "machine h.example.com login me password netrcInl105\n", "netrcInl105"),
     _k(

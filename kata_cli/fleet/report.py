@@ -348,7 +348,8 @@ def _merge_file(host: Any, name: str, shown: str, merger: Merger, in_directory: 
             for doc in stream_documents(bounded_lines(handle), shown, merger):
                 merger.add(doc)
             return
-        data = handle.read(DOCUMENT_LIMIT + 1)
+        # the size it has (+1 sees growth): read(16 MiB) would allocate 16 MiB per file
+        data = handle.read(info.st_size + 1)
     if len(data) > DOCUMENT_LIMIT:
         merger.bad.append(BadDocument(shown, "larger than 16 MiB"))
         return

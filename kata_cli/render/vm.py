@@ -91,7 +91,9 @@ def render_run_end(end: RunEnd, as_json: bool) -> None:
     if end.how == "detached":
         return
     line = f"{end.name}: {_ENDED.get(end.how, end.how)}"
-    if end.stop is not None:
+    if end.stop is not None and end.stop.method == "none":  # nothing was left to stop
+        line += f"; state removed in {end.stop.seconds:.2f}s"
+    elif end.stop is not None:
         line += f"; stopped ({end.stop.method}) in {end.stop.seconds:.2f}s"
     (err if as_json else out)(line)
 

@@ -89,14 +89,14 @@ def start(
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        st.remove_vm_dir(directory)
+        st.discard_vm_dir(directory)
         raise KataError(f"cannot start the VM supervisor: {exc}") from None
     except KeyboardInterrupt:
         # Ctrl-C / SIGTERM while the supervisor daemonizes: it may already run QEMU
         stop(st.judge(plan.name, directory), grace=0.5)
         raise
     if done.returncode != 0:
-        st.remove_vm_dir(directory)
+        st.discard_vm_dir(directory)
         raise KataError(f"the VM supervisor failed to start (exit status {done.returncode})")
     return directory
 

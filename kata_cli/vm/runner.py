@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from kata_cli.errors import KataError
 from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
+from kata_cli.vm.shares import mount_command
 
 if TYPE_CHECKING:
     from kata_cli.config.loader import Config
@@ -35,6 +36,7 @@ SANDBOXES = "/run/vc/sbs"  # the Go runtime's sandbox directories (host path)
 ALIVE_POLL = 0.2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Terminated(KeyboardInterrupt):
@@ -196,22 +198,42 @@ def sandbox_endpoint(host: Host, plan: LaunchPlan) -> st.SandboxEndpoint:
 
 # -- run --------------------------------------------------------------------------------------
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises Terminated (a KeyboardInterrupt) while the VM is ours to stop."""
+def _signals_stop_the_vm() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt and SIGTERM Terminated while the VM is ours to
+    stop; the first of them also ignores any further one, so the teardown that follows
+    cannot be cut short and leave the VM behind (stop() is bounded by its timeouts)."""
 
-    def _terminate(_signum: int, _frame: object) -> None:
-        raise Terminated
+    def _interrupt(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = {signum: signal.signal(signum, _interrupt) for signum in SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _shielded() -> Iterator[None]:
+    """A second Ctrl-C or SIGTERM during the teardown must not leave the VM half
+    stopped: both are ignored until stop() (bounded by its timeouts) returns."""
+    previous = {}
+    try:
+        for signum in SIGNALS:
+            previous[signum] = signal.signal(signum, signal.SIG_IGN)
+    except ValueError:  # not the main thread: nothing to shield from
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def share_infos(plan: LaunchPlan) -> list[ShareInfo]:
-    from kata_cli.vm.shares import mount_command
-
     return [
         ShareInfo(share.source, share.tag, share.mode, mount_command(share.tag, share.mode))
         for share in plan.shares
@@ -234,7 +256,7 @@ def run(
     sandbox = sandbox_endpoint(host, plan) if options.sandbox else None
     directory: Path | None = None
     ready = False
-    with _sigterm_as_interrupt():
+    with _signals_stop_the_vm():
         try:
             # inside the try: a signal right after start() returns must still stop the
             # VM (start() itself stops what it started when interrupted)
@@ -277,12 +299,13 @@ def run(
                 raise BootInterrupted(RunEnd(plan.name, how)) from None
         except KataError:
             if directory is not None:
-                lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
+                with _shielded():
+                    lifecycle.stop(st.judge(plan.name, directory), grace=0.5)
             raise
         assert directory is not None
-        # a second Ctrl-C while stopping must not leave the VM behind: stop() is short
         grace = lifecycle.DEFAULT_GRACE if ready else 0.5
-        stopped = lifecycle.stop(st.judge(plan.name, directory), grace=grace)
+        with _shielded():
+            stopped = lifecycle.stop(st.judge(plan.name, directory), grace=grace)
     end = RunEnd(plan.name, how, stopped)
     if not ready:
         raise BootInterrupted(end)

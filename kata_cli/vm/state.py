@@ -434,6 +434,13 @@ def claim_vm_dir(launch: Launch) -> Path:
     return directory
 
 
+def discard_vm_dir(directory: Path) -> None:
+    """Remove a directory we claimed but never started a VM in (the supervisor failed)."""
+    with vms_lock():
+        remove_vm_dir(directory)
+        _remove_lock_when_idle()
+
+
 def release_vm_dir(record: VmRecord) -> None:
     """Remove a VM's directory unless another VM of that name has claimed it since."""
     with vms_lock():

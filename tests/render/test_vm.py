@@ -160,6 +160,12 @@ def test_the_end_of_a_foreground_run_is_one_line(
     assert (captured.out, captured.err) == ("", line)
 
 
+def test_a_guest_that_powered_off_needed_no_stop(capsys: pytest.CaptureFixture[str]) -> None:
+    end = RunEnd("web", "powered-off", StopResult(STOP_SCHEMA, "web", "none", 0.01))
+    render_run_end(end, as_json=False)
+    assert capsys.readouterr().out == "web: the guest powered off; state removed in 0.01s\n"
+
+
 def test_exit_status_of_each_ending() -> None:
     statuses = {how: RunEnd("web", how).exit_status for how in _ENDINGS}
     assert statuses == {"detached": 0, "powered-off": 0, "interrupted": 130, "terminated": 143}

@@ -462,6 +462,7 @@ def test_foreground_run_stops_its_vm_on_ctrl_c_and_sigterm(
         assert state is not None and state.qemu is not None and state.qemu.alive()
         interrupted = time.monotonic()
         cli.send_signal(signum)
+        cli.send_signal(signum)  # an impatient second one must not cut the teardown short
         rest, _ = cli.communicate(timeout=30)
     finally:
         if cli.poll() is None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import NOT_FOUND, Item
+from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item
 from kata_cli.collect.section import Section
 
 PATTERN = re.compile(
@@ -22,18 +22,62 @@ def _filtered(item: Item) -> Item:
     return item
 
 
+DPKG_STATUS = "/var/lib/dpkg/status"
+_WANT = {"unknown": "u", "install": "i", "hold": "h", "deinstall": "r", "purge": "p"}
+_STATE = {
+    "not-installed": "n",
+    "config-files": "c",
+    "half-installed": "H",
+    "unpacked": "U",
+    "half-configured": "F",
+    "triggers-awaited": "W",
+    "triggers-pending": "t",
+    "installed": "i",
+}
+
+
+def dpkg_status_lines(text: str) -> list[str]:
+    """`${Package} ${Version} ${db:Status-Abbrev}` for each stanza of dpkg's status file."""
+    lines = []
+    for stanza in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in stanza.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and not line[:1].isspace():
+                fields[key.strip().lower()] = value.strip()
+        if "package" not in fields:
+            continue
+        want, flag, state = ([*fields.get("status", "").split(), "", "", ""])[:3]
+        abbrev = _WANT.get(want, "?") + _STATE.get(state, "?") + (" " if flag == "ok" else "R")
+        lines.append(f"{fields['package']} {fields.get('version', '')} {abbrev}")
+    return lines
+
+
+def _dpkg_from_the_host_root(ctx: Context) -> Item:
+    """dpkg's status file read inside the host root (dpkg-query would follow its links)."""
+    item = ctx.read_file(DPKG_STATUS, title="dpkg status (filtered)")
+    if item.status == "ok":
+        item.text = "\n".join(dpkg_status_lines(item.text)) + "\n"
+    return item
+
+
 def probe(ctx: Context) -> Iterator[Item]:
     native = ctx.options.chroot or ctx.host.is_native
     dpkg = ["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n"]
-    if not native:
-        try:  # resolved inside the root: a link out of it is not followed
-            admindir = str(ctx.host.local_path("/var/lib/dpkg"))
-        except OSError:
-            admindir = str(ctx.host.path("/var/lib/dpkg"))
-        dpkg.insert(1, f"--admindir={admindir}")
     rpm = ["rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n"]
     if not native:
-        rpm[1:1] = ["--root", str(ctx.host.root)]
+        # this machine's dpkg/rpm would read the host's databases through any link in
+        # them; dpkg's text status is read inside the root instead, rpm's is not read
+        if ctx.host.exists(DPKG_STATUS):
+            yield _filtered(_dpkg_from_the_host_root(ctx))
+        else:
+            yield Item(
+                "text",
+                "packages",
+                status=SKIPPED,
+                detail="no dpkg status under the host root; rpm is not run: host root is not /",
+            )
+        return
     found = False
     for argv, title in ((dpkg, "dpkg-query -W (filtered)"), (rpm, "rpm -qa (filtered)")):
         item = ctx.run(argv, title=title)

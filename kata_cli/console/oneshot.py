@@ -47,7 +47,9 @@ def run_oneshot(
     """Run `argv` in the guest shell behind `sock`; return (output bytes, exit status).
 
     `timeout` bounds the whole exchange; the shell is told to `exit` afterwards.
-    `on_output`, when given, receives the output as it arrives (same bytes, in order).
+    `on_output`, when given, receives the output as it arrives (same bytes, in order)
+    and nothing is kept: the returned output is then empty, and memory stays bounded
+    however much the guest prints.
     """
     if not argv:
         raise KataError("no command given")
@@ -60,7 +62,7 @@ def run_oneshot(
         raise KataError(
             f"the guest console closed before the shell started the command ({exc.strerror or exc})"
         ) from None
-    parser = MarkerParser(marker)
+    parser = MarkerParser(marker, keep=on_output is None)
     try:
         _collect(sock, parser, deadline, timeout, on_output)
     except (KeyboardInterrupt, KataError):
@@ -126,7 +128,7 @@ def _timeout(parser: MarkerParser, timeout: float) -> KataError:
 class MarkerParser:
     """Incremental parser of a shell's output for one marker-delimited command."""
 
-    def __init__(self, marker: str) -> None:
+    def __init__(self, marker: str, keep: bool = True) -> None:
         self.begin = f"{marker}-BEGIN".encode()
         self.end = f"{marker}-END:".encode()
         self._end_re = re.compile(re.escape(self.end) + rb"(-?\d+)\r?\n")
@@ -136,6 +138,9 @@ class MarkerParser:
         self.status: int | None = None
         self._output = bytearray()
         self._taken = 0  # raw output bytes already handed out by take()
+        # keep=False: take() drops what it hands out, so a streaming caller holds at most
+        # one read's worth of output however long the guest prints
+        self._keep = keep
 
     @property
     def done(self) -> bool:
@@ -152,7 +157,10 @@ class MarkerParser:
         if self.crlf and self.status is None and self._output.endswith(b"\r"):
             end -= 1
         data = bytes(self._output[self._taken : end])
-        self._taken = end
+        if self._keep:
+            self._taken = end
+        else:
+            del self._output[:end]
         return data.replace(b"\r\n", b"\n") if self.crlf else data
 
     def feed(self, data: bytes) -> None:

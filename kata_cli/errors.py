@@ -6,6 +6,23 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+# How much of a peer's answer, URL or value an error message quotes.
+MAX_QUOTED = 1024
+
+
+def excerpt(text: str, limit: int = MAX_QUOTED) -> str:
+    """At most `limit` characters of untrusted text for a message, saying how much was cut.
+
+    Control characters other than newline and tab are escaped, so a peer cannot drive
+    the terminal through an error line.
+    """
+    cut = len(text) - limit
+    shown = text[:limit] if cut > 0 else text
+    if not shown.isprintable():
+        shown = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in shown)
+    return f"{shown}... ({cut} more characters)" if cut > 0 else shown
 
 
 class KataError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import time
 
-from kata_cli.errors import KataError
+from kata_cli.errors import KataError, excerpt
 from kata_cli.host import Host, OutsideRoot, connect_local_unix
 
 # How long one handshake may wait for the reply line (upstream: 10 s, capped by the deadline).
@@ -38,7 +38,7 @@ def connect_hybrid_vsock(
     Retries until `deadline` (a `time.monotonic()` value), then raises KataError with
     upstream's message. `display` is the path named in messages (default `uds_path`).
     """
-    shown = display or uds_path
+    shown = excerpt(display or uds_path)
     hint = _NO_CONSOLE
     while True:
         remaining = deadline - time.monotonic()

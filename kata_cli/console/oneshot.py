@@ -22,6 +22,9 @@ from collections.abc import Callable, Sequence
 from kata_cli.errors import KataError
 
 _CHUNK = 65536
+# `-2147483648\r\n` and some room: a longer "status" is not the shell's status line
+_MAX_STATUS_LINE = 24
+_DIGITS = re.compile(rb"-?[0-9]+")
 
 
 def make_marker() -> str:
@@ -190,21 +193,37 @@ class MarkerParser:
             del self._buffer[:-keep]
 
     def _find_end(self) -> None:
-        match = self._end_re.search(self._buffer)
-        if match:
-            self._output += self._buffer[: match.start()]
-            self.status = int(match.group(1))
-            del self._buffer[:]
-            return
-        index = self._buffer.find(self.end)
-        if index >= 0:
-            safe = index  # the status line is still arriving
-        else:
-            # a partial marker may sit at the very end of the buffer
-            safe = len(self._buffer)
-            for cut in range(len(self.end) - 1, 0, -1):
-                if self._buffer.endswith(self.end[:cut]):
-                    safe = len(self._buffer) - cut
-                    break
+        while True:
+            match = self._end_re.search(self._buffer)
+            if match:
+                self._output += self._buffer[: match.start()]
+                digits = match.group(1).lstrip(b"-")
+                if len(digits) > 10:  # no shell reports such a status; int() may refuse it
+                    raise KataError(
+                        f"the guest shell reported an impossible exit status ({len(digits)} digits)"
+                    )
+                self.status = int(match.group(1))
+                del self._buffer[:]
+                return
+            index = self._buffer.find(self.end)
+            if index < 0:
+                # a partial marker may sit at the very end of the buffer
+                safe = len(self._buffer)
+                for cut in range(len(self.end) - 1, 0, -1):
+                    if self._buffer.endswith(self.end[:cut]):
+                        safe = len(self._buffer) - cut
+                        break
+                break
+            tail = self._buffer[index + len(self.end) :]
+            if len(tail) <= _MAX_STATUS_LINE:
+                safe = index  # the status line is still arriving
+                break
+            if _DIGITS.fullmatch(tail):
+                raise KataError(
+                    "the guest shell reported an impossible exit status (endless digits)"
+                )
+            # not a status line (the command printed our marker): output, look further on
+            self._output += self._buffer[: index + 1]
+            del self._buffer[: index + 1]
         self._output += self._buffer[:safe]
         del self._buffer[:safe]

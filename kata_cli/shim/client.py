@@ -7,7 +7,7 @@ import logging
 import time
 from urllib.parse import quote
 
-from kata_cli.errors import ShimError
+from kata_cli.errors import ShimError, excerpt
 from kata_cli.host import Host
 from kata_cli.shim.http import HttpError, HttpResponse, unix_http_request
 from kata_cli.shim.sandboxes import SandboxRef, missing_socket_error
@@ -99,7 +99,7 @@ class ShimClient:
         if response.status != 200:
             raise ShimError(
                 f"error sending {method.lower()}: url: {path}, status code: {response.status}, "
-                f"response data: {response.text.strip()}"
+                f"response data: {excerpt(response.text.strip())}"
             )
         return response
 

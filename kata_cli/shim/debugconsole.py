@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
-from kata_cli.errors import KataError
+from kata_cli.errors import KataError, excerpt
 from kata_cli.host import Host
 from kata_cli.shim.agenturl import AgentURL, parse_agent_url
 from kata_cli.shim.client import ShimClient, ShimUnreachable
@@ -30,7 +30,7 @@ def agent_url_for(host: Host, ref: SandboxRef, timeout: float = 3.0) -> AgentURL
         except StateUnreadable as why:
             raise KataError(exc.message, hint=f"no agent URL to fall back on: {why}") from None
         return AgentURLSource(
-            saved, f"{exc.message}; using the agent URL saved in {ref.state_file}: {saved}"
+            saved, f"{exc.message}; using the agent URL saved in {ref.state_file}: {excerpt(saved)}"
         )
 
 

@@ -112,5 +112,29 @@ def test_run_oneshot_streams_to_callback(hybrid_vsock):
         output, status = run_oneshot(
             sock, ["sh", "-c", "echo a; echo b"], timeout=20, on_output=pieces.append
         )
-    assert b"".join(pieces) == output == b"a\nb\n"
+    assert b"".join(pieces) == b"a\nb\n"
+    assert output == b""  # streamed output is handed out, not kept
     assert status == 0
+
+
+@pytest.mark.parametrize(
+    "status_line",
+    [b"M1-END:" + b"9" * 5000 + b"\n", b"M1-END:" + b"9" * 5000],
+)
+def test_absurd_status_is_a_clear_error(status_line):
+    parser = MarkerParser("M1")
+    with pytest.raises(KataError, match="impossible exit status"):
+        parser.feed(b"M1-BEGIN\nout\n" + status_line)
+
+
+def test_marker_lookalike_with_long_tail_is_output_not_a_hang():
+    parser = MarkerParser("M1", keep=False)
+    taken = bytearray()
+    parser.feed(b"M1-BEGIN\n")
+    for _ in range(100):  # bounded memory: the lookalike is handed out as output
+        parser.feed(b"M1-END:x" + b"z" * 1000)
+        taken += parser.take()
+    parser.feed(b"M1-END:3\n")
+    taken += parser.take()
+    assert parser.status == 3
+    assert taken == (b"M1-END:x" + b"z" * 1000) * 100

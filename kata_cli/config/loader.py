@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
-from kata_cli.config import discovery, locate, schema
+from kata_cli.config import discovery, locate, schema, tomlread
 from kata_cli.config.discovery import Located
 from kata_cli.config.effective import apply_effective
 from kata_cli.config.merge import Layers, defines
@@ -31,7 +31,7 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 def parse_text(text: str, path: str) -> dict[str, Any]:
     """Parse TOML; a syntax error becomes `path:line:col: message`."""
     try:
-        return tomllib.loads(text)
+        return tomlread.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)

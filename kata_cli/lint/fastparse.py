@@ -19,7 +19,8 @@ from typing import Any
 from kata_cli.config.locate import KeyPosition
 
 _STRING = r""""[^"\\\x00-\x08\x0a-\x1f\x7f]*"|'[^'\x00-\x08\x0a-\x1f\x7f]*'"""
-_INTEGER = r"[+-]?(?:0|[1-9][0-9]*)"
+# at most 19 digits: longer integers (beyond 64 bits) are left to the full parser's error
+_INTEGER = r"[+-]?(?:0|[1-9][0-9]{0,18})"
 _ITEM = rf"(?:{_STRING}|{_INTEGER})"
 _LINE = re.compile(
     rf"""

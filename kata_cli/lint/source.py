@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kata_cli.config import locate
+from kata_cli.config import locate, tomlread
 from kata_cli.lint import fastparse
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -139,6 +139,15 @@ def without_comment_lines(text: str) -> str:
     return _COMMENT_LINE.sub("", text)
 
 
+def _within_limits(data: dict[str, Any]) -> bool:
+    """False when the quick parse holds what the full parser refuses (deep, huge)."""
+    try:
+        tomlread.check_limits(data)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
 def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
     """Decode and parse one file; problems become a `ParseProblem`, never an exception."""
     source = SourceFile(path, role)
@@ -160,7 +169,7 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
     if source.text.startswith("\ufeff"):
         source.text = source.text[1:]
     plain = fastparse.parse(source.text)
-    if plain is not None:
+    if plain is not None and _within_limits(plain[0]):
         source.data = plain[0]
         source._positions = {}
         for position in plain[1]:
@@ -168,7 +177,7 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
         return source
     source.scan_text = without_comment_lines(source.text)
     try:
-        source.data = tomllib.loads(source.scan_text)
+        source.data = tomlread.loads(source.scan_text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POS.search(message)

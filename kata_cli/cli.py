@@ -2,7 +2,8 @@
 
 Command modules are imported only when their command runs, so `--version` and
 `--help` stay fast (they never import rich, requests or yaml). `main()` is the one
-place where errors become exit statuses: 0 ok, 1 failure, 2 usage, 130 interrupted.
+place where errors become exit statuses: 0 ok, 1 failure, 2 usage, 130 interrupted,
+143 terminated (SIGTERM is raised as `errors.Terminated` where Ctrl-C would be).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kata_cli.commands import completers
-from kata_cli.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, KataError
+from kata_cli.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    KataError,
+    Terminated,
+    excerpt,
+)
 
 if TYPE_CHECKING:
     from kata_cli.environment import Environment
@@ -256,16 +265,47 @@ def run(
 ) -> int:
     """Run the CLI and return its exit status. `env` replaces the process's environment
     (`Environment.from_process()`) as the core sees it."""
+    previous = _terminate_as_interrupt()
+    try:
+        return _run(argv, prog_name, env)
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+def _terminate_as_interrupt() -> Any:
+    """SIGTERM raises Terminated (a KeyboardInterrupt) for as long as a command runs."""
+    import signal
+
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding caller): leave signals alone
+        return None
+
+
+def _interrupted(exc: BaseException) -> int:
+    """130 after Ctrl-C, 143 after SIGTERM (click wraps either in Abort)."""
+    terminated = isinstance(exc, Terminated) or isinstance(exc.__context__, Terminated)
+    sys.stderr.write("terminated\n" if terminated else "interrupted\n")
+    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+
+
+def _run(argv: list[str] | None, prog_name: str, env: Environment | None) -> int:
     debug = os.environ.get("KATA_CLI_DEBUG") == "1"
     try:
         result: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=env)
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
         # click has already ended the ^C line with a newline on stderr
-        sys.stderr.write("interrupted\n")
-        return EXIT_INTERRUPTED
+        return _interrupted(exc)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_USAGE
@@ -277,9 +317,8 @@ def run(
         if exc.message:
             sys.stderr.write(exc.one_line() + "\n")
         return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_FAILURE
@@ -287,7 +326,7 @@ def run(
         if debug:
             raise
         sys.stderr.write(
-            f"kata-cli: internal error: {type(exc).__name__}: {exc} "
+            f"kata-cli: internal error: {type(exc).__name__}: {excerpt(str(exc))} "
             "(set KATA_CLI_DEBUG=1 for a traceback and please report it)\n"
         )
         return EXIT_FAILURE

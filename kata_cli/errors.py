@@ -25,6 +25,11 @@ def excerpt(text: str, limit: int = MAX_QUOTED) -> str:
     return f"{shown}... ({cut} more characters)" if cut > 0 else shown
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be: every cleanup for Ctrl-C runs for it too
+    (children killed, partial outputs removed); `cli.run` exits 143 instead of 130."""
+
+
 class KataError(Exception):
     """A failure the user can act on: one line of message, an optional hint."""
 

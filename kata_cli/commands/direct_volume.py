@@ -11,9 +11,7 @@ from kata_cli.commands.options import pass_app
 
 if TYPE_CHECKING:
     from kata_cli.shim.client import ShimClient
-    from kata_cli.shim.volumes import MountInfo, VolumeEntry
-
-JSON_SCHEMA = "kata-cli/direct-volume-list/1"
+    from kata_cli.shim.volumes import MountInfo
 
 _path_option = click.option(
     "--volume-path", default="", metavar="PATH", help="Volume path, as the pod spec names it."
@@ -39,10 +37,11 @@ def direct_volume(ctx: click.Context) -> None:
 @pass_app
 def add(app: AppContext, volume_path: str, mount_info: str) -> None:
     """Record a volume's mount information for the sandbox that will use it."""
+    from kata_cli.render.direct_volume import confirm
     from kata_cli.shim.volumes import add_volume
 
     add_volume(app.host, volume_path, mount_info)
-    _confirm(f"added direct volume {volume_path}")
+    confirm(f"added direct volume {volume_path}")
 
 
 @direct_volume.command()
@@ -50,10 +49,11 @@ def add(app: AppContext, volume_path: str, mount_info: str) -> None:
 @pass_app
 def remove(app: AppContext, volume_path: str) -> None:
     """Forget a volume (a volume that is not there is not an error)."""
+    from kata_cli.render.direct_volume import confirm
     from kata_cli.shim.volumes import remove_volume
 
     removed = remove_volume(app.host, volume_path)
-    _confirm(f"removed direct volume {volume_path}" if removed else f"no volume {volume_path}")
+    confirm(f"removed direct volume {volume_path}" if removed else f"no volume {volume_path}")
 
 
 @direct_volume.command()
@@ -61,10 +61,10 @@ def remove(app: AppContext, volume_path: str) -> None:
 @pass_app
 def stats(app: AppContext, volume_path: str) -> None:
     """Print the volume's usage statistics, as the guest reports them (JSON)."""
-    from kata_cli.render.terminal import out
+    from kata_cli.render.direct_volume import render_stats
 
     client, info = _volume_client(app, volume_path)
-    out(client.volume_stats(info.device))
+    render_stats(client.volume_stats(info.device))
 
 
 @direct_volume.command()
@@ -82,45 +82,10 @@ def resize(app: AppContext, volume_path: str, size: int) -> None:
 @pass_app
 def list_(app: AppContext, as_json: bool) -> None:
     """List every directly assigned volume and the sandboxes using it."""
+    from kata_cli.render.direct_volume import render_list
     from kata_cli.shim.volumes import list_volumes
 
-    volumes = list_volumes(app.host)
-    if as_json:
-        from kata_cli.render.jsonout import dumps
-        from kata_cli.render.terminal import out
-
-        out(dumps({"schema": JSON_SCHEMA, "volumes": volumes}), end="")
-        return
-    _render_table(volumes)
-
-
-def _render_table(volumes: list[VolumeEntry]) -> None:
-    from kata_cli.render.terminal import console, out
-
-    if not volumes:
-        out("no direct volumes")
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    from kata_cli.render.text import printable
-
-    def cell(value: str) -> Text:  # host data: escaped, and never read as rich markup
-        return Text(printable(value))
-
-    table = Table(box=None, pad_edge=False)
-    for title in ("VOLUME PATH", "TYPE", "DEVICE", "FSTYPE", "SANDBOXES"):
-        table.add_column(title)
-    for vol in volumes:
-        info = vol.mount_info or {}
-        table.add_row(
-            cell(vol.volume_path if vol.volume_path is not None else f"? ({vol.directory})"),
-            cell(str(info.get("volume-type", "-")) if vol.error is None else f"({vol.error})"),
-            cell(str(info.get("device", "-"))),
-            cell(str(info.get("fstype", "-"))),
-            cell(", ".join(vol.sandboxes) or "-"),
-        )
-    console().print(table)
+    render_list(list_volumes(app.host), as_json)
 
 
 def _volume_client(app: AppContext, volume_path: str) -> tuple[ShimClient, MountInfo]:
@@ -130,12 +95,3 @@ def _volume_client(app: AppContext, volume_path: str) -> tuple[ShimClient, Mount
 
     sandbox_id, info = volume_sandbox(app.host, volume_path)
     return ShimClient(app.host, locate_sandbox(app.host, sandbox_id)), info
-
-
-def _confirm(text: str) -> None:
-    import sys
-
-    from kata_cli.render.terminal import err, stream_is_tty
-
-    if stream_is_tty(sys.stderr):
-        err(text)

@@ -106,6 +106,9 @@ def boot_check(
         report = BootReport(False, stage, None, exc.one_line(), _lines(record))
         _cleanup(record)
         return report
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (errors.Terminated): the VM goes with us
+        _cleanup(record)
+        raise
 
 
 def _run_probe(directory: os.PathLike[str] | str, timeout: float) -> tuple[str, int]:

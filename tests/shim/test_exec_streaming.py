@@ -1,14 +1,17 @@
-"""One-shot `exec` streams: a guest that prints forever cannot grow kata-cli's memory."""
+"""One-shot `exec` against hostile guests: streamed output, bounded memory, clean signals."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
+
+import pytest
 
 from tests.console.conftest import FakeHybridVsock
 
@@ -76,3 +79,58 @@ def test_exec_of_endless_output_stays_small(fake_host, shim, tmp_path):
     assert guest.sent > 150 * 1024 * 1024, report
     assert written > 150 * 1024 * 1024, report
     assert int(max_rss_kib) < 100 * 1024, report
+
+
+class HangingGuest:
+    """Starts the command (BEGIN), prints a line, then never ends it; records what arrives."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.interrupted = threading.Event()
+
+    def __call__(self, conn: socket.socket) -> None:
+        received = bytearray()
+        while (match := re.search(rb"M=(KATACLI[0-9a-f]+);", received)) is None:
+            data = conn.recv(4096)
+            if not data:
+                return
+            received += data
+        conn.sendall(match.group(1) + b"-BEGIN\nworking\n")
+        self.started.set()
+        conn.settimeout(60)
+        try:
+            while data := conn.recv(4096):
+                if b"\x03" in data:  # kata-cli passed the interrupt on to the guest command
+                    self.interrupted.set()
+        except OSError:
+            return
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_exec_signal_stops_the_guest_command(fake_host, shim, signum, status):
+    shim("abc").reply("/agent-url", f"hvsock://{HVSOCK}:1024\n")
+    guest = HangingGuest()
+    server = FakeHybridVsock(fake_host.local(HVSOCK), guest).start()
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "NO_COLOR": "1"}
+    argv = [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root)]
+    proc = subprocess.Popen(
+        [*argv, "exec", "--timeout", "120", "abc", "--", "sleep", "1000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert guest.started.wait(30), "the command never started"
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"working\n"  # streamed before the end
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+        assert guest.interrupted.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        server.stop()
+    assert proc.returncode == status, err
+    assert b"Traceback" not in err

@@ -33,8 +33,9 @@ MAX_PORT = 0xFFFFFFFF
     "--window-size/--no-window-size",
     default=True,
     show_default=True,
-    help="Type `stty rows R cols C` into the guest shell at start and, after a resize, "
-    "once it is idle at a prompt (interactive terminal sessions only).",
+    help="Type `stty rows R cols C` into the guest shell (the guest echoes it) when the "
+    "terminal is not 80x24: at start and, after a resize, once the shell is idle at a "
+    "prompt (interactive terminal sessions only).",
 )
 @pass_app
 def exec_(

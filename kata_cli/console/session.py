@@ -3,8 +3,10 @@
 With a terminal on stdin: raw mode, always restored (guest closes, escape sequence,
 signal, error); Ctrl-] then `q` (or `.`) ends the session without touching the guest
 shell. The window size is typed into the guest shell as a ` stty rows R cols C` line
-(the console has no control channel): at start, and after SIGWINCH only once the guest
-sits at a shell prompt with an empty input line (see `_WindowSizer`). Without a terminal: stdin
+(the console has no control channel, and the guest echoes the line): only when it
+differs from what the guest already assumes (80x24 at first, then the last size sent),
+at start, and after SIGWINCH only once the guest sits at a shell prompt with an empty
+input line (see `_WindowSizer`). Without a terminal: stdin
 is copied to the guest and guest output to stdout; EOF on stdin sends an end-of-file
 (Ctrl-D) to the guest shell, and the session ends when the guest closes or has been
 quiet for `DRAIN_QUIET` seconds.
@@ -232,6 +234,9 @@ def window_size(fd: int) -> tuple[int, int] | None:
 # that is also the continuation prompt, where a typed line would land in a here-document.
 _PROMPT_END = re.compile(rb"[#$] \Z")
 _LINE_ENDS = (b"\r", b"\n", b"\x03")  # Enter, or Ctrl-C (the shell drops the line)
+# A new console tty is 0x0, which programs read as 24 rows of 80 columns: a terminal of
+# that size needs no visible `stty` line at all.
+GUEST_DEFAULT_SIZE = (24, 80)
 
 
 class _WindowSizer:
@@ -242,6 +247,8 @@ class _WindowSizer:
     It is safe at the start, before the user typed anything: the agent starts a fresh
     shell for every connection. A later change waits until the guest's output ends in
     a shell prompt and the user's input line is empty (last key Enter or Ctrl-C).
+    Nothing is typed when the size is what the guest already has (its default at
+    first, then the last size typed): the guest echoes the line on its console.
     """
 
     def __init__(self, sock: socket.socket, fd: int, enabled: bool) -> None:
@@ -251,8 +258,9 @@ class _WindowSizer:
         self.pending = False
         self.line_empty = True
         self.tail = b""
+        self.guest_size = GUEST_DEFAULT_SIZE
         if enabled:
-            _send_window_size(sock, fd)
+            self._send()
 
     def changed(self) -> None:
         if self.enabled:
@@ -270,16 +278,16 @@ class _WindowSizer:
         if self.pending and self.line_empty and _PROMPT_END.search(self.tail):
             self.pending = False
             self.tail = b""
-            _send_window_size(self.sock, self.fd)
+            self._send()
 
-
-def _send_window_size(sock: socket.socket, fd: int) -> None:
-    # The debug console is a plain byte pipe to a guest shell with no control channel,
-    # so the size is set by the shell itself (leading space: kept out of bash history).
-    size = window_size(fd)
-    if size is not None:
-        rows, cols = size
-        _send(sock, f" stty rows {rows} cols {cols} 2>/dev/null\n".encode())
+    def _send(self) -> None:
+        # The debug console is a plain byte pipe to a guest shell with no control channel,
+        # so the size is set by the shell itself (leading space: kept out of bash history).
+        size = window_size(self.fd)
+        if size is not None and size != self.guest_size:
+            rows, cols = size
+            _send(self.sock, f" stty rows {rows} cols {cols} 2>/dev/null\n".encode())
+            self.guest_size = size
 
 
 # -- helpers -----------------------------------------------------------------------------

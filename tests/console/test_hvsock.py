@@ -26,7 +26,7 @@ def test_refusal_retries_until_the_deadline(hybrid_vsock):
         connect_hybrid_vsock(
             str(server.path), 2000, deadline=time.monotonic() + 0.5, display="/run/x.sock"
         )
-    assert 0.5 <= time.monotonic() - start < 3
+    assert 0.5 <= time.monotonic() - start < 30  # the deadline, then no hang
     assert str(info.value) == (
         "rpc error: code = DeadlineExceeded desc = timed out connecting to hybrid vsocket "
         "hvsock:/run/x.sock:2000"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -84,9 +85,13 @@ def test_guest_closing_early_is_an_error(hybrid_vsock):
 
 
 def test_silent_guest_times_out(hybrid_vsock):
-    server = hybrid_vsock(lambda conn: conn.recv(10_000) and time.sleep(0.5))
-    with _connect(server) as sock, pytest.raises(KataError, match=r"timed out after 0\.3s"):
-        run_oneshot(sock, ["true"], timeout=0.3)
+    release = threading.Event()  # the guest stays silent, and open, until the test is done
+    server = hybrid_vsock(lambda conn: conn.recv(10_000) and release.wait(30))
+    try:
+        with _connect(server) as sock, pytest.raises(KataError, match=r"timed out after 0\.3s"):
+            run_oneshot(sock, ["true"], timeout=0.3)
+    finally:
+        release.set()
 
 
 @given(st.binary(max_size=200), st.integers(1, 30), st.booleans())

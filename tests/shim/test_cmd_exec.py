@@ -78,7 +78,7 @@ def test_one_shot_success_and_debug_port(kexec, guest):
 
 
 def test_handshake_never_ok_times_out_case_17(kexec, guest):
-    guest(reply=b"NOPE\n")
+    _, hv = guest(reply=b"NOPE\n")
     start = time.monotonic()
     result = kexec("-p", "2000", "abc", "--", "true")
     elapsed = time.monotonic() - start
@@ -87,7 +87,10 @@ def test_handshake_never_ok_times_out_case_17(kexec, guest):
         "rpc error: code = DeadlineExceeded desc = timed out connecting to hybrid vsocket "
         f"hvsock:{HVSOCK}:2000"
     )
-    assert 2.5 < elapsed < 8
+    # it kept retrying (every attempt was refused) until its 3 s dial deadline, which
+    # starts after `start`; the upper bound only catches a hang
+    assert len(hv.connect_lines) >= 2
+    assert 3.0 <= elapsed < 60
 
 
 def test_vsock_url_dials_cid_and_debug_port_case_17(kexec, shim, monkeypatch):
@@ -319,7 +322,7 @@ def test_ctrl_c_during_a_one_shot_command(fake_host, guest, tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == 130
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 25  # not the 30 s the guest command would take
     assert b"Traceback" not in stderr
 
 

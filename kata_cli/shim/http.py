@@ -155,7 +155,7 @@ class _Reader:
             start = max(0, len(self.buffer) - len(separator) + 1)
             if not self.fill():
                 return None
-        raise too_large(f"more than {limit} bytes without a line end")
+        raise too_large(f"no line end within {limit} bytes")
 
     def exactly(self, count: int) -> bytes | None:
         """`count` bytes, or None when the stream ends first (the buffer keeps what came)."""
@@ -170,16 +170,18 @@ class _Reader:
         """Everything until the peer closes, at most `limit` bytes."""
         while self.fill():
             if len(self.buffer) > limit:
-                raise too_large(f"more than {limit} bytes")
+                raise too_large("the body goes on past the limit")
         if len(self.buffer) > limit:
-            raise too_large(f"more than {limit} bytes")
+            raise too_large("the body goes on past the limit")
         data = bytes(self.buffer)
         self.buffer.clear()
         return data
 
 
 def too_large(detail: str) -> HttpError:
-    return HttpError("protocol", f"answer too large ({detail}; the limit is {MAX_RESPONSE} bytes)")
+    return HttpError(
+        "protocol", f"answer too large: {detail} (kata-cli reads at most {MAX_RESPONSE} bytes)"
+    )
 
 
 def read_response(reader: _Reader) -> HttpResponse:
@@ -278,13 +280,13 @@ def _read_chunked(reader: _Reader) -> bytes:
         if not size_text or size_text.strip(b"0123456789abcdefABCDEF"):
             raise HttpError("protocol", "bad chunk size")
         if len(size_text.lstrip(b"0")) > _MAX_HEX_DIGITS:
-            raise too_large("a chunk of more than 16 hex digits")
+            raise too_large(f"a chunk size of more than {_MAX_HEX_DIGITS} hex digits")
         size = int(size_text, 16)
         if size == 0:
             _skip_trailers(reader)
             return bytes(out)
         if len(out) + size > MAX_RESPONSE:
-            raise too_large(f"chunks adding up to more than {MAX_RESPONSE} bytes")
+            raise too_large("the chunks go on past the limit")
         data = reader.exactly(size)
         if data is None:
             raise HttpError("closed", "truncated chunked body")

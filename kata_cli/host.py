@@ -768,16 +768,17 @@ def run_command(
 
     args = [os.fspath(a) for a in argv]
     start = time.monotonic()
+    launch, preexec = with_parent_death(args, env, cwd)
     try:
         proc = subprocess.Popen(
-            args,
+            launch,
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,
-            preexec_fn=die_with_parent(),
+            preexec_fn=preexec,
         )
     except FileNotFoundError:
         return ProcessResult(args, None, error="not found", elapsed=time.monotonic() - start)
@@ -824,6 +825,55 @@ def running_count() -> int:
 
 
 _PR_SET_PDEATHSIG = 1
+
+
+def with_parent_death(
+    args: list[str], env: Mapping[str, str] | None, cwd: str | None
+) -> tuple[list[str], Callable[[], None] | None]:
+    """(argv, pre-exec step) that start `args` with a parent-death signal (SIGKILL).
+
+    The kernel then kills the program when the thread that started it ends, so when
+    kata-cli dies, even by SIGKILL. Preferred: util-linux `setpriv --pdeathsig KILL`, a
+    tiny exec in front of the program (safe with threads, keeps the fast vfork spawn).
+    Without it, a Python pre-exec step (`die_with_parent`). A program that is missing
+    or not executable is started as is: it fails to start, as it would without setpriv
+    ("not found", "permission denied"), instead of becoming setpriv's exit 126/127.
+    """
+    setpriv = _setpriv()
+    if setpriv is None:
+        return args, die_with_parent()
+    program = args[0]
+    if "/" in program:
+        path = os.path.join(cwd or "", program)
+        runnable = os.path.isfile(path) and os.access(path, os.X_OK)
+    else:
+        search = (env if env is not None else os.environ).get("PATH", os.defpath)
+        runnable = shutil.which(program, path=search) is not None
+    if not runnable:
+        return args, None
+    return [setpriv, "--pdeathsig", "KILL", "--", *args], None
+
+
+_SETPRIV: list[str | None] = []
+
+
+def _setpriv() -> str | None:
+    """This machine's setpriv, if it has --pdeathsig (util-linux 2.33+); looked up once."""
+    if not _SETPRIV:
+        import subprocess
+
+        found = shutil.which("setpriv")
+        if found is not None:
+            try:
+                usage = subprocess.run(
+                    [found, "--help"], capture_output=True, timeout=5, check=False
+                ).stdout
+            except (OSError, subprocess.SubprocessError):
+                usage = b""
+            if b"--pdeathsig" not in usage:
+                found = None
+        _SETPRIV.append(found)
+    return _SETPRIV[0]
 
 
 def die_with_parent() -> Callable[[], None] | None:

@@ -302,9 +302,8 @@ def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
     from kata_cli.render.terminal import out_bytes
 
     sock = _debug_socket(name, 5.0)
-    with sock:
-        output, status = run_oneshot(sock, list(command), timeout=timeout)
-    out_bytes(output)
+    with sock:  # streamed, not kept: a guest that prints forever costs no memory
+        _, status = run_oneshot(sock, list(command), timeout=timeout, on_output=out_bytes)
     if status != 0:
         raise VerdictFailure("", exit_code=status & 0xFF)
 

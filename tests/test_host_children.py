@@ -1,0 +1,80 @@
+"""Programs started through the host die with kata-cli, even when it is SIGKILLed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kata_cli.host import run_command, with_parent_death
+from tests.conftest import REPO
+
+# a parent that starts one hanging program through run_command, then waits to be killed
+PARENT = """
+import sys
+from kata_cli.host import run_command
+run_command(["/bin/sh", "-c", "echo $$ > " + sys.argv[1] + "; exec /bin/sleep 120"], timeout=120)
+"""
+
+
+def _wait_for(condition, limit: float = 15.0) -> bool:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.parametrize(
+    "path", ["/usr/local/bin:/usr/bin:/bin", "/nonexistent"], ids=["setpriv", "pre-exec"]
+)
+def test_child_dies_with_a_sigkilled_parent(tmp_path, path):
+    """Both ways of setting the parent-death signal: setpriv, or the pre-exec step when
+    setpriv is not on PATH."""
+    pid_file = tmp_path / "pid"
+    env = {"PATH": path, "PYTHONPATH": str(REPO)}
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(pid_file)], env=env)
+    try:
+        assert _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        child = int(pid_file.read_text())
+        assert not _gone(child)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    assert _wait_for(lambda: _gone(child)), f"child {child} outlived its parent"
+
+
+def test_missing_programs_are_still_not_found():
+    assert run_command(["kata-cli-no-such-program"], timeout=5).error == "not found"
+    assert run_command(["/nonexistent/program"], timeout=5).error == "not found"
+    assert run_command(["true"], timeout=5).returncode == 0
+
+
+def test_the_wrapper_keeps_the_programs_own_name():
+    argv, _ = with_parent_death(["sh", "-c", "true"], None, None)
+    assert argv[-3:] == ["sh", "-c", "true"]  # argv[0] unchanged: multi-call binaries rely on it
+    assert run_command(["sh", "-c", 'echo "$0"'], timeout=5).stdout == b"sh\n"
+
+
+def test_a_program_that_is_not_executable(tmp_path):
+    script = tmp_path / "script"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    assert run_command([str(script)], timeout=5).error == "permission denied"
+    script.chmod(0o755)
+    assert run_command([str(script)], timeout=5).returncode == 0

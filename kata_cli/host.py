@@ -855,25 +855,33 @@ def with_parent_death(
 
 
 _SETPRIV: list[str | None] = []
+_SETPRIV_LOCK = threading.Lock()
+# where util-linux installs it, whatever PATH the caller runs with
+_SETPRIV_DIRS = "/usr/bin:/bin:/usr/sbin:/sbin"
 
 
 def _setpriv() -> str | None:
     """This machine's setpriv, if it has --pdeathsig (util-linux 2.33+); looked up once."""
-    if not _SETPRIV:
-        import subprocess
-
-        found = shutil.which("setpriv")
-        if found is not None:
-            try:
-                usage = subprocess.run(
-                    [found, "--help"], capture_output=True, timeout=5, check=False
-                ).stdout
-            except (OSError, subprocess.SubprocessError):
-                usage = b""
-            if b"--pdeathsig" not in usage:
-                found = None
-        _SETPRIV.append(found)
+    with _SETPRIV_LOCK:
+        if not _SETPRIV:
+            _SETPRIV.append(_find_setpriv())
     return _SETPRIV[0]
+
+
+def _find_setpriv() -> str | None:
+    import subprocess
+
+    found = shutil.which("setpriv", path=_SETPRIV_DIRS) or shutil.which("setpriv")
+    if found is not None:
+        try:
+            usage = subprocess.run(
+                [found, "--help"], capture_output=True, timeout=5, check=False
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            usage = b""
+        if b"--pdeathsig" not in usage:
+            found = None
+    return found
 
 
 def die_with_parent() -> Callable[[], None] | None:

@@ -11,6 +11,7 @@ from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import (
     ADVISORY,
     FAIL,
+    HARDWARE,
     INSTALLATION,
     LEVELS,
     NOT_INSTALLED,
@@ -64,7 +65,8 @@ def run(
     )
     results: list[CheckResult] = []
     for unit in CHECKS:
-        results += _run_unit(unit.function, ctx)
+        level = unit.specs[0].level if unit.specs else HARDWARE
+        results += _run_unit(unit.function, ctx, level)
     if not ctx.installed:
         results = [_not_installed(r) for r in results]
     patterns = [p for p in options.ignore if p]
@@ -76,8 +78,9 @@ def run(
     return report
 
 
-def _run_unit(unit: Unit, ctx: CheckContext) -> list[CheckResult]:
-    """A unit that breaks on an unexpected host must not take the whole report down."""
+def _run_unit(unit: Unit, ctx: CheckContext, level: str = HARDWARE) -> list[CheckResult]:
+    """A unit that breaks on an unexpected host must not take the whole report down: it
+    becomes a failure of the level the unit's checks belong to."""
     try:
         return list(unit(ctx))
     except (OSError, ValueError) as exc:  # e.g. an unreadable or garbled host file
@@ -91,6 +94,7 @@ def _run_unit(unit: Unit, ctx: CheckContext) -> list[CheckResult]:
                 required=True,
                 detail=f"cannot verify: {getattr(exc, 'strerror', None) or exc}",
                 remedy="check that the host root is readable",
+                level=level,
             )
         ]
 

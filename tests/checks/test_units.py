@@ -549,13 +549,15 @@ def test_a_unit_that_breaks_becomes_a_result(fake_host, monkeypatch):
         raise PermissionError(13, "Permission denied")
         yield  # pragma: no cover
 
-    monkeypatch.setattr("kata_cli.checks.registry.CHECKS", (Check((), broken),))
+    monkeypatch.setattr("kata_cli.checks.registry.CHECKS", (Check((storage.ROOTFS,), broken),))
     fake_host.intel().installed()
     report, by_id = results(fake_host)
     assert by_id["broken.error"].status == "fail"
     assert by_id["broken.error"].detail == "cannot verify: Permission denied"
+    assert by_id["broken.error"].level == "installation"  # the level of the unit's checks
     assert storage.ROOTFS.id not in by_id
     assert report.capable is False
+    assert report.levels["installation"] is False
 
 
 def test_other_architectures_are_not_judged_with_x86_tables(fake_host, monkeypatch):

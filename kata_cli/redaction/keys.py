@@ -48,6 +48,13 @@ SECRET_WORDS = frozenset(
         "psk",
         "keyring",
         "keydata",
+        "sessionid",
+        "jsessionid",
+        "phpsessid",
+        "sessiontoken",
+        "sessionkey",
+        "dockerconfigjson",
+        "dockercfg",
     }
 )
 # words before "key" that make it a secret key (`private_key`, `client-key-data`)

@@ -103,20 +103,32 @@ def private_keys(text: str, count: Count) -> str:
 _NAME = r"[A-Za-z_][\w.\-]*"
 # a key, optionally quoted, then `:` or `=`; not a flag (`--x=`) nor inside a path or URL
 _KEY = re.compile(
-    r"(?<![\w\-./$%@])(?P<q>[\"']?)(?P<key>" + _NAME + r")(?P=q)(?P<sep>[ \t]*[:=][ \t]*)"
+    r"(?<![\w\-./$%@])(?P<q>\\?[\"']?)(?P<key>" + _NAME + r")(?P=q)(?P<sep>[ \t]*[:=][ \t]*)"
 )
 _QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'")
 _PLAIN_KEEP = re.compile(r"(?i)(?:true|false|yes|no|on|off|null|none|nil|~)")
 _INT = re.compile(r"[+-]?\d+")
+# YAML anchors and tags before a value: `password: &pw !!str secret`
+_YAML_PREFIX = re.compile(r"(?:[&!][^\s]*[ \t]+)+")
+_ESCAPED_QUOTED = re.compile(r'\\"(?:[^"\\\n]|\\[^"])*?\\"')
 
 
 def _value_span(text: str, start: int, sep: str, quoted_key: str, before: str) -> tuple[int, int]:
     """The span of the value that starts at `start` (empty when it is not a scalar)."""
     if start >= len(text):
         return start, start
+    prefix = _YAML_PREFIX.match(text, start) if text[start] in "&!" else None
+    if prefix is not None and sep.strip() == ":":
+        start = prefix.end()
+        if start >= len(text):
+            return start, start
     first = text[start]
-    if text.startswith(('"""', "'''"), start) or first in "[{|>\n\r" or first == "&":
+    if text.startswith(('"""', "'''"), start) or first in "[{|>\n\r":
         return start, start  # multi-line, array, table, block scalar: the structural passes
+    if text.startswith('\\"', start):  # JSON inside a JSON string: `\"k\": \"v\"`
+        match = _ESCAPED_QUOTED.match(text, start)
+        if match is not None:
+            return start + 2, match.end() - 2
     if first in "\"'":
         match = _QUOTED.match(text, start)
         if match is None:  # an unterminated quote: up to the end of the line
@@ -132,7 +144,7 @@ def _value_span(text: str, start: int, sep: str, quoted_key: str, before: str) -
     line_end = text.find("\n", start)
     line_end = len(text) if line_end < 0 else line_end
     spaced = sep != sep.strip()
-    if quoted_key == '"' or (not spaced and sep.strip() == "="):
+    if quoted_key.endswith('"') or (not spaced and sep.strip() == "="):
         # JSON (`"k": v,`), logfmt / environment (`K=v`): the value ends at a delimiter
         match = re.compile(r"[^\s\"',;&|)}\]]+").match(text, start, line_end)
         return start, start if match is None else match.end()
@@ -211,6 +223,10 @@ _MULTILINE_OPENING = re.compile(r"=[ \t]*(?:\"\"\"|\'\'\')")
 _OPENING = re.compile(r"[:=][ \t]*[\[{]")
 # every quoted string inside [...] or {...}; those followed by `:`/`=` are keys
 _INNER_VALUE = re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'[^'\n]*')([ \t]*[:=])?")
+_INNER_BARE = re.compile(
+    r"(?<=[\[,:={])([ \t]*)([^\s,\[\]{}\"':=#](?:[^,\[\]{}\n\"':=]|[:=](?![ \t]))*?)"
+    r"([ \t]*)(?=[,\]}\n])"
+)
 _HTTP_HEADERS = re.compile(r"(?P<key>[\"']?HttpHeaders[\"']?[ \t]*[:=][ \t]*)(?P<value>\{[^{}]*\})")
 
 
@@ -222,7 +238,15 @@ def _mask_inner(body: str, count: Count, rule: str) -> str:
         count(rule, 1)
         return quoted[0] + MASK + quoted[0]
 
-    return _INNER_VALUE.sub(one, body)
+    def bare(match: re.Match[str]) -> str:
+        value = match.group(2)
+        if _MARK in value or _PLAIN_KEEP.fullmatch(value):
+            return match.group(0)
+        count(rule, 1)
+        return match.group(1) + MASK + match.group(3)
+
+    # quoted values, then unquoted ones (YAML flow: `[a, b]`, `{user: u, pass: p}`)
+    return _INNER_BARE.sub(bare, _INNER_VALUE.sub(one, body))
 
 
 def multi_line_values(text: str, count: Count) -> str:
@@ -276,13 +300,13 @@ def multi_line_values(text: str, count: Count) -> str:
 
 # -- HTTP headers ----------------------------------------------------------------------------
 _AUTHORIZATION = re.compile(
-    r"(?im)(?P<key>\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?:(?!(?:ey|AKIA))[A-Za-z][\w.-]{1,30}[ \t]+(?=\S))?)(?P<value>[^\r\n\"']+)"
+    r"(?im)(?P<key>\b(?:proxy-)?authorization\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    r"(?:(?!(?:ey|AKIA))[A-Za-z][\w.-]{1,30}[ \t]+(?=\S))?)(?P<value>[^\r\n\"'\\]+)"
 )
 _HEADER = re.compile(
     r"(?im)(?P<key>\b(?:set-cookie|cookie|x-registry-auth|x-registry-config|x-[\w-]*token"
     r"|x-[\w-]*-key|x-api-key|x-auth-[\w-]+|x-amz-security-token|x-vault-token)"
-    r"[\"']?[ \t]*:[ \t]*[\"']?)(?P<value>[^\r\n\"']+)"
+    r"\\?[\"']?[ \t]*:[ \t]*\\?[\"']?)(?P<value>[^\r\n\"'\\]+)"
 )
 
 

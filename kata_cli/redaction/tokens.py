@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 GUARDS: dict[str, tuple[str, ...]] = {
+    "docker-config-base64": ("eyJhdXRocyI6",),
     "telegram-bot-token": (":AA",),
     "discord-webhook": ("/api/webhooks/",),
     "square-token": ("sq0",),
@@ -112,6 +113,7 @@ TOKEN_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple
         ("square-token", r"\bsq0(?:atp|csp|idp)-[0-9A-Za-z_-]{20,}"),
         ("mailchimp-key", r"\b[0-9a-f]{32}-us\d{1,2}\b"),
         ("artifactory-key", r"\bAKCp[A-Za-z0-9]{60,}"),
+        ("docker-config-base64", r"\beyJhdXRocyI6[A-Za-z0-9+/=]{8,}"),
         ("azure-sas", r"(?<=[?&]sig=)[A-Za-z0-9%+/=]{20,}"),
         # crypt(3) password hashes: $1$ md5, $5$/$6$ sha, $2b$ bcrypt, $y$ yescrypt, argon2
         (

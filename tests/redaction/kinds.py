@@ -352,6 +352,37 @@ KINDS: tuple[Kind, ...] = (
         "0123456789abcdef0123456789abcdef-us6",
     ),
     _k("artifactory-key", "AKCp" + "8jQ8vUyGRx" * 6 + "\n", "AKCp" + "8jQ8vUyGRx" * 6),
+    # -- nested and decorated forms --------------------------------------------------------
+    _k("yaml-flow-sequence", "tokens: [flowTokA-111, flowTokB-112]\n", "flowTokB-112"),
+    _k("yaml-flow-map", "auth: {user: flowUser-113, pass: flowPass-114}\n", "flowPass-114"),
+    _k("yaml-anchor", "password: &dbpw anchorPw-115\n", "anchorPw-115"),
+    _k("yaml-tag", "secret: !!str taggedSec-116\n", "taggedSec-116"),
+    _k(
+        "json-in-json-string",
+        '{"last-applied": "{\\"password\\": \\"nestedPw-117\\"}"}\n',
+        "nestedPw-117",
+        "json",
+    ),
+    _k(
+        "header-in-escaped-json",
+        '{"req": "{\\"Authorization\\": \\"Bearer escHdr-118\\"}"}\n',
+        "escHdr-118",
+        "json",
+    ),
+    _k(
+        "k8s-dockerconfigjson",
+        ".dockerconfigjson: eyJhdXRocyI6eyJyLmlvIjp7ImF1dGgiOiJrOHMtMTE5In19fQ==\n",
+        "eyJhdXRocyI6eyJyLmlvIjp7ImF1dGgiOiJrOHMtMTE5In19fQ==",
+    ),
+    _k("cookie-sessionid", "JSESSIONID=javaSess-120\n", "javaSess-120"),
+    _k(
+        "kubectl-from-literal",
+        "kubectl create secret generic s --from-literal=password=litPw-121\n",
+        "litPw-121",
+    ),
+    _k("helm-set", "helm install x --set auth.rootPassword=helmPw-122\n", "helmPw-122"),
+    _k("url-no-user", "redis://:redisPw-123@cache.example.com:6379/0\n", "redisPw-123"),
+    _k("wpa-psk", 'psk="wifiPsk-124"\n', "wifiPsk-124"),
     # -- netrc ------------------------------------------------------------------------------
     _k("netrc-inline", "machine h.example.com login me password netrcInl105\n", "netrcInl105"),
     _k(

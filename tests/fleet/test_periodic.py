@@ -279,3 +279,45 @@ def test_node_documents_fit_the_check_schema(tmp_path):
     loop.run()
     for line in emitted:
         validate(json.loads(line))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--every", "soon"],
+        ["--every", "0s"],
+        ["--every", "8d"],
+        ["--count", "2"],
+        ["--every", "10m", "--boot"],
+        ["--every", "10m", "--junit", "x.xml"],
+        ["--nfd", "-"],
+        ["--prometheus", ""],
+    ],
+)
+def test_periodic_usage_errors(cli, fake_host, args):
+    fake_host.intel()
+    res = cli("--host-root", str(fake_host.root), "check", *args)
+    assert res.exit_code == 2, res.stderr
+    assert res.stderr.count("\n") <= 2 and "Traceback" not in res.stderr
+
+
+def test_one_shot_json_out_is_a_node_document(cli, fake_host, tmp_path):
+    from tests.jsonschemas import validate
+
+    fake_host.no_kvm()
+    target = tmp_path / "node.json"
+    res = cli(
+        "--host-root",
+        str(fake_host.root),
+        "check",
+        "-n",
+        "--json-out",
+        str(target),
+        env={"NODE_NAME": "from-env"},
+    )
+    assert res.exit_code == 1
+    doc = json.loads(target.read_text())
+    validate(doc)
+    assert doc["node"] == "from-env" and doc["verdict"] == "not-capable"
+    assert doc["reason"] == "nested-virtualization-off" and doc["hypervisor"] == "qemu"
+    assert doc["timestamp"].endswith("Z") and doc["duration_seconds"] >= 0

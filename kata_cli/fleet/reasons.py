@@ -48,9 +48,23 @@ REASONS: tuple[Reason, ...] = (
     Reason("missing-assets", ("assets.*",), "Kata assets missing"),
     Reason("no-confidential-support", ("confidential.*",), "confidential guests unavailable"),
     Reason(
+        "container-manager-config-error",
+        ("wiring.*.config",),
+        "the container manager's configuration does not load",
+    ),
+    Reason(
         "no-kata-handler",
-        ("wiring.*", "containerd.*", "crio.*", "cri-o.*"),
+        ("wiring.manager", "wiring.*.handlers", "wiring.crio.runtime-type"),
         "no Kata runtime handler in the container manager",
+    ),
+    Reason("no-kata-shim", ("wiring.*.shim",), "the Kata shim of a runtime handler is missing"),
+    Reason(
+        "bad-handler-config",
+        ("wiring.*.kata-config",),
+        "a runtime handler's Kata configuration does not load",
+    ),
+    Reason(
+        "no-snapshotter", ("wiring.*.snapshotter",), "a runtime handler's snapshotter is missing"
     ),
     Reason("boot-failed", ("boot.*",), "a test VM did not boot"),
     Reason("check-failed", ("*",), "a required check failed"),
@@ -66,12 +80,12 @@ def reason_for(result: CheckResult) -> Reason:
     """The vocabulary entry of one failing check."""
     if result.id in ("cpu.flag.vmx", "cpu.flag.svm") and NESTED_MARK in result.detail:
         return BY_VALUE["nested-virtualization-off"]
-    if result.category == "wiring" or result.level == "wiring":
-        return BY_VALUE["no-kata-handler"]
-    for reason in REASONS:
+    for reason in REASONS[:-1]:
         if any(fnmatch.fnmatchcase(result.id, p) for p in reason.patterns):
             return reason
-    return BY_VALUE["check-failed"]  # pragma: no cover - "*" matches everything
+    if result.category == "wiring" or result.level == "wiring":
+        return BY_VALUE["no-kata-handler"]  # a container-manager check added later
+    return BY_VALUE["check-failed"]
 
 
 def first_reason(results: Iterable[CheckResult]) -> Reason | None:

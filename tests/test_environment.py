@@ -46,3 +46,13 @@ def test_the_cli_hands_its_environment_to_the_core(cli, fake_host):
     refused = cli("--host-root", str(fake_host.root), "check", "-n", "--load-modules")
     assert refused.exit_code == 1
     assert "--load-modules needs root" in refused.stderr
+
+
+def test_collect_data_reads_the_clocks_it_is_handed(fake_host):
+    from kata_cli.collect import collect
+    from kata_cli.collect.model import Options
+
+    env = Environment.fake(clock=lambda: 86400.0, monotonic=lambda: 7.0)
+    report = collect(Host(fake_host.root, env), Options(deadline=60), sections=())
+    assert report.started == "1970-01-02T00:00:00Z"
+    assert report.duration == 0.0  # a stopped monotonic clock: no time passed

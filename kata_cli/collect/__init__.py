@@ -9,7 +9,6 @@ into output; nothing here imports them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -81,8 +80,9 @@ def collect(
         from kata_cli.collect.sections import SECTIONS
 
         sections = SECTIONS
-    started = datetime.now(UTC)
-    start = time.monotonic()
+    clock = host.env
+    started = datetime.fromtimestamp(clock.clock(), UTC)
+    start = clock.monotonic()
     ctx = Context(host, options, start)
     results, expired = run_sections(ctx, sections, progress)
     redactor = Redactor(enabled=redact, hosts=redact_hosts, known_hosts=host_names(host))
@@ -92,7 +92,7 @@ def collect(
         tool="kata-cli collect-data",
         version=__version__,
         started=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        duration=round(time.monotonic() - start, 3),
+        duration=round(clock.monotonic() - start, 3),
         options={
             "timeout": options.timeout,
             "deadline": options.deadline,

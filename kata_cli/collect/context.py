@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -51,7 +50,7 @@ class Context:
     def __init__(self, host: Host, options: Options, start: float | None = None) -> None:
         self.host = host
         self.options = options
-        self.start = time.monotonic() if start is None else start
+        self.start = host.env.monotonic() if start is None else start
         self.deadline_at = self.start + options.deadline
         self._lock = threading.Lock()
         self._config: Config | None = None
@@ -61,7 +60,7 @@ class Context:
 
     # -- time --------------------------------------------------------------------------
     def remaining(self) -> float:
-        return self.deadline_at - time.monotonic()
+        return self.deadline_at - self.host.env.monotonic()
 
     # -- configuration (loaded once, shared by every section) ---------------------------
     def config(self) -> Config | None:
@@ -168,7 +167,7 @@ class Context:
         if self.options.chroot:
             full = ["chroot", str(self.host.root), *full]
         env = {
-            **os.environ,
+            **self.host.env.environ,
             "LC_ALL": "C",
             "PAGER": "cat",
             "SYSTEMD_PAGER": "",

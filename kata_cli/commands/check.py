@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from kata_cli.appctx import AppContext
@@ -162,10 +160,10 @@ def check(
         )
         return
     started = fleet.clock()
-    no_network = no_network_checks or bool(os.environ.get("KATA_CHECK_NO_NETWORK"))
+    no_network = no_network_checks or bool(app.env.get("KATA_CHECK_NO_NETWORK"))
     if check_version_only or only_list_releases:
         if not no_network:
-            lines = request.releases_only(os.environ, only_list_releases, include_all_releases)
+            lines = request.releases_only(app.env.environ, only_list_releases, include_all_releases)
             check_text.render_release_lines(lines)
         return
     boot_mode = BOOT_TEST_GUEST if boot_guest else BOOT_CONFIGURED if boot else None
@@ -178,7 +176,7 @@ def check(
         boot_marker=boot_marker,
         check_release=check_release and not no_network,
         include_all_releases=include_all_releases,
-        environ=dict(os.environ),
+        environ=dict(app.env.environ),
     )
     outcome = request.check_host(
         app.host,

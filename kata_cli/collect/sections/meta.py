@@ -34,7 +34,9 @@ def probe(ctx: Context) -> Iterator[Item]:
         kernel = f"unknown ({exc})"
     name, version = os_release(ctx.host)
     facts = {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "time": datetime.fromtimestamp(ctx.host.env.clock(), UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
         "tool": f"kata-cli {__version__}",
         "commit": commit(),
         "host_id": host_id(ctx),

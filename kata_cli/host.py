@@ -350,10 +350,13 @@ class Host:
     def read_text(self, host_path: str, limit: int | None = None) -> str:
         return self.read_bytes(host_path, limit).decode("utf-8", "replace")
 
-    def read_text_or(self, host_path: str, default: str | None = None) -> str | None:
-        """The file's text, or `default` when it cannot be read for any reason."""
+    def read_text_or(
+        self, host_path: str, default: str | None = None, limit: int | None = None
+    ) -> str | None:
+        """The file's text (its first `limit` bytes), or `default` when it cannot be read
+        for any reason."""
         try:
-            return self.read_text(host_path)
+            return self.read_text(host_path, limit)
         except OSError:
             return default
 

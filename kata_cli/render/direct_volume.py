@@ -56,5 +56,7 @@ def render_stats(text: str) -> None:
 
 def confirm(text: str) -> None:
     """`added ...` / `removed ...`: only for a person at a terminal (scripts get silence)."""
+    from kata_cli.render.text import printable
+
     if terminal.stream_is_tty(sys.stderr):
-        terminal.err(text)
+        terminal.err(printable(text))  # the volume path is the caller's: never drives a tty

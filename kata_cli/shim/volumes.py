@@ -23,6 +23,7 @@ VOLUMES_ROOT = "/run/kata-containers/shared/direct-volumes"
 MOUNT_INFO = "mountInfo.json"
 REQUIRED_KEYS = ("volume-type", "device", "fstype")
 NAME_MAX = 255
+MAX_MOUNT_INFO = 1024 * 1024  # read at most this much of a mountInfo.json
 log = logging.getLogger(__name__)
 
 
@@ -186,7 +187,7 @@ def volume_sandbox(host: Host, volume_path: str) -> tuple[str, MountInfo]:
     if not sandboxes:
         raise KataError(f"no sandbox found for {volume_path}")
     info_path = f"{directory}/{MOUNT_INFO}"
-    text = host.read_text_or(info_path)
+    text = host.read_text_or(info_path, limit=MAX_MOUNT_INFO)
     if text is None:
         raise KataError(f"stat {info_path}: no such file or directory")
     return sandboxes[0], parse_mount_info(text)
@@ -201,7 +202,7 @@ def list_volumes(host: Host) -> list[VolumeEntry]:
         names = host.listdir_or_empty(directory)
         info: dict[str, Any] | None = None
         error = None
-        text = host.read_text_or(f"{directory}/{MOUNT_INFO}")
+        text = host.read_text_or(f"{directory}/{MOUNT_INFO}", limit=MAX_MOUNT_INFO)
         if text is None:
             error = f"no {MOUNT_INFO}"
         else:

@@ -294,3 +294,12 @@ def test_list_escapes_control_characters_on_a_terminal(dv, fake_host, monkeypatc
     for control in ("\x1b", "\x07", "\x9b", "\x01"):
         assert control not in result.stdout
     assert "\\x1b[31m[red]x" in result.stdout and "sb\\x01x" in result.stdout
+
+
+def test_confirmations_escape_control_characters(dv, monkeypatch):
+    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+    added = dv("add", "--volume-path", "/v\x1b]0;x\x07", "--mount-info", GOOD)
+    assert added.exit_code == 0
+    assert added.stderr == "added direct volume /v\\x1b]0;x\\x07\n"
+    removed = dv("remove", "--volume-path", "/v\x1b]0;x\x07")
+    assert removed.stderr == "removed direct volume /v\\x1b]0;x\\x07\n"

@@ -193,7 +193,7 @@ def report(
     """
     import sys
 
-    from kata_cli.fleet import periodic
+    from kata_cli.fleet import inputs, periodic
     from kata_cli.fleet import report as fleet_report
     from kata_cli.render import fleet_report as render
 
@@ -205,7 +205,7 @@ def report(
         raise UsageError(f"--stale-after: {exc}") from None
     merger = fleet_report.Merger()
     try:
-        fleet_report.merge_inputs(paths or ("-",), sys.stdin.buffer, merger)
+        inputs.merge_inputs(paths or ("-",), sys.stdin.buffer, merger)
     except OSError as exc:
         where = exc.filename if exc.filename else "input"
         raise KataError(

@@ -8,10 +8,13 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kata_cli.checks.model import FAIL
+from kata_cli.fleet.inputs import merge_inputs
 from kata_cli.fleet.node import node_document, rfc3339
-from kata_cli.fleet.report import Merger, merge_inputs
+from kata_cli.fleet.report import Merger
 from tests.fleet.conftest import node_run, result
 
 NESTED = "CPU property not found: a VM without hardware virtualization (nested virtualization off)"
@@ -220,3 +223,55 @@ def test_json_output_fits_its_schema(cli, tmp_path):
     (nodes / "bad.json").write_text("{")
     validate(report_json(cli, str(nodes)))
     validate(report_json(cli, str(tmp_path)))  # no node at all
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+check_like = st.fixed_dictionaries(
+    {
+        "schema": st.sampled_from(["kata-cli/check/1", "kata-cli/check/9", "x"]),
+        "capable": st.booleans() | json_values,
+        "checks": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": st.text(max_size=20) | json_values,
+                    "status": st.sampled_from(["fail", "pass"]),
+                },
+                optional={"detail": json_values, "category": json_values, "level": json_values},
+            ),
+            max_size=4,
+        )
+        | json_values,
+    },
+    optional={
+        "node": json_values,
+        "timestamp": st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-01", "nope"]) | json_values,
+        "verdict": st.sampled_from(["capable", "unknown", "bogus"]) | json_values,
+        "reason": json_values,
+        "hypervisor": json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs=st.lists(check_like | json_values, max_size=6), noise=st.lists(st.binary(max_size=40)))
+def test_arbitrary_documents_never_break_the_merge(docs, noise):
+    from kata_cli.fleet.inputs import stream_documents
+    from kata_cli.render.fleet_report import junit_xml, report_data, text_lines
+
+    lines = [json.dumps(d).encode() for d in docs] + noise
+    merger = Merger()
+    for document in stream_documents(lines, "<test>", merger):
+        merger.add(document)
+    merged = merger.report(1_800_000_000.0, 1800)
+    totals = merged.totals()
+    assert totals["nodes"] == len(merged.nodes)
+    assert sum(totals[k] for k in ("capable", "not_capable", "unknown", "stale")) == totals["nodes"]
+    json.dumps(report_data(merged))
+    text_lines(merged)
+    ET.fromstring(junit_xml(merged))

@@ -87,6 +87,7 @@ KEY_KINDS = frozenset(
         "decryption",
         "cipher",
         "root",
+        "certificate",
     }
 )
 # last words that describe the secret instead of holding it

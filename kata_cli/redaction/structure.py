@@ -103,7 +103,7 @@ def private_keys(text: str, count: Count) -> str:
 _NAME = r"[A-Za-z_][\w.\-]*"
 # a key, optionally quoted, then `:` or `=`; not a flag (`--x=`) nor inside a path or URL
 _KEY = re.compile(
-    r"(?<![\w\-./$%@])(?P<q>\\?[\"']?)(?P<key>" + _NAME + r")(?P=q)(?P<sep>[ \t]*[:=][ \t]*)"
+    r"(?<![\w\-./$%@])(?P<q>\\?[\"']?)(?P<key>" + _NAME + r")(?P=q)(?P<sep>[ \t]*(?:=>|[:=])[ \t]*)"
 )
 _QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'")
 _PLAIN_KEEP = re.compile(r"(?i)(?:true|false|yes|no|on|off|null|none|nil|~)")
@@ -310,7 +310,14 @@ _HEADER = re.compile(
 )
 
 
-_HEADER_HINT = re.compile(r"authorization|cookie|x-")
+# `Bearer <token>` / `Basic <base64>` anywhere (a log line quoting a request)
+_SCHEME_CREDENTIAL = re.compile(
+    r"(?P<key>\b(?:[Bb]earer|BEARER)[ \t]+)(?P<value>[A-Za-z0-9._~+/=-]{6,})"
+    r"|(?P<bkey>\b(?:[Bb]asic|BASIC)[ \t]+)(?P<bvalue>(?=[A-Za-z0-9+/]*[0-9=])[A-Za-z0-9+/]{8,}={0,2})"
+)
+# `<password>x</password>` (Maven settings.xml, other XML configurations)
+_XML_ELEMENT = re.compile(r"<(?P<name>[\w.:-]+)(?P<attrs>[^<>]*)>(?P<value>[^<]+)</(?P=name)>")
+_HEADER_HINT = re.compile(r"authorization|cookie|x-|bearer|basic|</")
 
 
 def http_headers(text: str, count: Count) -> str:
@@ -321,12 +328,31 @@ def http_headers(text: str, count: Count) -> str:
         count("http-header", 1)
         return match.group("key") + MASK
 
+    def scheme(match: re.Match[str]) -> str:
+        key = match.group("key") or match.group("bkey")
+        value = match.group("value") or match.group("bvalue")
+        if _MARK in value:
+            return match.group(0)
+        count("http-header", 1)
+        return key + MASK
+
+    def element(match: re.Match[str]) -> str:
+        name = match.group("name").rpartition(":")[2]
+        if not is_secret_key(name) or _MARK in match.group("value"):
+            return match.group(0)
+        count("secret-key", 1)
+        return f"<{match.group('name')}{match.group('attrs')}>{MASK}</{match.group('name')}>"
+
     def line(value: str) -> str:
         lowered = value.lower()
         if "authorization" in lowered:
             value = _AUTHORIZATION.sub(one, value)
         if "cookie" in lowered or "x-" in lowered:
             value = _HEADER.sub(one, value)
+        if "bearer" in lowered or "basic" in lowered:
+            value = _SCHEME_CREDENTIAL.sub(scheme, value)
+        if "</" in value:
+            value = _XML_ELEMENT.sub(element, value)
         return value
 
     return on_hinted_lines(text, _HEADER_HINT, line)

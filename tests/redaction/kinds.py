@@ -383,6 +383,14 @@ KINDS: tuple[Kind, ...] = (
     _k("helm-set", "helm install x --set auth.rootPassword=helmPw-122\n", "helmPw-122"),
     _k("url-no-user", "redis://:redisPw-123@cache.example.com:6379/0\n", "redisPw-123"),
     _k("wpa-psk", 'psk="wifiPsk-124"\n', "wifiPsk-124"),
+    _k("xml-element", "<server><id>r</id><password>xmlPw-125</password></server>\n", "xmlPw-125"),
+    _k("ruby-hash-arrow", ":password => 'rubyPw-126',\n", "rubyPw-126"),
+    _k("bearer-in-log", 'msg="retrying with bearer logBearer-127xyz"\n', "logBearer-127xyz"),
+    _k(
+        "kubeadm-certificate-key",
+        "kubeadm join --certificate-key certKey128abcdef\n",
+        "certKey128abcdef",
+    ),
     # -- netrc ------------------------------------------------------------------------------
     _k("netrc-inline", "machine h.example.com login me password netrcInl105\n", "netrcInl105"),
     _k(

@@ -40,6 +40,8 @@ PASSES: tuple[Callable[[str, structure.Count], str], ...] = (
     structure.name_value_pairs,
 )
 
+# ANSI escape sequences, C0 controls but tab/newline/carriage return, DEL, C1 controls
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])"
 )
@@ -81,6 +83,10 @@ class Redactor:
     def text(self, value: str) -> str:
         if not self.enabled or not value:
             return value
+        if _CONTROL.search(value):
+            # a secret split by a colour sequence or a control character would escape the
+            # rules, and the Markdown drops them anyway: they go before anything is judged
+            value = _CONTROL.sub("", value)
         for step in PASSES:
             value = step(value, self._count)
         value = _tokens(value, self._count)
@@ -104,7 +110,7 @@ class Redactor:
                 elif self.enabled and str(key) == "HttpHeaders" and isinstance(item, dict):
                     out[key] = {name: self._masked(entry) for name, entry in item.items()}
                 else:
-                    out[self.text(str(key)) if self.hosts else key] = self.data(item)
+                    out[self.text(key) if isinstance(key, str) else key] = self.data(item)
             return out
         if isinstance(value, list | tuple):
             return [self.data(item) for item in value]

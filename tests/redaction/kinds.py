@@ -391,6 +391,12 @@ KINDS: tuple[Kind, ...] = (
         "kubeadm join --certificate-key certKey128abcdef\n",
         "certKey128abcdef",
     ),
+    _k("ansi-split-token", "key AKIA\x1b[0mZXCVBNMASDFGH913 in colour\n", "ZXCVBNMASDFGH913"),
+    _k(
+        "control-split-token",
+        "ghp_\x00" + "Q1w2E3r4T5" * 3 + "Y6u7I8\n",
+        "Q1w2E3r4T5" * 3 + "Y6u7I8",
+    ),
     # -- netrc ------------------------------------------------------------------------------
     _k("netrc-inline", "machine h.example.com login me password netrcInl105\n", "netrcInl105"),
     _k(

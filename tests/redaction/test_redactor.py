@@ -142,3 +142,9 @@ def test_argv_masks_the_argument_after_a_secret_flag():
         f"--token={MASK}",
         "r.io",
     ]
+
+
+def test_control_characters_cannot_split_a_secret():
+    redactor = Redactor()
+    text = "\x1b[31mAKIA\x1b[0mQWERTYUIOPASDF12\x07 tab\tkept\r\n"
+    assert redactor.text(text) == f"{MASK} tab\tkept\r\n"

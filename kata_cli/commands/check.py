@@ -77,7 +77,7 @@ from kata_cli.errors import UsageError, VerdictFailure
 @click.option(
     "--every",
     metavar="DURATION",
-    help="Run until stopped, every DURATION +-10% (e.g. 10m): for a DaemonSet.",
+    help="Run until stopped (SIGTERM: exit 143), every DURATION +-10% (e.g. 10m): for a DaemonSet.",
 )
 @click.option(
     "--state-file",

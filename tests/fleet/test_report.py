@@ -275,3 +275,10 @@ def test_arbitrary_documents_never_break_the_merge(docs, noise):
     json.dumps(report_data(merged))
     text_lines(merged)
     ET.fromstring(junit_xml(merged))
+
+
+def test_no_nodes_leaves_the_table_out(cli, tmp_path):
+    nodes = write_dir(tmp_path / "nodes", [doc("a"), doc("b", "module.kvm")])
+    res = cli("fleet", "report", "--no-nodes", str(nodes))
+    assert res.exit_code == 0
+    assert "NODE" not in res.stdout and "1 node: module.kvm, KVM modules not loaded" in res.stdout

@@ -17,8 +17,12 @@ import socket
 import threading
 from pathlib import Path
 
-from kata_cli.config.kernel_params import DEBUG_CONSOLE_VPORT
 from kata_cli.console.hvsock import read_line
+
+# kata_cli.config.kernel_params.DEBUG_CONSOLE_VPORT (a test keeps them equal), not
+# imported: that would load the configuration machinery into every VM's supervisor
+# and delay QEMU's start by tens of milliseconds
+DEBUG_CONSOLE_VPORT = 1026
 
 HANDSHAKE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0

@@ -23,10 +23,13 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from kata_cli.vm import state as st
 from kata_cli.vm.relay import HvsockRelay
-from kata_cli.vm.shimapi import ShimEndpoint
+
+if TYPE_CHECKING:  # http.server only for `vm run --sandbox`
+    from kata_cli.vm.shimapi import ShimEndpoint
 
 POLL = 0.02
 VIRTIOFSD_TIMEOUT = 5.0
@@ -231,6 +234,8 @@ class Supervisor:
         )
         self.relay.start()
         if self.launch.sandbox_socket:
+            from kata_cli.vm.shimapi import ShimEndpoint
+
             self.shim = ShimEndpoint(
                 self.launch.sandbox_socket,
                 self.launch.sandbox_agent_url,

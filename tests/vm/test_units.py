@@ -341,3 +341,21 @@ def test_qmp_errors_are_one_line(tmp_path: Path) -> None:
     silent.listen(1)
     with silent, pytest.raises(QmpError, match=r"no answer within 0\.2s"):
         Qmp(str(tmp_path / "silent.sock"), timeout=0.2).connect()
+
+
+def test_the_relay_serves_the_debug_console_port_the_configuration_names() -> None:
+    from kata_cli.config.kernel_params import DEBUG_CONSOLE_VPORT
+    from kata_cli.vm import relay
+
+    assert relay.DEBUG_CONSOLE_VPORT == DEBUG_CONSOLE_VPORT
+
+
+def test_the_supervisor_starts_without_the_configuration_machinery() -> None:
+    """Every VM's supervisor imports this before it starts QEMU: keep it light."""
+    import subprocess
+    import sys
+
+    code = "import sys, kata_cli.vm.supervisor; print(sorted(m for m in sys.modules if m.startswith(('kata_cli.config', 'tomllib', 'http.server'))))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"

@@ -50,7 +50,7 @@ def effective_view(config: Config) -> View:
     ]
     from kata_cli.redaction import Redactor, is_secret_key
 
-    redactor = Redactor()
+    redactor = Redactor(keep_controls=True)  # the TOML and JSON renderers escape them
     tables = []
     for path, values, kind in layout:
         raw = _raw_table(config, path)

@@ -68,9 +68,14 @@ class Redactor:
     """Applies the rules, counts replacements per rule; optionally maps hosts and IPs."""
 
     def __init__(
-        self, enabled: bool = True, hosts: bool = False, known_hosts: tuple[str, ...] = ()
+        self,
+        enabled: bool = True,
+        hosts: bool = False,
+        known_hosts: tuple[str, ...] = (),
+        keep_controls: bool = False,
     ) -> None:
         self.enabled = enabled
+        self.keep_controls = keep_controls  # the caller's renderer escapes them visibly
         self.hosts = hosts and enabled
         self.counts: dict[str, int] = {}
         self._placeholders: dict[str, str] = {}
@@ -83,7 +88,7 @@ class Redactor:
     def text(self, value: str) -> str:
         if not self.enabled or not value:
             return value
-        if _CONTROL.search(value):
+        if not self.keep_controls and _CONTROL.search(value):
             # a secret split by a colour sequence or a control character would escape the
             # rules, and the Markdown drops them anyway: they go before anything is judged
             value = _CONTROL.sub("", value)

@@ -339,3 +339,31 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     (unit,) = files.named((str(fifo),))
     source = files.read(unit[0])
     assert source.problem is not None and "not a regular file" in source.problem.detail
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "-" + "1" * 4400], ids=["5000", "-4400"])
+def test_integer_past_pythons_digit_limit_is_an_error_not_a_crash(
+    cli: Cli, tmp_path: Path, number: str
+) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text(f"[hypervisor.qemu]\ndefault_vcpus = {number}\n")
+    for args in (("config", "show"), ("env",), ("check", "-n")):
+        result = cli("--config", str(path), *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "out of the 64-bit range" in result.stderr, result.stderr
+        assert "internal error" not in result.output
+    linted = cli("config", "lint", str(path))
+    assert linted.exit_code == 1 and "KATA001" in linted.stdout
+
+
+def test_hex_integer_too_long_to_print_is_out_of_range_not_a_crash(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """0x + 4000 hex digits parses (power-of-two base) but has no printable decimal form."""
+    path = tmp_path / "hex.toml"
+    path.write_text("[hypervisor.qemu]\ndefault_maxvcpus = 0x" + "f" * 4000 + "\n")
+    for args in (("config", "show"), ("env",), ("check", "-n")):
+        result = cli("--config", str(path), *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "out of the 64-bit range" in result.stderr, result.stderr
+        assert "internal error" not in result.output

@@ -220,3 +220,35 @@ def test_iptables_rules_from_a_pipe(run, shim):
         os.close(read_fd)
     assert (result.exit_code, result.stderr) == (0, "")
     assert server.requests[0].body == b"*filter\nCOMMIT\n"
+
+
+DIGITS = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        f"HTTP/1.1 {DIGITS} OK\r\nContent-Length: 2\r\n\r\nok".encode(),
+        f"HTTP/1.1 200 OK\r\nContent-Length: {DIGITS}\r\n\r\nok".encode(),
+        b"HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok",
+    ],
+    ids=["5000-digit-status", "5000-digit-content-length", "4-digit-status"],
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("metrics", "sb"),
+        ("iptables", "get", "--sandbox-id", "sb"),
+        ("sandbox", "list"),
+    ],
+    ids=lambda args: args[0],
+)
+def test_absurd_numbers_from_a_shim_are_protocol_errors(run, raw_shim, payload, args):
+    raw_shim(payload)
+    result = run(*args)
+    assert result.exit_code in (0, 1), result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    if args[0] != "sandbox":
+        assert result.exit_code == 1
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert len(result.stderr) < 1500  # the number is quoted short, not whole

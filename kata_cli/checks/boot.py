@@ -83,6 +83,8 @@ def boot_result(report: Any, use_test_guest: bool) -> CheckResult:
     took = f" in {seconds:.1f} s" if isinstance(seconds, int | float) else ""
     if getattr(report, "ok", False):
         return BOOT.passed(f"booted {guest}{took}")
+    if getattr(report, "stage", "") == "not run":  # e.g. the host root is not /
+        return BOOT.result("skip", str(getattr(report, "detail", "")))
     detail = f"boot of {guest} failed at stage {getattr(report, 'stage', '?')}{took}"
     if getattr(report, "detail", ""):
         detail += f": {str(report.detail).replace(_VM_OPTION, _CHECK_OPTION)}"

@@ -6,13 +6,14 @@ report names the stage it stopped at and the last lines the VM (or QEMU) printed
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
 
 from kata_cli.config.model import Config
 from kata_cli.errors import KataError
-from kata_cli.host import Host
+from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host
 from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
 from kata_cli.vm.accel import choose_accel
@@ -21,6 +22,7 @@ from kata_cli.vm.plan import build_plan
 from kata_cli.vm.sizing import vm_size
 
 PROBE_WORD = "kata-cli-boot-ok"
+NOT_RUN = "not run"  # the stage of a boot that was not attempted (check makes it a SKIP)
 BOOT_MEMORY_MIB = 256
 
 
@@ -56,6 +58,9 @@ def boot_check(
     stage = "spawn"
     name = f"bootcheck-{os.getpid()}-{time.monotonic_ns() % 100000}"
     record: st.VmRecord | None = None
+    if not use_test_guest and not host.is_native:
+        # the configured hypervisor is a program of another root: never run here (README)
+        return BootReport(False, NOT_RUN, None, f"{NOT_RUN_OUTSIDE_ROOT}: boot on the host itself")
     try:
         cfg = _config_or_default(host, config)
         guest = None
@@ -68,6 +73,10 @@ def boot_check(
                     None,
                     "no test guest is cached (build it with: kata-cli vm guest build)",
                 )
+            if not host.is_native:
+                # programs another root names never run here: this machine's QEMU boots it
+                hv = dataclasses.replace(cfg.hypervisor, path="", virtio_fs_daemon="")
+                cfg = dataclasses.replace(cfg, hypervisor=hv)
         hv = cfg.hypervisor
         size = vm_size(
             hv.default_vcpus,

@@ -128,3 +128,15 @@ def test_boot_without_kata_installed_boots_nothing(cli, fake_host, as_user, fake
     guest = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot-guest")
     assert boot_entry(guest)["status"] == "pass"  # the test guest needs no installation
     assert fake_bootcheck.calls == [(True, 60.0)]
+
+
+def test_boot_under_another_host_root_is_a_skip_not_run(cli, fake_host, as_user):
+    """The real boot check (no stand-in): the host root's hypervisor is never started."""
+    upstream_intel(fake_host)
+    marker = fake_host.root.parent / "hypervisor-ran"
+    fake_host.executable("/opt/kata/bin/qemu-system-x86_64", f"#!/bin/sh\ntouch {marker}\n")
+    result = cli("--host-root", str(fake_host.root), "check", "-n", "--json", "--boot")
+    entry = boot_entry(result)
+    assert entry["status"] == "skip", entry
+    assert "not run: host root is not /" in entry["detail"]
+    assert not marker.exists()

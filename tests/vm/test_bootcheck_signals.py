@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from kata_cli.errors import Terminated
+from kata_cli.host import local_host
 from kata_cli.vm import bootcheck
 
 
@@ -29,9 +30,45 @@ def test_interrupted_boot_check_stops_its_vm(monkeypatch, tmp_path, interrupt):
     monkeypatch.setattr(bootcheck.lifecycle, "stop", lambda rec, grace: stopped.append(rec))
     with pytest.raises(interrupt):
         bootcheck.boot_check(
-            None,
+            local_host(),
             SimpleNamespace(hypervisor=hv),
             use_test_guest=False,
             timeout=5,  # type: ignore[arg-type]
         )
     assert stopped == [record]
+
+
+def test_boot_of_another_host_roots_hypervisor_is_not_run(monkeypatch, fake_host):
+    """README: a program the host's data names runs only when the host root is `/`; the
+    report is 'not run', and nothing is planned or started."""
+    from kata_cli.host import Host
+
+    def never(*args, **kwargs):
+        raise AssertionError("nothing may be planned or started")
+
+    monkeypatch.setattr(bootcheck, "build_plan", never)
+    monkeypatch.setattr(bootcheck.lifecycle, "start", never)
+    report = bootcheck.boot_check(Host(fake_host.root), None, use_test_guest=False, timeout=5)
+    assert not report.ok and report.stage == bootcheck.NOT_RUN
+    assert "not run: host root is not /" in report.detail
+
+
+def test_test_guest_under_another_host_root_boots_with_none_of_its_programs(monkeypatch, fake_host):
+    from kata_cli.config import load
+    from kata_cli.host import Host
+    from tests.conftest import MINIMAL_QEMU_CONFIG
+
+    fake_host.config(MINIMAL_QEMU_CONFIG)
+    planned = []
+
+    def plan(host, cfg, **kwargs):
+        planned.append(cfg.hypervisor)
+        raise Terminated()  # stop here: the plan's configuration is what we look at
+
+    monkeypatch.setattr(bootcheck, "find_test_guest", lambda: SimpleNamespace(ready_marker="x"))
+    monkeypatch.setattr(bootcheck, "choose_accel", lambda host, mode: SimpleNamespace(accel="tcg"))
+    monkeypatch.setattr(bootcheck, "build_plan", plan)
+    host = Host(fake_host.root)
+    with pytest.raises(Terminated):
+        bootcheck.boot_check(host, load(host), use_test_guest=True, timeout=5)
+    assert planned[0].path == "" and planned[0].virtio_fs_daemon == ""

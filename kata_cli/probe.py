@@ -110,7 +110,8 @@ def meminfo(host: Host) -> dict[str, int]:
     for line in text.splitlines():
         name, _, rest = line.partition(":")
         fields = rest.split()
-        if fields and fields[0].isdigit():
+        # (ASCII, and short: int() refuses thousands of digits and takes no "²")
+        if fields and fields[0].isascii() and fields[0].isdigit() and len(fields[0]) <= 20:
             values[name.strip()] = int(fields[0])
     return values
 

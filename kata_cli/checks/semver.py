@@ -80,8 +80,8 @@ def _pre_less(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
         if a == b:
             continue
         a_num, b_num = a.isdigit(), b.isdigit()
-        if a_num and b_num:
-            return int(a) < int(b)
+        if a_num and b_num:  # (no leading zeros: the longer is larger; no int() of a peer's
+            return (len(a), a) < (len(b), b)  # 5000 digits)
         if a_num != b_num:
             return a_num  # numeric identifiers rank below alphanumeric ones
         return a < b

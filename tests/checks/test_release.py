@@ -29,6 +29,7 @@ CASE10 = [rel("4.0.0", "2026-01-01T00:00:00Z"), rel("4.2.0-rc1"), rel("4.2.0", "
         ("1.0.0", "1.0.1"),
         ("1.9.0", "1.10.0"),
         ("4.2.0-rc1", "4.2.0"),
+        ("1.0.0-rc.9", "1.0.0-rc." + "9" * 5000),  # a release feed's absurd number (int() refuses)
     ],
 )
 def test_semver_precedence(lower, higher):

@@ -172,7 +172,13 @@ def test_junit_stays_well_formed_xml(cli, fake_host, as_user, tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "why"),
-    [(b"MemTotal: \xff kB\n", "has no MemTotal line"), (None, "is not readable")],
+    [
+        (b"MemTotal: \xff kB\n", "has no MemTotal line"),
+        (b"MemTotal: " + b"9" * 5000 + b" kB\n", "has no MemTotal line"),
+        ("MemTotal: \u00b2 kB\n".encode(), "has no MemTotal line"),
+        (None, "is not readable"),
+    ],
+    ids=["not-utf8", "5000-digits", "superscript-digit", "directory"],
 )
 def test_memory_cannot_verify_says_why(cli, fake_host, as_user, content, why):
     fake_host.intel().installed()

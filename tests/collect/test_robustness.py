@@ -54,7 +54,15 @@ def test_archive_keeps_the_whole_kernel_log(cli, seeded, stubs, tmp_path):
 
 @pytest.mark.parametrize(
     "breakage",
-    ["empty-root", "empty-cpuinfo", "garbage-config", "two-hypervisors", "non-utf8", "dirs"],
+    [
+        "empty-root",
+        "empty-cpuinfo",
+        "garbage-config",
+        "two-hypervisors",
+        "non-utf8",
+        "dirs",
+        "absurd-numbers",
+    ],
 )
 def test_hostile_hosts_still_give_a_report(cli, fake_host, stubs, breakage):
     quick_docker(stubs)
@@ -78,6 +86,9 @@ def test_hostile_hosts_still_give_a_report(cli, fake_host, stubs, breakage):
         for path in ("/proc/cpuinfo", "/proc/version", "/proc/meminfo", "/etc/os-release"):
             fake_host.remove(path)
             fake_host.dir(path)
+    elif breakage == "absurd-numbers":  # int() refuses both: "²" is a digit, not a pid
+        fake_host.file("/proc/meminfo", "MemTotal: " + "9" * 5000 + " kB\n")
+        fake_host.file("/proc/\u00b2/cmdline", "/usr/bin/qemu-system-x86_64\0-name\0x\0")
     result = run(cli, fake_host, stubs, "--json")
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr

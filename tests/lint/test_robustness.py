@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -151,3 +152,11 @@ def _outcome(text: str) -> object:
 def test_blanking_comment_lines_never_changes_the_parse(lines: list[str]) -> None:
     text = "\n".join(lines) + "\n"
     assert _outcome(without_comment_lines(text)) == _outcome(text)
+
+
+@pytest.mark.parametrize("blocks", ["9" * 5000, "\u00b2"], ids=["5000-digits", "superscript"])
+def test_verity_numbers_int_cannot_convert_are_malformed_not_a_crash(blocks: str) -> None:
+    from kata_cli.lint.rules.consistency import verity_problem
+
+    params = f"root_hash=ab,salt=cd,data_blocks={blocks},data_block_size=4096,hash_block_size=4096"
+    assert verity_problem(params) == "data_blocks must be a positive integer"

@@ -30,7 +30,7 @@ def processes(ctx: Context) -> list[tuple[int, str]]:
     """(pid, command line) of the hypervisor, virtiofsd and shim processes on the host."""
     found = []
     for name in ctx.host.listdir_or_empty("/proc"):
-        if not name.isdigit():
+        if not (name.isascii() and name.isdigit()):  # (a "²" entry is not a pid)
             continue
         raw = ctx.host.read_text_or(f"/proc/{name}/cmdline")
         if not raw:

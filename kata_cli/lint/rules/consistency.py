@@ -238,7 +238,7 @@ def verity_problem(text: str) -> str | None:
         return f"missing {', '.join(missing)}"
     for name in ("data_blocks", "data_block_size", "hash_block_size"):
         value = fields[name]
-        if not value.isdigit() or int(value) == 0:
+        if not (value.isascii() and value.isdigit()) or len(value) > 20 or int(value) == 0:
             return f"{name} must be a positive integer"
         if name.endswith("block_size") and int(value) % 512:
             return f"{name} must be a multiple of 512"

@@ -15,9 +15,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings as hypothesis_settings
 
 from kata_cli.environment import Environment
 from kata_cli.host import Host
+
+# Property tests run the same examples on every run (CI must not flake on a new draw);
+# HYPOTHESIS_RANDOM=1 draws new examples instead.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(
+    "explore" if os.environ.get("HYPOTHESIS_RANDOM") == "1" else "repeatable"
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -9,6 +9,7 @@ already holds the mask is left alone, so the passes can run in any order and twi
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 from collections.abc import Callable
 
@@ -60,9 +61,8 @@ def on_hinted_lines(text: str, hint: re.Pattern[str], step: Callable[[str], str]
 _PEM_BEGIN = (
     r"-{4,5} ?BEGIN (?P<kind>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?) ?-{4,5}(?!-*\[REDACTED)"
 )
-_PEM = re.compile(
-    _PEM_BEGIN + r".*?-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}", re.S
-)
+_PEM_START = re.compile(_PEM_BEGIN)
+_PEM_END = re.compile(r"-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}")
 # a block cut short (no END line): its base64 and `Header: value` lines, nothing after
 _PEM_CUT = re.compile(
     _PEM_BEGIN + r"(?:(?:\r?\n|\\n)(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\n\\\"]*)?(?=\r?\n|\\n|\"|\Z))*"
@@ -74,11 +74,33 @@ _PUTTY = re.compile(
 _PEM_BASE64 = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")
 
 
+def _pem_blocks(text: str, count: Count) -> str:
+    """Each BEGIN ... PRIVATE KEY block up to its first END line (or, cut short, its base64
+    lines). END lines are found once, so many BEGIN lines without END stay linear."""
+    ends = [match.end() for match in _PEM_END.finditer(text)]
+    ends_at = [match.start() for match in _PEM_END.finditer(text)]
+    out: list[str] = []
+    pos = 0
+    for begin in _PEM_START.finditer(text):
+        if begin.start() < pos:
+            continue
+        index = bisect.bisect_left(ends_at, begin.end())
+        if index < len(ends):
+            stop = ends[index]
+        else:
+            cut = _PEM_CUT.match(text, begin.start())
+            stop = cut.end() if cut is not None else begin.end()
+        out.append(text[pos : begin.start()])
+        out.append(f"-----BEGIN {begin.group('kind')}-----{MASK}")
+        count("private-key", 1)
+        pos = stop
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def private_keys(text: str, count: Count) -> str:
     if "PRIVATE KEY" in text:
-        for pattern in (_PEM, _PEM_CUT):
-            text, n = pattern.subn(lambda m: f"-----BEGIN {m.group('kind')}-----{MASK}", text)
-            count("private-key", n)
+        text = _pem_blocks(text, count)
     if "Private-Lines" in text:
         text, n = _PUTTY.subn(lambda m: m.group("key") + MASK + "\n", text)
         count("private-key", n)

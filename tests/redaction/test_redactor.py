@@ -148,3 +148,26 @@ def test_control_characters_cannot_split_a_secret():
     redactor = Redactor()
     text = "\x1b[31mAKIA\x1b[0mQWERTYUIOPASDF12\x07 tab\tkept\r\n"
     assert redactor.text(text) == f"{MASK} tab\tkept\r\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-----BEGIN PRIVATE KEY-----\n" * 2000,
+        "https://u:" + "p@" * 20000,
+        "a:" * 20000 + "@",
+        "password=" * 20000,
+        "tokens = [" + "a," * 20000,
+        'password = "' + '\\"' * 20000,
+        "auth: {" + "a: b, " * 20000 + "}",
+        "x" * 200000,
+    ],
+    ids=["pem-begins", "url-ats", "colons", "keys", "open-array", "escapes", "flow", "word"],
+)
+def test_hostile_text_is_redacted_in_linear_time(text):
+    """Generous bound (a loaded CI machine): quadratic backtracking took 8 s here."""
+    import time
+
+    start = time.monotonic()
+    Redactor().text(text)
+    assert time.monotonic() - start < 3

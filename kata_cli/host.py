@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # imported where used: it costs start-up time of commands tha
 _MAX_SYMLINKS = 40
 _MAX_TREE_DEPTH = 256  # remove_tree refuses deeper trees instead of exhausting descriptors
 _O_PATH = os.O_PATH | os.O_CLOEXEC
+MAX_READ = 32 * 1024 * 1024  # what a read without an explicit limit takes at most
 NOT_RUN_OUTSIDE_ROOT = "not run: host root is not /"
 
 # process groups started by run_command and still running, so an interrupt can end them
@@ -311,7 +312,9 @@ class Host:
 
     # -- reading -----------------------------------------------------------------------
     def read_bytes(self, host_path: str, limit: int | None = None) -> bytes:
-        """A regular file's bytes. A FIFO, device or socket raises instead of blocking."""
+        """A regular file's bytes (its first `limit`). A FIFO, device or socket raises
+        instead of blocking; without a limit, a file past MAX_READ raises EFBIG (a 20 GB
+        /proc/cpuinfo under a hostile root must not take the memory of the machine)."""
         fd = self._reopen(host_path, os.O_RDONLY | os.O_NONBLOCK)
         try:
             mode = os.fstat(fd).st_mode
@@ -322,7 +325,14 @@ class Host:
             os.set_blocking(fd, True)
             with os.fdopen(fd, "rb", closefd=True) as handle:
                 fd = -1
-                return handle.read() if limit is None else handle.read(limit)
+                if limit is not None:
+                    return handle.read(limit)
+                data = handle.read(MAX_READ + 1)
+                if len(data) > MAX_READ:
+                    raise OSError(
+                        errno.EFBIG, f"larger than {MAX_READ // (1024 * 1024)} MiB", host_path
+                    )
+                return data
         finally:
             if fd >= 0:
                 os.close(fd)

@@ -132,3 +132,35 @@ def test_read_of_a_fifo_fails_instead_of_blocking(fake_host):
     with pytest.raises(OSError, match="not a regular file"):
         fake_host.host.read_text("/proc/cpuinfo")
     assert fake_host.host.read_text_or("/proc/cpuinfo", "x") == "x"
+
+
+def test_a_read_without_a_limit_refuses_a_file_past_max_read(tmp_path):
+    """A sparse file as big as MAX_READ + 1 MiB stands in for a 20 GB /proc/cpuinfo."""
+    import errno
+
+    from kata_cli.host import MAX_READ
+
+    root = tmp_path / "root"
+    (root / "proc").mkdir(parents=True)
+    with open(root / "proc/cpuinfo", "wb") as handle:
+        handle.truncate(MAX_READ + 1024 * 1024)
+    host = Host(root)
+    with pytest.raises(OSError) as caught:
+        host.read_bytes("/proc/cpuinfo")
+    assert caught.value.errno == errno.EFBIG
+    assert host.read_text_or("/proc/cpuinfo", "unreadable") == "unreadable"
+    assert len(host.read_bytes("/proc/cpuinfo", limit=10)) == 10  # an explicit limit reads
+
+
+@pytest.mark.parametrize("path", ["/proc/cpuinfo", "/proc/meminfo"])
+def test_huge_proc_files_are_unreadable_not_a_memory_grab(cli, fake_host, path):
+    from kata_cli.host import MAX_READ
+
+    fake_host.intel()
+    fake_host.remove(path)
+    with open(fake_host.local(path), "wb") as handle:
+        handle.truncate(MAX_READ + 1024 * 1024)
+    for args in (("check", "-n"), ("env",), ("collect-data", "--json", "--timeout", "3")):
+        result = cli("--host-root", str(fake_host.root), *args)
+        assert result.exit_code in (0, 1), (args, result.output[-500:])
+        assert "internal error" not in result.output and "Traceback" not in result.output

@@ -155,6 +155,89 @@ def collect_data(
     privileges become notes in their section, never an abort. Secrets (registry
     credentials, URL passwords, proxy credentials, tokens, private keys) are redacted
     unless --no-redact is given.
+
+    \f
+    `kata-cli collect-data` (also installed as `kata-collect-data`) writes a bug-report bundle
+    that is fast, bounded and safe to paste publicly. It replaces `kata-collect-data.sh`:
+
+    ```sh
+    kata-cli collect-data > report.md                 # Markdown for a GitHub issue
+    kata-cli collect-data --json > report.json        # machine-readable
+    kata-cli collect-data --output bundle.tar.gz      # report + JSON + every raw output
+    kata-cli collect-data --sandbox 4f1e...           # focus on one sandbox
+    ```
+
+    What it gathers, one folded section each: meta (tool version and commit, time, a hashed
+    host id from `/etc/machine-id`, kernel, distribution); the `check` results and the `env`
+    report, computed in-process once (no other binary is run); the configuration in effect and
+    why, every default candidate (Go and runtime-rs) with symlink targets, `config.d` drop-ins
+    and contents without comments (`--full-configs` keeps them); the guest image's or initrd's
+    `osbuilder.yaml`, read without mounting or loop devices (`debugfs` for ext4 images, gzip /
+    zstd / xz / lz4 / plain cpio initrds detected by magic number, otherwise
+    `could not read: <reason>`); versions of the configured hypervisor and virtiofsd, the shim,
+    `kata-monitor`, `kata-runtime`, `kata-ctl`; kvm/vhost/vsock modules and their parameters,
+    CPU virtualisation flags; `/dev/kvm`, `/dev/vhost-vsock`, `/dev/vhost-net`; cgroup version,
+    SELinux and AppArmor; kernel log lines about kvm/vhost/virtio/vsock/vfio (`dmesg`, else
+    `journalctl -k`); Docker, Kubernetes, containerd (with the kata runtime handler stanza
+    extracted, k3s included), CRI-O and Podman when installed; the journal of the Kata
+    components (Go `time=` lines and runtime-rs JSON lines) and k3s/containerd log files;
+    running sandboxes and their hypervisor/virtiofsd/shim processes; dpkg/rpm packages.
+
+    It works when things are broken: no `kata-runtime`, no configuration, no systemd, no
+    journal, not root — each becomes a note in its section, never an abort (a missing
+    journal is reported as "No journal on this host", with the reason: journalctl found no
+    journal files, or systemd is not running and there are none; never as "no problems
+    found"). Booleans read `yes`/`no` in the Markdown and stay `true`/`false` in the JSON.
+
+    | option | default | meaning |
+    | --- | --- | --- |
+    | `--json` | | print the JSON report instead of Markdown |
+    | `--output`, `-o FILE.tar.gz` | | write an archive (mode 0600) holding one directory `kata-collect-data-<UTC time>/` with `report.md` (untruncated), `report.json` and `sections/NN-<id>/NN-<item>.txt`; nothing on stdout. It is a gzip-compressed tar: a name without `.tar.gz` or `.tgz` gets `.tar.gz` (stderr says `wrote NAME.tar.gz`) |
+    | `--timeout SECONDS` | 10 | limit for each external command |
+    | `--deadline SECONDS` | 60 | limit for the whole report; unfinished parts are marked `deadline` |
+    | `--since PERIOD` | `24h` | journal period: `30min`, `24h`, `2d`, or a journalctl timestamp |
+    | `--max-lines N` | 300 | log lines shown per source in the Markdown and JSON (the last ones); the archive keeps every line read |
+    | `--sandbox ID` | | that sandbox's persisted state, processes and log lines (every source, in time order) |
+    | `--full-configs` | | keep comments in configuration files |
+    | `--no-redact` | | turn redaction off (a warning on stderr and in the report) |
+    | `--redact-hosts` | | also replace host names and IP addresses with stable placeholders (`host-1`, `ip-1`) |
+    | `--chroot` | | root only, with `--host-root` other than `/`: run commands inside the host root (a host mounted into a pod) |
+    | `--version`, `-v` | | `kata-collect-data version <version> (commit <sha>)`, the script's layout |
+
+    External commands are looked up on `PATH` and run directly (never through a shell); the
+    host root applies to the files read. All sections run concurrently, each command with its
+    own timeout; a timed-out or failing command is recorded with its status and duration.
+    A progress display appears on stderr only when it is a terminal.
+
+    Redaction: what is masked and what cannot be is described in the README
+    ("What collect-data redacts").
+
+    The Markdown is one outer `<details>` block with balanced inner blocks and code fences
+    longer than any backtick run in the content; it stays under GitHub's 65,536-character
+    limit by shortening the longest outputs (each says so); the archive keeps everything:
+    `report.md` unshortened, configuration files with their comments, and for the journal,
+    log files and kernel log the whole output read (the journal query itself is capped at
+    20 × `--max-lines`, at least 1000 lines, log files at their last 8 MiB), where the report
+    shows the last `--max-lines` matching lines.
+
+    JSON schema `kata-cli/collect-data/1`: `schema`, `tool`, `version`, `started` (UTC),
+    `duration` (s), `deadline_expired`, `options`, `redaction` {`enabled`, `hosts`, `counts`
+    {rule: n}}, `sections` [{`id`, `title`, `status` (`ok`, `deadline`, `skipped`), `notes`,
+    `duration`, `items` [{`kind` (`command`, `file`, `text`, `data`), `title`, `text`, `lang`,
+    `status` (`ok`, `failed`, `timed-out`, `not-found`, `deadline`, `skipped`), `argv`, `path`,
+    `exit_code`, `duration`, `detail`, `data`}]}].
+
+    The exit status is 0 whenever a report was produced (failing commands are findings), 1
+    when the archive cannot be written, 2 for bad options, 130 on Ctrl-C and 143 on SIGTERM
+    (every command still running is killed, nothing is written). A log source that hangs costs one `--timeout`: the
+    second journal query and the `journalctl -k` fallback of a hung `dmesg` are not run.
+
+    Global options go before the command (`kata-cli --host-root /host collect-data`); with the
+    `kata-collect-data` script use `KATA_HOST_ROOT=/host kata-collect-data`.
+
+    Benchmark: `python3 bench/collect_data.py` (a full report on a fixture host with stub
+    commands against bare `python3 -c pass`, and the wall time with one hanging command against
+    `--timeout`).
     """
     from kata_cli.collect import collect
     from kata_cli.collect.model import Options

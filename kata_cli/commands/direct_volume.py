@@ -24,6 +24,63 @@ def direct_volume(ctx: click.Context) -> None:
     """Directly assign volumes to Kata sandboxes.
 
     Volumes live under /run/kata-containers/shared/direct-volumes/<base64 of the path>/.
+
+    \f
+    Hand a host volume (a block device or a file) directly to a sandbox instead of sharing it
+    through the file system. The layout is upstream's, so shims of both runtimes find it:
+    `/run/kata-containers/shared/direct-volumes/<URL-safe base64 of the volume path>/mountInfo.json`,
+    plus an empty file named after each sandbox that uses the volume.
+
+    ```
+    kata-cli direct-volume add    --volume-path /kubelet/pods/v1 \\
+        --mount-info '{"volume-type":"block","device":"/dev/sdb","fstype":"ext4"}'
+    kata-cli direct-volume remove --volume-path /kubelet/pods/v1
+    kata-cli direct-volume stats  --volume-path /kubelet/pods/v1      # JSON from the guest
+    kata-cli direct-volume resize --volume-path /kubelet/pods/v1 --size 10737418240
+    kata-cli direct-volume list [--json]
+    ```
+
+    Differences from `kata-runtime direct-volume`, all on the safe side:
+    - an empty or blank `--volume-path` is refused (exit 2); upstream's `remove` would
+      delete the whole direct-volumes directory. `add` also refuses `/`, and a path whose
+      encoded name would exceed 255 bytes is refused up front. Paths are otherwise taken
+      exactly as given (relative paths and `..` included: they only change the encoded
+      name, which always stays inside the direct-volumes directory; bytes that are not
+      UTF-8 are encoded as they are);
+    - the mount info is checked before anything is written: a JSON object with string
+      `volume-type`, `device` and `fstype`, optional `metadata` (strings) and `options`
+      (array of strings); the message names the field, and a failed `add` leaves nothing
+      behind. The accepted text is stored verbatim, atomically, mode 0600 in a 0700 directory
+      (a volume directory that is a symbolic link is refused rather than written through);
+    - `remove` of a volume that is not there succeeds quietly;
+    - `stats` and `resize` find the sandbox using the volume in either runtime's layout and
+      speak its shim's dialect (Go: `GET /direct-volume/stats`, `{"VolumePath","Size"}`;
+      runtime-rs: `POST`, `{"volume_guest_path","size"}`); `+` and `&` in a device path are
+      escaped (upstream turns `+` into a space and cuts the path at `&`); runtime-rs stats
+      requests use the absolute-form target `http://shim/direct-volume/stats?path=...`, the
+      only form its handler can parse (it drops the connection for the usual `/direct-volume/...`);
+      a non-200 reply is an error with the status and body (upstream prints the error body
+      and exits 0);
+    - `add` and `remove` confirm on stderr when it is a terminal.
+
+    `list` shows each volume directory with its decoded path, mount info and the sandboxes
+    using it (a directory whose name is not base64 shows as `? (<dir>)`, a broken
+    `mountInfo.json` shows its problem in the TYPE column). `list --json`:
+
+    ```
+    {"schema": "kata-cli/direct-volume-list/1",
+     "volumes": [{"directory": "/run/kata-containers/shared/direct-volumes/L2EvYi9j",
+                  "volume_path": "/a/b/c",          # null when the name is not base64
+                  "mount_info": {...},              # the parsed mountInfo.json, or null
+                  "error": null,                    # or why mount_info is null
+                  "sandboxes": ["sb1"]}]}
+    ```
+
+    Exit statuses: 0 done (including `remove` of a volume that is not there); 1 an error
+    (bad mount info — Go `encoding/json` wording for syntax and type errors, the field
+    name for the stricter checks —, no sandbox uses the volume, the shim is missing,
+    silent for 3 s, or answered non-200); 2 a usage error (empty/blank path, `/` on `add`,
+    bad `--size`).
     """
     if ctx.invoked_subcommand is None:
         from kata_cli.render.terminal import out

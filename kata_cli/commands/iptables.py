@@ -21,7 +21,17 @@ _v6_option = click.option("--v6", is_flag=True, help="ip6tables instead of iptab
 @click.group(invoke_without_command=True)
 @click.pass_context
 def iptables(ctx: click.Context) -> None:
-    """Get or set iptables in a sandbox guest."""
+    """Get or set iptables in a sandbox guest.
+
+    \f
+    ```
+    kata-cli iptables get --sandbox-id SANDBOX [--v6]     # iptables-save text of the guest
+    kata-cli iptables set --sandbox-id SANDBOX [--v6] FILE
+    ```
+
+    `--v6` works on the guest's ip6tables. The sandbox is found and the shim spoken to as for
+    `metrics` above.
+    """
     if ctx.invoked_subcommand is None:
         from kata_cli.render.terminal import out
 

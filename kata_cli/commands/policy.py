@@ -12,7 +12,20 @@ from kata_cli.commands.options import pass_app
 @click.group(invoke_without_command=True)
 @click.pass_context
 def policy(ctx: click.Context) -> None:
-    """Set the agent policy of a sandbox."""
+    """Set the agent policy of a sandbox.
+
+    \f
+    ```
+    kata-cli policy set --sandbox-id SANDBOX FILE         # replace the agent policy (Rego)
+    ```
+
+    The sandbox is found and the shim spoken to as for `metrics` above.
+
+    `iptables set` and `policy set` read FILE from the local machine (a pipe such as
+    `<(iptables-save)` works); `iptables file not provided` (`policy file not provided`) /
+    `... does not exist` / `... is a directory` are errors (exit 1) before anything is sent;
+    a missing `--sandbox-id` is a usage error (exit 2).
+    """
     if ctx.invoked_subcommand is None:
         from kata_cli.render.terminal import out
 

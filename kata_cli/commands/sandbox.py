@@ -11,7 +11,34 @@ from kata_cli.commands.options import pass_app
 @click.group(invoke_without_command=True)
 @click.pass_context
 def sandbox(ctx: click.Context) -> None:
-    """List and inspect running sandboxes."""
+    """List and inspect running sandboxes.
+
+    \f
+    ```
+    kata-cli sandbox list [--json] [--no-probe]
+    kata-cli ps                                   # the same
+    ```
+
+    `kata-cli sandbox list` shows every sandbox under `/run/vc/sbs` (Go runtime) and
+    `/run/kata` (runtime-rs): id, runtime, state and hypervisor pid from the persisted state,
+    whether that process is alive, and whether the shim socket answers (`GET /agent-url`,
+    1 s, all sockets probed in parallel; `--no-probe` skips it). A state file that is
+    missing or not JSON only leaves its columns empty. `--json`:
+
+    ```
+    {"schema": "kata-cli/sandbox-list/1",
+     "sandboxes": [{"id": "...", "flavour": "go",            # or "rs"
+                    "state_dir": "/run/vc/sbs/<id>", "socket_path": ".../shim-monitor.sock",
+                    "socket_present": true, "state": "running",  # null when unknown
+                    "hypervisor_pid": 4242, "hypervisor_alive": true,  # null when unknown
+                    "agent_url": "hvsock://...:1024",        # saved in the persisted state
+                    "containers": ["<container id>", ...],   # Go runtime only
+                    "shim_answers": true}]}                  # null with --no-probe
+    ```
+
+    With no sandbox the human output is `no sandboxes found`. Exit statuses: 0 done, 1 an
+    error, 2 a usage error.
+    """
     if ctx.invoked_subcommand is None:
         from kata_cli.render.terminal import out
 

@@ -66,7 +66,7 @@ def _md_paragraph(text: str) -> str:
     return text
 
 
-def _anchor(doc: CommandDoc) -> str:
+def anchor(doc: CommandDoc) -> str:
     return re.sub(r"[^a-z0-9 -]", "", doc.name.lower()).replace(" ", "-")
 
 
@@ -85,7 +85,7 @@ def markdown(root: CommandDoc) -> str:
     ]
     for doc in root.walk():
         depth = len(doc.path) - 1
-        lines.append(f"{'  ' * max(depth - 1, 0)}- [`{doc.name}`](#{_anchor(doc)})")
+        lines.append(f"{'  ' * max(depth - 1, 0)}- [`{doc.name}`](#{anchor(doc)})")
     lines.append("")
     for doc in root.walk():
         lines += _md_command(doc)
@@ -122,7 +122,7 @@ def _md_command(doc: CommandDoc) -> list[str]:
     if doc.subcommands:
         lines += ["| command | summary |", "| --- | --- |"]
         for sub in doc.subcommands:
-            lines.append(f"| [`{sub.name}`](#{_anchor(sub)}) | {_md_cell(sub.summary)} |")
+            lines.append(f"| [`{sub.name}`](#{anchor(sub)}) | {_md_cell(sub.summary)} |")
         lines.append("")
     for paragraph in doc.epilog:
         lines += [_md_paragraph(paragraph), ""]

@@ -44,10 +44,10 @@ def test_prefix_matching() -> None:
     assert registry.unknown_patterns(("KATA2", "KATA999", "FOO")) == ["KATA999", "FOO"]
 
 
-def test_readme_section_lists_every_rule() -> None:
+def test_rule_reference_lists_every_rule() -> None:
     from pathlib import Path
 
-    doc = Path(__file__).resolve().parents[2] / "README.md"
+    doc = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
     text = doc.read_text()
     for rule in registry.RULES:
-        assert f"| `{rule.code}` | {rule.name} | {rule.severity} |" in text, rule.code
+        assert f"### {rule.code} `{rule.name}` ({rule.severity})" in text, rule.code

@@ -32,7 +32,7 @@ from kata_cli.envinfo.model import (
     SecurityInfo,
     VersionNumbers,
 )
-from kata_cli.errors import HostError
+from kata_cli.errors import HostError, excerpt
 from kata_cli.host import local_realpath
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _asset_path(host: Host, path: str, what: str, warnings: list[str]) -> str:
     except OSError as exc:
         reason = "does not exist" if isinstance(exc, FileNotFoundError) else exc.strerror
         warnings.append(
-            f"{what} {path} {reason or 'cannot be resolved'} "
+            f"{what} {excerpt(path)} {reason or 'cannot be resolved'} "
             "(reported as configured; run `kata-cli check` for the asset checks)"
         )
         return path

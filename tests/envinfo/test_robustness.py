@@ -96,3 +96,19 @@ def test_warnings_carry_no_terminal_escapes(cli, fake_host):
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "kernel /k\\x1b[2J\\x07 does not exist" in result.stderr
     assert tomllib.loads(result.stdout)["Kernel"]["Path"] == "/k\x1b[2J\x07"
+
+
+def test_a_huge_missing_asset_path_is_quoted_short(cli, fake_host):
+    from tests.conftest import MINIMAL_QEMU_CONFIG
+
+    fake_host.intel()
+    long_path = "/" + "a/" * 6000 + "vmlinux"
+    fake_host.config(
+        MINIMAL_QEMU_CONFIG.replace(
+            '"/opt/kata/share/kata-containers/vmlinux.container"', f'"{long_path}"'
+        )
+    )
+    result = _env(cli, fake_host)
+    assert result.exit_code == 0
+    assert len(result.stderr) < 2000 and "more characters" in result.stderr
+    assert tomllib.loads(result.stdout)["Kernel"]["Path"] == long_path  # the report keeps it

@@ -315,7 +315,10 @@ def _run(argv: list[str] | None, prog_name: str, env: Environment | None) -> int
 
             traceback.print_exc()
         if exc.message:
-            sys.stderr.write(exc.one_line() + "\n")
+            from kata_cli.render.text import printable
+
+            # messages quote host data (paths, values): never let them drive the terminal
+            sys.stderr.write(printable(exc.one_line()) + "\n")
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)

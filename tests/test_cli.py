@@ -111,3 +111,12 @@ def test_interrupt_exits_130_with_one_line(cli, monkeypatch):
     assert result.exit_code == 130
     assert result.stderr.strip() == "interrupted"
     assert "Traceback" not in result.output
+
+
+def test_error_lines_escape_control_characters(cli, tmp_path):
+    missing = tmp_path / "a\x1b[31mb\x07.toml"
+    result = cli("--config", str(missing), "env")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "a\\x1b[31mb\\x07.toml" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -5,13 +5,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from kata_cli.host import run_command, with_parent_death
 from tests.conftest import REPO
+from tests.processes import process_gone, wait_for
 
 # a parent that starts one hanging program, then waits to be killed: through run_command
 # (setpriv on this machine), or with the pre-exec step used where setpriv is missing
@@ -26,39 +25,22 @@ else:
 """
 
 
-def _wait_for(condition, limit: float = 15.0) -> bool:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return True
-    return state in ("Z", "X")
-
-
 @pytest.mark.parametrize("way", ["run_command", "pre-exec"])
 def test_child_dies_with_a_sigkilled_parent(tmp_path, way):
     pid_file = tmp_path / "pid"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
     parent = subprocess.Popen([sys.executable, "-c", PARENT, way, str(pid_file)], env=env)
     try:
-        assert _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        assert wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
         child = int(pid_file.read_text())
-        assert not _gone(child)
+        assert not process_gone(child)
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=30)
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
-    assert _wait_for(lambda: _gone(child)), f"child {child} outlived its parent"
+    assert wait_for(lambda: process_gone(child)), f"child {child} outlived its parent"
 
 
 def test_missing_programs_are_still_not_found():

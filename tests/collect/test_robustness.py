@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tarfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +16,7 @@ from tests.collect.conftest import MARK, stub
 from tests.collect.markdown_check import assert_well_formed
 from tests.collect.test_command import items, quick_docker, run
 from tests.conftest import PINNED_ENV, REPO
+from tests.processes import process_gone, wait_for
 
 
 def test_archive_keeps_the_whole_journal_the_report_cuts(cli, seeded, stubs, tmp_path):
@@ -100,24 +100,6 @@ def test_hostile_hosts_still_give_a_report(cli, fake_host, stubs, breakage):
     assert_well_formed(markdown.stdout)
 
 
-def _wait_for(condition, limit: float = 10.0) -> bool:
-    """Poll an observable condition (a pid file, a process state) up to a bound."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return True
-    return state in ("Z", "X")
-
-
 def test_ctrl_c_exits_130_and_leaves_no_child(seeded, stubs, tmp_path):
     """SIGINT while commands hang: status 130, no output file, every stub process ended."""
     pids = tmp_path / "pids"
@@ -136,7 +118,7 @@ def test_ctrl_c_exits_130_and_leaves_no_child(seeded, stubs, tmp_path):
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        assert _wait_for(lambda: len(list(pids.iterdir())) >= 3), "stubs never started"
+        assert wait_for(lambda: len(list(pids.iterdir())) >= 3), "stubs never started"
         started = [int(p.name.rsplit("-", 1)[1]) for p in pids.iterdir()]
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=15)
@@ -147,7 +129,7 @@ def test_ctrl_c_exits_130_and_leaves_no_child(seeded, stubs, tmp_path):
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert not target.exists()
-    assert _wait_for(lambda: all(_gone(pid) for pid in started), 5), started
+    assert wait_for(lambda: all(process_gone(pid) for pid in started), 5), started
 
 
 @pytest.mark.parametrize("program", ["journalctl", "dmesg"])

@@ -6,31 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.collect.conftest import stub
 from tests.conftest import PINNED_ENV, REPO
-
-
-def _wait_for(condition, limit: float = 15.0) -> bool:
-    """Poll an observable condition (pid files, process states) up to a generous bound."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return True
-    return state in ("Z", "X")
+from tests.processes import process_gone, wait_for
 
 
 def _start(seeded, stubs, tmp_path, target: Path) -> tuple[subprocess.Popen[bytes], Path]:
@@ -64,7 +46,7 @@ def test_signal_ends_collect_data_cleanly(seeded, stubs, tmp_path, signum, statu
     target = tmp_path / "never.tar.gz"
     proc, pids = _start(seeded, stubs, tmp_path, target)
     try:
-        assert _wait_for(lambda: len(list(pids.iterdir())) >= 2), "stubs never started"
+        assert wait_for(lambda: len(list(pids.iterdir())) >= 2), "stubs never started"
         started = _started(pids)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
@@ -77,16 +59,16 @@ def test_signal_ends_collect_data_cleanly(seeded, stubs, tmp_path, signum, statu
     assert b"Traceback" not in err
     assert not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".never.tar.gz")]
-    assert _wait_for(lambda: all(_gone(pid) for pid in started)), started
+    assert wait_for(lambda: all(process_gone(pid) for pid in started)), started
 
 
 def test_children_die_with_a_sigkilled_kata_cli(seeded, stubs, tmp_path):
     target = tmp_path / "never.tar.gz"
     proc, pids = _start(seeded, stubs, tmp_path, target)
     try:
-        assert _wait_for(lambda: len(list(pids.iterdir())) >= 2), "stubs never started"
+        assert wait_for(lambda: len(list(pids.iterdir())) >= 2), "stubs never started"
         started = _started(pids)
-        assert not any(_gone(pid) for pid in started)
+        assert not any(process_gone(pid) for pid in started)
         proc.kill()  # SIGKILL: no handler, no cleanup of ours runs
         proc.wait(timeout=30)
     finally:
@@ -94,7 +76,7 @@ def test_children_die_with_a_sigkilled_kata_cli(seeded, stubs, tmp_path):
             proc.kill()
             proc.wait()
     # the kernel's parent-death signal ends them, not us
-    assert _wait_for(lambda: all(_gone(pid) for pid in started)), started
+    assert wait_for(lambda: all(process_gone(pid) for pid in started)), started
 
 
 def test_the_sigterm_handler_lasts_only_while_a_command_runs(cli):

@@ -1,18 +1,20 @@
 """What a collect-data section sees: the host, the options, the clock, one shared configuration.
 
-`Context` runs the programs and reads the files the sections declare (the runner calls it),
-and the few that probes compute at run time (the configured hypervisor's `--version`, a
-journal query built from --since). It owns argv[0] lookup, --chroot, the environment,
-output and file size bounds, and every timeout: `min(--timeout or the command's own,
-time left before --deadline)`.
+`Context` runs the commands and reads the files the sections declare (`command()`: the
+runner hands it a section's `commands`, a probe the declared `uses` it decides to run).
+It fills the declared placeholders (`{since}` from --since, `{journal_lines}` from
+--max-lines, values a probe names such as `{target}`) and owns argv[0] lookup, --chroot,
+the environment, output and file size bounds, and every timeout: `min(--timeout or the
+command's own, time left before --deadline)`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kata_cli.collect.model import DEADLINE, FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Options
 from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host, local_host
@@ -28,6 +30,38 @@ CHROOT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/s
 KATA_BIN_DIRS = ("/opt/kata/bin", "/usr/local/bin", "/usr/bin")
 
 DEADLINE_GRACE = 0.25  # seconds kept before the deadline to reap a command and record it
+RELATIVE = re.compile(r"^\d+(s|sec|m|min|h|d|w)$")
+
+
+def journal_since(since: str) -> str:
+    """journalctl's --since value: `24h` means 24 hours ago; anything else passes through."""
+    return f"-{since}" if RELATIVE.match(since.strip()) else since
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """`text` with each `{name}` of `values` replaced once (other braces, such as dpkg's
+    `${Package}`, stay as they are; a value is never expanded again)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+class Declared(Protocol):
+    """What `Context.command` needs of a declared command (`section.Command`)."""
+
+    @property
+    def argv(self) -> tuple[str, ...]: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def timeout(self) -> float | None: ...
+    @property
+    def extra_dirs(self) -> tuple[str, ...]: ...
+    @property
+    def host_program(self) -> bool: ...
 
 
 def yes_no(value: object) -> object:
@@ -85,6 +119,44 @@ class Context:
         return Item(
             "text", title, status=SKIPPED, detail=f"no usable configuration: {self.config_error}"
         )
+
+    # -- declared commands -------------------------------------------------------------
+    def placeholders(self) -> dict[str, str]:
+        """The values every declared command may name, derived from the options."""
+        return {
+            "since": journal_since(self.options.since),
+            "journal_lines": str(max(self.options.max_lines * 20, 1000)),
+        }
+
+    def command(self, command: Declared, **values: str) -> Item:
+        """Run a declared command: placeholders filled, argv[0] looked up, bounded.
+
+        The runner runs a section's `commands` here, and a probe the `uses` it picks.
+        `values` add to `placeholders()` (e.g. `target=` for debugfs). With
+        `host_program`, argv[0] is a host path (the configured hypervisor): it runs as
+        `host_program()` says and the item shows the host path.
+        """
+        fields = {**self.placeholders(), **values}
+        argv = [fill(part, fields) for part in command.argv]
+        title = fill(command.title, fields) if command.title is not None else None
+        shown = argv
+        if command.host_program:
+            program = self.host_program(argv[0])
+            if program is None:
+                detail = f"{argv[0]}: not found or not executable under the host root"
+                return Item(
+                    "command", title or " ".join(shown), argv=shown, status=NOT_FOUND, detail=detail
+                )
+            argv = [program, *argv[1:]]
+        item = self.run(
+            argv,
+            title=title,
+            lang=command.lang,
+            extra_dirs=command.extra_dirs,
+            timeout=command.timeout,
+        )
+        item.argv = list(shown)
+        return item
 
     # -- programs ----------------------------------------------------------------------
     def which(self, name: str, extra_dirs: Sequence[str] = ()) -> str | None:

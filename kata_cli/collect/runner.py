@@ -1,10 +1,11 @@
 """Runs collect-data sections concurrently, bounded by per-command timeouts and a deadline.
 
 Every file group, command and probe of every section is one task for a small pool of
-daemon threads. Commands get `min(--timeout, time left before --deadline)`; when the
-deadline expires the runner stops waiting, records what had not finished, and returns
-(an in-process probe stuck on I/O cannot be killed, but being a daemon thread it cannot
-keep the process alive either).
+daemon threads; commands (a section's own `commands` here, the declared `uses` a probe
+picks) all run through `Context.command`. Commands get `min(--timeout, time left before
+--deadline)`; when the deadline expires the runner stops waiting, records what had not
+finished, and returns (an in-process probe stuck on I/O cannot be killed, but being a
+daemon thread it cannot keep the process alive either).
 """
 
 from __future__ import annotations
@@ -47,13 +48,7 @@ def _command_items(ctx: Context, command: Command) -> Iterable[Item]:
     if reason:
         yield Item("text", title, status=SKIPPED, detail=reason)
         return
-    item = ctx.run(
-        command.argv,
-        title=command.title,
-        lang=command.lang,
-        extra_dirs=command.extra_dirs,
-        timeout=command.timeout,
-    )
+    item = ctx.command(command)
     yield item if command.then is None else command.then(ctx, item)
 
 

@@ -2,7 +2,10 @@
 
 Host files (paths or globs under the host root), external commands (argument lists,
 never a shell) and an optional in-process probe that yields items. The runner
-(`runner.py`) owns threads, timeouts, argv[0] lookup and the deadline.
+(`runner.py`) runs `files` and `commands`; a probe interprets what it gathers, running
+the section's declared `uses` (through `Context.command`) only when it decides to, e.g. a
+fallback. Either way the context owns argv: placeholders such as `{since}` are filled
+from the options, argv[0] is looked up, and timeouts and the deadline apply.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ class Command:
 
     The runner owns how it runs: argv[0] lookup (PATH, `extra_dirs`, --chroot), the
     environment, the output bound and the timeout (`timeout`, else --timeout, never past
-    --deadline). `unless` names a host condition under which the command is not run (the
+    --deadline). `{name}` placeholders in argv and title are filled by the context
+    (`Context.placeholders()`, or values the probe passes); with `host_program`, argv[0]
+    is a host path run as `Context.host_program()` says. `unless` names a host condition under which the command is not run (the
     reason becomes the item's detail); `then` turns the raw outcome into what is shown.
     """
 
@@ -29,13 +34,18 @@ class Command:
     title: str | None = None
     timeout: float | None = None
     extra_dirs: tuple[str, ...] = ()
+    host_program: bool = False
     unless: Callable[[Context], str | None] | None = None
     then: Callable[[Context, Item], Item] | None = None
 
 
 @dataclass(frozen=True)
 class Section:
-    """A collect-data unit: a title, what it reads and runs, and an optional probe."""
+    """A collect-data unit: a title, what it reads and runs, and an optional probe.
+
+    `uses` and `reads` declare the commands and files the probe itself runs and reads
+    (in that order in the output): the probe picks and interprets, the context runs.
+    """
 
     id: str
     title: str
@@ -43,5 +53,7 @@ class Section:
     files: tuple[str, ...] = ()  # host paths or globs; missing ones are skipped quietly
     commands: tuple[Command, ...] = ()
     probe: Callable[[Context], Iterable[Item]] | None = None
+    uses: tuple[Command, ...] = ()  # commands the probe runs (Context.command), in order
+    reads: tuple[str, ...] = ()  # host paths or globs the probe reads
     requires: tuple[str, ...] = ()  # programs: the whole section is omitted when none exists
     files_lang: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kata_cli.collect.context import journal_since
 from kata_cli.collect.sections import logs
 
 
@@ -12,7 +13,7 @@ from kata_cli.collect.sections import logs
     [("24h", "-24h"), ("30min", "-30min"), ("2d", "-2d"), ("2026-11-25 08:00", "2026-11-25 08:00")],
 )
 def test_journal_since(since, expected):
-    assert logs.journal_since(since) == expected
+    assert journal_since(since) == expected
 
 
 def test_runtime_rs_json_lines_count_as_kata():

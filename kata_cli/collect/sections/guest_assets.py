@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, Item
-from kata_cli.collect.section import Section
+from kata_cli.collect.section import Command, Section
 
 OSBUILDER = "var/lib/osbuilder/osbuilder.yaml"
 MAX_INITRD = 512 * 1024 * 1024
@@ -23,6 +23,8 @@ SECTOR = 512
 EXT_MAGIC = 0xEF53
 EROFS_MAGIC = 0xE0F5E1E2
 XFS_MAGIC = b"XFSB"
+# an image's osbuilder.yaml, read from the ext4 partition at `{target}` (path?offset=N)
+DEBUGFS = Command(("debugfs", "-R", f"cat /{OSBUILDER}", "{target}"), title="debugfs")
 
 COMPRESSIONS = (
     (b"\x1f\x8b", "gzip"),
@@ -104,7 +106,7 @@ def image_probe(ctx: Context, path: str) -> Item:
             reasons.append(f"partition at {offset}: {kind} file system is not supported")
             continue
         target = f"{local}?offset={offset}" if offset else local
-        run = ctx.run(["debugfs", "-R", f"cat /{OSBUILDER}", target], title="debugfs")
+        run = ctx.command(DEBUGFS, target=target)
         if run.status == "ok" and run.text.strip() and "File not found" not in run.text:
             item.text = _strip_debugfs_banner(run.text)
             item.detail = f"ext4 partition at byte {offset}, read with debugfs"
@@ -276,4 +278,5 @@ SECTION = Section(
     description="osbuilder.yaml of the configured guest image (debugfs, no mount) or "
     "initrd (gzip/zstd/xz/lz4/cpio detected by magic number, read in memory).",
     probe=probe,
+    uses=(DEBUGFS,),
 )

@@ -7,9 +7,15 @@ from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import TIMED_OUT, Item
-from kata_cli.collect.section import Section
+from kata_cli.collect.section import Command, Section
 
 KERNEL_LOG_PATTERN = re.compile(r"kvm|vhost|virtio|vsock|vfio|iommu|kata", re.I)
+DMESG = Command(("dmesg",), title="dmesg (kvm, vhost, virtio, vsock, vfio lines)")
+# the journal's copy of the kernel log, when dmesg is not allowed (dmesg_restrict)
+KERNEL_JOURNAL = Command(
+    ("journalctl", "-k", "-q", "--no-pager", "-o", "short-iso", "--since={since}"),
+    title="journalctl -k (kvm, vhost, virtio, vsock, vfio lines)",
+)
 
 
 def _kernel_lines(ctx: Context, item: Item) -> Item:
@@ -24,20 +30,14 @@ def _kernel_lines(ctx: Context, item: Item) -> Item:
 
 
 def kernel_log_probe(ctx: Context) -> Iterator[Item]:
-    item = ctx.run(["dmesg"], title="dmesg (kvm, vhost, virtio, vsock, vfio lines)")
+    item = ctx.command(DMESG)
     if item.status == "ok":
         yield _kernel_lines(ctx, item)
         return
     yield item  # e.g. dmesg_restrict for non-root: say so, then try the journal's copy
     if item.status == TIMED_OUT:
         return  # a hung kernel log is the finding; do not spend a second --timeout
-    from kata_cli.collect.sections.logs import journal_since
-
-    since = f"--since={journal_since(ctx.options.since)}"
-    fallback = ctx.run(
-        ["journalctl", "-k", "-q", "--no-pager", "-o", "short-iso", since],
-        title="journalctl -k (kvm, vhost, virtio, vsock, vfio lines)",
-    )
+    fallback = ctx.command(KERNEL_JOURNAL)
     yield _kernel_lines(ctx, fallback) if fallback.status == "ok" else fallback
 
 
@@ -46,4 +46,5 @@ SECTION = Section(
     title="Kernel log",
     description="dmesg lines about kvm, vhost, virtio, vsock and vfio (last --max-lines).",
     probe=kernel_log_probe,
+    uses=(DMESG, KERNEL_JOURNAL),
 )

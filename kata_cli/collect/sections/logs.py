@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item
-from kata_cli.collect.section import Section
+from kata_cli.collect.section import Command, Section
 
 # syslog identifiers of the Go runtime (`kata`), its older name, and other components
 IDENTIFIERS = ("kata", "kata-runtime", "containerd-shim-kata-v2", "kata-monitor", "kata-agent")
@@ -26,15 +26,21 @@ PROBLEM = re.compile(
     r'level=(error|fatal|panic|warning)|"level":\s*"(ERRO|CRIT|WARN|error|warning|fatal)',
     re.I,
 )
-RELATIVE = re.compile(r"^\d+(s|sec|m|min|h|d|w)$")
 JOURNAL_DIRS = ("/var/log/journal", "/run/log/journal")
 NO_JOURNAL = "No journal on this host"
 NO_JOURNAL_FILES = "No journal files were found"  # journalctl's own words, on stderr
 
-
-def journal_since(since: str) -> str:
-    """journalctl's --since value: `24h` means 24 hours ago; anything else passes through."""
-    return f"-{since}" if RELATIVE.match(since.strip()) else since
+# {since} and {journal_lines} are filled from --since and --max-lines by the context
+_JOURNAL = ("journalctl", "-q", "-a", "--no-pager", "-o", "short-iso-precise", "--since={since}")
+KATA_JOURNAL = Command(
+    (*_JOURNAL, "-n", "{journal_lines}", *(arg for name in IDENTIFIERS for arg in ("-t", name))),
+    title="Kata components (journal)",
+)
+# runtime-rs and shim output often lands in containerd's unit log
+CONTAINERD_JOURNAL = Command(
+    (*_JOURNAL, "-n", "{journal_lines}", "-u", "containerd"),
+    title="containerd unit lines from Kata shims (journal)",
+)
 
 
 def sort_key(line: str) -> str:
@@ -73,9 +79,9 @@ def is_kata_line(line: str) -> bool:
 
 
 def _journal(
-    ctx: Context, argv: list[str], title: str, keep: Callable[[str], bool] | None
+    ctx: Context, command: Command, keep: Callable[[str], bool] | None
 ) -> tuple[Item, list[str]]:
-    item = ctx.run(argv, title=title)
+    item = ctx.command(command)
     if item.status == NOT_FOUND:
         item.detail = "journalctl not found: no systemd journal to read (this is not 'no problems')"
         return item, []
@@ -106,33 +112,25 @@ def _journal(
 
 def probe(ctx: Context) -> Iterator[Item]:
     sandbox = ctx.options.sandbox
-    since = journal_since(ctx.options.since)
-    limit = str(max(ctx.options.max_lines * 20, 1000))
-    base = ["journalctl", "-q", "-a", "--no-pager", "-o", "short-iso-precise", f"--since={since}"]
-    ids = [arg for name in IDENTIFIERS for arg in ("-t", name)]
     merged: list[str] = []
     mine = None if sandbox is None else (lambda line: sandbox in line)
-    item, lines = _journal(ctx, [*base, "-n", limit, *ids], "Kata components (journal)", mine)
+    item, lines = _journal(ctx, KATA_JOURNAL, mine)
     merged += lines
     yield item
-    containerd_title = "containerd unit lines from Kata shims (journal)"
     if item.status == TIMED_OUT:
         # a journal that hangs once hangs again: one --timeout, not two, for the section
         yield Item(
             "command",
-            containerd_title,
+            CONTAINERD_JOURNAL.title or "",
             status=SKIPPED,
             detail="not run: journalctl timed out on the query above",
         )
     elif item.status not in (NOT_FOUND, SKIPPED):
-        # runtime-rs and shim output often lands in containerd's unit log
-        item, lines = _journal(
-            ctx, [*base, "-n", limit, "-u", "containerd"], containerd_title, mine or is_kata_line
-        )
+        item, lines = _journal(ctx, CONTAINERD_JOURNAL, mine or is_kata_line)
         merged += lines
         yield item
     wanted = sandbox or "kata"
-    for path in ctx.expand(LOG_FILES):
+    for path in ctx.expand(LOG_FILES):  # declared as the section's `reads`
         title = f"{path} (lines mentioning {wanted})"
         try:
             data, cut = ctx.read_tail(path, MAX_LOG_FILE)
@@ -167,4 +165,6 @@ SECTION = Section(
     description="Journal of the Kata components (Go logfmt and runtime-rs JSON lines) since "
     "--since, containerd's kata lines, k3s/containerd log files; bounded by --max-lines.",
     probe=probe,
+    uses=(KATA_JOURNAL, CONTAINERD_JOURNAL),
+    reads=LOG_FILES,
 )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item
-from kata_cli.collect.section import Section
+from kata_cli.collect.section import Command, Section
 
 PATTERN = re.compile(
     r"^(kata|qemu|cloud-hypervisor|firecracker|virtiofsd|containerd|cri-o|crio|runc|"
@@ -23,6 +23,13 @@ def _filtered(item: Item) -> Item:
 
 
 DPKG_STATUS = "/var/lib/dpkg/status"
+DPKG = Command(
+    ("dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n"),
+    title="dpkg-query -W (filtered)",
+)
+RPM = Command(
+    ("rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n"), title="rpm -qa (filtered)"
+)
 _WANT = {"unknown": "u", "install": "i", "hold": "h", "deinstall": "r", "purge": "p"}
 _STATE = {
     "not-installed": "n",
@@ -63,8 +70,6 @@ def _dpkg_from_the_host_root(ctx: Context) -> Item:
 
 def probe(ctx: Context) -> Iterator[Item]:
     native = ctx.options.chroot or ctx.host.is_native
-    dpkg = ["dpkg-query", "-W", "-f", "${Package} ${Version} ${db:Status-Abbrev}\\n"]
-    rpm = ["rpm", "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n"]
     if not native:
         # this machine's dpkg/rpm would read the host's databases through any link in
         # them; dpkg's text status is read inside the root instead, rpm's is not read
@@ -79,8 +84,8 @@ def probe(ctx: Context) -> Iterator[Item]:
             )
         return
     found = False
-    for argv, title in ((dpkg, "dpkg-query -W (filtered)"), (rpm, "rpm -qa (filtered)")):
-        item = ctx.run(argv, title=title)
+    for command in (DPKG, RPM):
+        item = ctx.command(command)
         if item.status == NOT_FOUND:
             continue
         found = True
@@ -94,4 +99,6 @@ SECTION = Section(
     title="Packages",
     description="dpkg or rpm packages of Kata, hypervisors, virtiofsd, container managers.",
     probe=probe,
+    uses=(DPKG, RPM),
+    reads=(DPKG_STATUS,),  # instead of dpkg-query when the host root is not /
 )

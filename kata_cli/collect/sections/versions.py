@@ -6,15 +6,17 @@ from collections.abc import Iterator
 
 from kata_cli.collect.context import KATA_BIN_DIRS, Context
 from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item
-from kata_cli.collect.section import Section
+from kata_cli.collect.section import Command, Section
 
 # Kata programs looked up on PATH, then in the usual install directories of the host
 KATA_PROGRAMS = (
-    ("containerd-shim-kata-v2", "--version"),
-    ("kata-monitor", "--version"),
-    ("kata-runtime", "--version"),
-    ("kata-ctl", "version"),
+    Command(("containerd-shim-kata-v2", "--version"), extra_dirs=KATA_BIN_DIRS),
+    Command(("kata-monitor", "--version"), extra_dirs=KATA_BIN_DIRS),
+    Command(("kata-runtime", "--version"), extra_dirs=KATA_BIN_DIRS),
+    Command(("kata-ctl", "version"), extra_dirs=KATA_BIN_DIRS),
 )
+# a program the configuration names (hypervisor, virtiofsd), by its host path
+CONFIGURED = Command(("{program}", "--version"), title="{program} --version", host_program=True)
 
 
 def _configured(ctx: Context, what: str, path: str) -> Item:
@@ -26,9 +28,7 @@ def _configured(ctx: Context, what: str, path: str) -> Item:
             status=NOT_FOUND,
             detail=f"{path}: not found or not executable under the host root",
         )
-    item = ctx.run([program, "--version"], title=f"{path} --version")
-    item.argv = [path, "--version"]
-    return item
+    return ctx.command(CONFIGURED, program=path)
 
 
 def probe(ctx: Context) -> Iterator[Item]:
@@ -45,9 +45,8 @@ def probe(ctx: Context) -> Iterator[Item]:
             yield _configured(ctx, "hypervisor", config.hypervisor.path)
         if config.hypervisor.virtio_fs_daemon:
             yield _configured(ctx, "virtiofsd", config.hypervisor.virtio_fs_daemon)
-    for name, flag in KATA_PROGRAMS:
-        item = ctx.run([name, flag], extra_dirs=KATA_BIN_DIRS)
-        yield item
+    for command in KATA_PROGRAMS:
+        yield ctx.command(command)
 
 
 SECTION = Section(
@@ -56,4 +55,5 @@ SECTION = Section(
     description="`--version` of the configured hypervisor and virtiofsd, the shim v2, "
     "kata-monitor, kata-runtime and kata-ctl (missing programs are named, not faked).",
     probe=probe,
+    uses=(CONFIGURED, *KATA_PROGRAMS),
 )

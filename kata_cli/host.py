@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
-import shutil
 import signal
 import stat
 import threading
@@ -637,6 +636,8 @@ class Host:
     @staticmethod
     def which(name: str, path: str | None = None) -> str | None:
         """Look a program up on PATH (of the machine we run on)."""
+        import shutil
+
         return shutil.which(name, path=path)
 
     def run(
@@ -860,6 +861,8 @@ def with_parent_death(
         path = os.path.join(cwd or "", program)
         runnable = os.path.isfile(path) and os.access(path, os.X_OK)
     else:
+        import shutil
+
         search = (env if env is not None else os.environ).get("PATH", os.defpath)
         runnable = shutil.which(program, path=search) is not None
     if not runnable:
@@ -882,6 +885,7 @@ def _setpriv() -> str | None:
 
 
 def _find_setpriv() -> str | None:
+    import shutil
     import subprocess
 
     found = shutil.which("setpriv", path=_SETPRIV_DIRS) or shutil.which("setpriv")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import ADVISORY, CheckResult, CheckSpec
-from kata_cli.checks.semver import Version
 from kata_cli.errors import KataError
+
+if TYPE_CHECKING:  # semver is imported when a release is compared, not for the registry
+    from kata_cli.checks.semver import Version
 
 CATEGORY = "release"
 KATA_VERSION = "4.1.0"  # the Kata Containers release this kata-cli tracks
@@ -68,6 +70,8 @@ def api_url(current: str, environ: dict[str, str]) -> str:
 
 
 def current_version(current: str) -> Version:
+    from kata_cli.checks.semver import Version
+
     try:
         return Version.parse(current)
     except ValueError as exc:
@@ -185,6 +189,8 @@ def _parse_one(item: Any) -> Release | None:
     assets = item.get("assets")
     if not isinstance(tag, str) or not tag or not isinstance(assets, list) or not assets:
         return None
+    from kata_cli.checks.semver import Version
+
     try:
         version = Version.parse(tag)
     except ValueError:

@@ -6,11 +6,13 @@ one (mode 0644), so nfd-worker and node_exporter never read half a file.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kata_cli.errors import KataError
-from kata_cli.fleet.node import NodeRun, node_document
+
+if TYPE_CHECKING:  # a plain `check` builds an empty Outputs: no fleet.node, no json
+    from kata_cli.fleet.node import NodeRun
 
 ONE_SHOT_EXPIRY = 3600.0  # a single run's labels expire after an hour
 EXPIRY_INTERVALS = 3  # a periodic run's labels outlive two missed runs
@@ -42,6 +44,10 @@ def write_outputs(outputs: Outputs, run: NodeRun, interval: float | None = None)
     if outputs.prometheus:
         _write(outputs.prometheus, prometheus.textfile(run), "--prometheus")
     if outputs.json_out:
+        import json
+
+        from kata_cli.fleet.node import node_document
+
         data = json.dumps(node_document(run), ensure_ascii=False) + "\n"
         _write(outputs.json_out, data.encode("utf-8", "backslashreplace"), "--json-out")
 

@@ -7,7 +7,6 @@ problem with its remedy. Every host-derived text goes through `printable()`.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 
@@ -114,6 +113,8 @@ def render_json(report: CheckReport, config_error: str = "") -> None:
     """The JSON object on stdout; a configuration that did not load is also one stderr line."""
     if config_error:
         err(printable(config_error))
+    import json
+
     for action in report.actions:
         note(action)
     out(json.dumps(report_data(report), indent=2, ensure_ascii=False))
@@ -124,6 +125,8 @@ LIST_SCHEMA = "kata-cli/check-list/1"
 
 def render_list(specs: list[CheckSpec], as_json: bool = False) -> None:
     if as_json:
+        import json
+
         data = {
             "schema": LIST_SCHEMA,
             "checks": [

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from kata_cli.checks import release
-from kata_cli.checks.release import ReleaseError, Version, newer_message, release_type
+from kata_cli.checks.release import ReleaseError, newer_message, release_type
+from kata_cli.checks.semver import Version
 from tests.checks.conftest import KATA_DL
 from tests.checks.conftest import release as rel
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from kata_cli.collect.model import DEADLINE, FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Options
-from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host, local_host
+from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host, ProcessResult, local_host
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -157,6 +157,18 @@ class Context:
         )
         item.argv = list(shown)
         return item
+
+    def pipe(self, command: Declared, data: bytes, max_output: int) -> ProcessResult | None:
+        """Feed `data` to a declared filter command of this machine (e.g. `zstd -dc`) and
+        return its raw result; None when the program is not found. The timeout is the
+        command's own or --timeout, never past the deadline (at least 0.1 s)."""
+        program = self.which(command.argv[0], command.extra_dirs)
+        if program is None:
+            return None
+        limit = min(command.timeout or self.options.timeout, max(self.remaining(), 0.1))
+        return self.host.run(
+            [program, *command.argv[1:]], timeout=limit, input=data, max_output=max_output
+        )
 
     # -- programs ----------------------------------------------------------------------
     def which(self, name: str, extra_dirs: Sequence[str] = ()) -> str | None:

@@ -378,6 +378,8 @@ def test_sigterm_to_a_foreground_run_during_boot_stops_its_vm(
     cli.terminate()
     stdout, stderr = cli.communicate(timeout=30)
     assert cli.returncode == 143, stderr  # 128 + SIGTERM, as a shell reports it
-    assert stdout.startswith("wait-go: terminated (SIGTERM); stopped ("), stdout
+    # the SIGTERM may land while start() is still returning (it then stops what it
+    # started itself, and no stop report reaches the line) or after it: both say so
+    assert stdout.startswith("wait-go: terminated (SIGTERM)"), stdout
     assert not directory.exists()
     assert not state.qemu.alive()

@@ -26,6 +26,17 @@ print(done.returncode, usage.ru_maxrss, done.stderr.decode("utf-8", "replace").s
 """
 
 
+def read_marker(conn: socket.socket) -> bytes | None:
+    """The one-shot marker kata-cli sends (`M=KATACLI...;`), or None if it hangs up first."""
+    received = bytearray()
+    while (match := re.search(rb"M=(KATACLI[0-9a-f]+);", received)) is None:
+        data = conn.recv(4096)
+        if not data:
+            return None
+        received += data
+    return match.group(1)
+
+
 class EndlessGuest:
     """Answers the marker line with BEGIN, then `y` lines as fast as the reader takes them."""
 
@@ -34,13 +45,10 @@ class EndlessGuest:
         self.started = threading.Event()
 
     def __call__(self, conn: socket.socket) -> None:
-        received = bytearray()
-        while (match := re.search(rb"M=(KATACLI[0-9a-f]+);", received)) is None:
-            data = conn.recv(4096)
-            if not data:
-                return
-            received += data
-        conn.sendall(match.group(1) + b"-BEGIN\n")
+        marker = read_marker(conn)
+        if marker is None:
+            return
+        conn.sendall(marker + b"-BEGIN\n")
         self.started.set()
         chunk = b"y\n" * (512 * 1024)
         try:
@@ -89,13 +97,10 @@ class HangingGuest:
         self.interrupted = threading.Event()
 
     def __call__(self, conn: socket.socket) -> None:
-        received = bytearray()
-        while (match := re.search(rb"M=(KATACLI[0-9a-f]+);", received)) is None:
-            data = conn.recv(4096)
-            if not data:
-                return
-            received += data
-        conn.sendall(match.group(1) + b"-BEGIN\nworking\n")
+        marker = read_marker(conn)
+        if marker is None:
+            return
+        conn.sendall(marker + b"-BEGIN\nworking\n")
         self.started.set()
         conn.settimeout(60)
         try:

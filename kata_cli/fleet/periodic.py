@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kata_cli.errors import KataError
+from kata_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, KataError
 from kata_cli.fleet.node import NodeRun, node_document, rfc3339
 from kata_cli.fleet.outputs import Outputs, write_outputs
 
@@ -28,8 +28,6 @@ STATE_SCHEMA = "kata-cli/check-state/1"
 JITTER = 0.1
 MIN_INTERVAL = 0.001
 MAX_INTERVAL = 7 * 24 * 3600.0
-EXIT_TERMINATED = 143
-EXIT_INTERRUPTED = 130
 STATE_LIMIT = 64 * 1024
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d)")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kata_cli.errors import KataError
+from kata_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, KataError, Terminated
 from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
 from kata_cli.vm.shares import mount_command
@@ -34,13 +34,7 @@ RUN_SCHEMA = "kata-cli/vm-run/1"
 AGENT_VSOCK_PORT = 1024  # the agent's port in agent URLs; exec swaps in the debug port
 SANDBOXES = "/run/vc/sbs"  # the Go runtime's sandbox directories (host path)
 ALIVE_POLL = 0.2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C would be: a service manager or `kill` stops the VM."""
 
 
 @dataclass

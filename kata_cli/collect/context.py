@@ -6,14 +6,25 @@ It fills the declared placeholders (`{since}` from --since, `{journal_lines}` fr
 --max-lines, values a probe names such as `{target}`) and owns argv[0] lookup, --chroot,
 the environment, output and file size bounds, and every timeout: `min(--timeout or the
 command's own, time left before --deadline)`.
+
+The runner hands each section a view of the context scoped to what the section declares
+(`for_section`): its probe may gather only the files of its `files` and `reads` (through
+`read_file`, `read_tail`, `expand`) and run only its `commands` and `uses`; anything else
+raises `UndeclaredAccess`, a programming error that the runner reports as a failed item
+and the tests catch. Looking at host state (`ctx.host.is_dir`, `listdir`, ...) is not
+gathering and stays free.
 """
 
 from __future__ import annotations
 
+import copy
 import os
+import posixpath
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol
 
 from kata_cli.collect.model import DEADLINE, FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Options
@@ -64,6 +75,39 @@ class Declared(Protocol):
     def host_program(self) -> bool: ...
 
 
+class UndeclaredAccess(Exception):
+    """A section read a file or ran a command its `Section` does not declare."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one section declared: host paths or globs (matched component by component,
+    `{sandbox}` and `{config_dir}` filled from the options and the configuration in
+    effect) and the commands it may run."""
+
+    section: str
+    reads: tuple[str, ...]
+    uses: tuple[Declared, ...]
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """`pattern` (a path or a glob) names `path`; a `*` never crosses a `/`."""
+    parts, wanted = path.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(map(fnmatchcase, parts, wanted))
+
+
+class _Shared:
+    """What every section's view of one context shares: the configuration, loaded once,
+    and the Ctrl-C flag."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.config: Config | None = None
+        self.config_error: str | None = None
+        self.config_loaded = False
+        self.interrupted = False
+
+
 def yes_no(value: object) -> object:
     """The words the report uses for booleans (JSON keeps true/false)."""
     if isinstance(value, bool):
@@ -86,11 +130,82 @@ class Context:
         self.options = options
         self.start = host.env.monotonic() if start is None else start
         self.deadline_at = self.start + options.deadline
-        self._lock = threading.Lock()
-        self._config: Config | None = None
-        self._config_error: str | None = None
-        self._config_loaded = False
-        self.interrupted = False  # set on Ctrl-C: no new command is started
+        self._shared = _Shared()
+        self.scope: Scope | None = None  # None: everything (the runner, tests)
+
+    def for_section(
+        self, section: str, reads: tuple[str, ...], uses: tuple[Declared, ...]
+    ) -> Context:
+        """This context as one section sees it: it may gather only `reads` and run only
+        `uses` (everything else is shared: configuration, clock, Ctrl-C)."""
+        view = copy.copy(self)
+        view.scope = Scope(section, reads, uses)
+        return view
+
+    def on_host(self, host: Host) -> Context:
+        """The same view reading another file system (the configuration named by
+        --config lives on this machine, not under the host root)."""
+        view = copy.copy(self)
+        view.host = host
+        return view
+
+    @property
+    def interrupted(self) -> bool:
+        """Set on Ctrl-C: no new command is started."""
+        return self._shared.interrupted
+
+    @interrupted.setter
+    def interrupted(self, value: bool) -> None:
+        self._shared.interrupted = value
+
+    # -- declarations ------------------------------------------------------------------
+    def declares(self, host_path: str) -> bool:
+        """Whether this section declared `host_path` among the files it gathers."""
+        if self.scope is None:
+            return True
+        return any(path_matches(host_path, pattern) for pattern in self._read_patterns())
+
+    def _read_patterns(self) -> list[str]:
+        assert self.scope is not None
+        patterns = []
+        for pattern in self.scope.reads:
+            if "{" in pattern:
+                value = self._read_placeholder(PLACEHOLDER.findall(pattern))
+                if value is None:
+                    continue
+                pattern = fill(pattern, value)
+            patterns.append(pattern)
+        return patterns
+
+    def _read_placeholder(self, names: list[str]) -> dict[str, str] | None:
+        """The values of `{sandbox}` (--sandbox) and `{config_dir}` (the directory of
+        the configuration file in effect); None when one of `names` has none."""
+        values: dict[str, str] = {}
+        for name in names:
+            if name == "sandbox" and self.options.sandbox:
+                values[name] = self.options.sandbox
+            elif name == "config_dir":
+                config = self.config()
+                if config is None or not config.path.startswith("/"):
+                    return None
+                values[name] = posixpath.dirname(config.path)
+            else:
+                return None
+        return values
+
+    def _check_read(self, host_path: str) -> None:
+        if not self.declares(host_path):
+            assert self.scope is not None
+            raise UndeclaredAccess(
+                f"section {self.scope.section} reads {host_path}, which it does not declare"
+            )
+
+    def _check_use(self, command: Declared) -> None:
+        if self.scope is not None and command not in self.scope.uses:
+            raise UndeclaredAccess(
+                f"section {self.scope.section} runs {' '.join(command.argv)}, "
+                "which it does not declare"
+            )
 
     # -- time --------------------------------------------------------------------------
     def remaining(self) -> float:
@@ -98,21 +213,22 @@ class Context:
 
     # -- configuration (loaded once, shared by every section) ---------------------------
     def config(self) -> Config | None:
-        with self._lock:
-            if not self._config_loaded:
-                self._config_loaded = True
+        shared = self._shared
+        with shared.lock:
+            if not shared.config_loaded:
+                shared.config_loaded = True
                 try:
                     from kata_cli.config import load
 
-                    self._config = load(self.host, explicit=self.options.explicit_config)
+                    shared.config = load(self.host, explicit=self.options.explicit_config)
                 except Exception as exc:  # any failure becomes a note, never an abort
-                    self._config_error = str(exc) or type(exc).__name__
-            return self._config
+                    shared.config_error = str(exc) or type(exc).__name__
+            return shared.config
 
     @property
     def config_error(self) -> str | None:
         self.config()
-        return self._config_error
+        return self._shared.config_error
 
     def unconfigured(self, title: str) -> Item:
         """The item of a part that needs the configuration when none could be loaded."""
@@ -136,6 +252,7 @@ class Context:
         `host_program`, argv[0] is a host path (the configured hypervisor): it runs as
         `host_program()` says and the item shows the host path.
         """
+        self._check_use(command)
         fields = {**self.placeholders(), **values}
         argv = [fill(part, fields) for part in command.argv]
         title = fill(command.title, fields) if command.title is not None else None
@@ -162,6 +279,7 @@ class Context:
         """Feed `data` to a declared filter command of this machine (e.g. `zstd -dc`) and
         return its raw result; None when the program is not found. The timeout is the
         command's own or --timeout, never past the deadline (at least 0.1 s)."""
+        self._check_use(command)
         program = self.which(command.argv[0], command.extra_dirs)
         if program is None:
             return None
@@ -278,6 +396,7 @@ class Context:
         self, host_path: str, *, title: str | None = None, lang: str | None = None
     ) -> Item:
         """A host file as an item (symlink target noted); unreadable -> a failed item."""
+        self._check_read(host_path)
         item = Item("file", title or host_path, path=host_path)
         item.lang = file_lang(host_path) if lang is None else lang
         try:
@@ -296,6 +415,7 @@ class Context:
 
     def read_tail(self, host_path: str, size: int) -> tuple[bytes, bool]:
         """The last `size` bytes of a (log) file and whether the start was cut off."""
+        self._check_read(host_path)
         data, offset = self.host.read_tail(host_path, size)
         if offset:
             data = data.split(b"\n", 1)[-1]  # drop the partial first line
@@ -305,6 +425,7 @@ class Context:
         """Host paths of existing files matching paths or globs, in order, without repeats."""
         found: list[str] = []
         for pattern in patterns:
+            self._check_read(pattern)
             paths = self.host.glob(pattern) if any(c in pattern for c in "*?[") else [pattern]
             for path in paths:
                 if path not in found and self.host.is_file(path):

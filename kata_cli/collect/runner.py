@@ -2,7 +2,8 @@
 
 Every file group, command and probe of every section is one task for a small pool of
 daemon threads; commands (a section's own `commands` here, the declared `uses` a probe
-picks) all run through `Context.command`. Commands get `min(--timeout, time left before
+picks) all run through `Context.command`, on a view of the context scoped to what the
+section declares (`Context.for_section`: nothing undeclared is read or run). Commands get `min(--timeout, time left before
 --deadline)`; when the deadline expires the runner stops waiting, records what had not
 finished, and returns (an in-process probe stuck on I/O cannot be killed, but being a
 daemon thread it cannot keep the process alive either).
@@ -53,6 +54,9 @@ def _command_items(ctx: Context, command: Command) -> Iterable[Item]:
 
 
 def _plan(ctx: Context, section: Section, index: int) -> list[_Task]:
+    ctx = ctx.for_section(
+        section.id, (*section.files, *section.reads), (*section.commands, *section.uses)
+    )
     tasks: list[_Task] = []
     if section.files:
         tasks.append(_Task(index, 0, f"{section.id}: files", lambda: _file_items(ctx, section)))

@@ -1,16 +1,34 @@
-"""Sections declare the commands their probes run; the context fills argv from the options."""
+"""Sections declare the commands their probes run and the files they gather; the context
+fills argv from the options and refuses what a section did not declare."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
+import pytest
+
 import kata_cli.collect.sections as sections_pkg
-from kata_cli.collect.context import Context, fill
-from kata_cli.collect.model import NOT_FOUND, Options
-from kata_cli.collect.section import Command
-from kata_cli.collect.sections import guest_assets, kernel_log, logs, packages, versions
+from kata_cli.collect import collect
+from kata_cli.collect.context import Context, UndeclaredAccess, fill, path_matches
+from kata_cli.collect.model import FAILED, NOT_FOUND, Options
+from kata_cli.collect.runner import run_sections
+from kata_cli.collect.section import Command, Section
+from kata_cli.collect.sections import (
+    config_files,
+    container_managers,
+    guest_assets,
+    kernel_log,
+    logs,
+    packages,
+    sandboxes,
+    versions,
+)
 from kata_cli.host import Host
+from tests.collect.conftest import SANDBOX_ID
+from tests.collect.test_command import quick_docker
+from tests.conftest import MINIMAL_QEMU_CONFIG
 
 
 def test_no_section_builds_argv_in_its_probe():
@@ -37,6 +55,106 @@ def test_probe_commands_are_declared_on_their_sections():
     assert packages.SECTION.reads == (packages.DPKG_STATUS,)
     assert versions.SECTION.uses == (versions.CONFIGURED, *versions.KATA_PROGRAMS)
     assert guest_assets.SECTION.uses == (guest_assets.DEBUGFS, *guest_assets.DECOMPRESSORS.values())
+    assert container_managers.CONTAINERD.reads == container_managers.CONTAINERD_CONFIGS
+    assert sandboxes.SECTION.reads == sandboxes.STATE_FILES
+    assert config_files.SECTION.reads == config_files.CONFIG_FILES
+
+
+def test_no_section_builds_a_context_of_its_own():
+    """A probe sees the scoped context the runner hands it; a new `Context(...)` would
+    escape its declarations (`ctx.on_host()` keeps them)."""
+    offenders = []
+    for path in sorted(Path(sections_pkg.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "Context":
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
+
+
+def test_a_scoped_context_refuses_undeclared_files_and_commands(tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "declared.conf").write_text("declared\n")
+    (tmp_path / "etc" / "other.conf").write_text("other\n")
+    true = Command(("true",))
+    ctx = Context(Host(tmp_path), Options()).for_section("demo", ("/etc/declared.conf",), (true,))
+    assert ctx.read_file("/etc/declared.conf").text == "declared\n"
+    assert ctx.expand(["/etc/declared.conf"]) == ["/etc/declared.conf"]
+    with pytest.raises(
+        UndeclaredAccess, match=re.escape("section demo reads /etc/other.conf, which")
+    ):
+        ctx.read_file("/etc/other.conf")
+    with pytest.raises(UndeclaredAccess, match=re.escape("/etc/other.conf")):
+        ctx.read_tail("/etc/other.conf", 100)
+    with pytest.raises(UndeclaredAccess, match=re.escape("reads /etc/*.conf")):
+        ctx.expand(["/etc/*.conf"])
+    with pytest.raises(UndeclaredAccess, match="section demo runs false, which"):
+        ctx.command(Command(("false",)))
+    with pytest.raises(UndeclaredAccess, match="runs cat"):
+        ctx.pipe(Command(("cat",)), b"x", max_output=10)
+    # the unscoped context (the runner's, tests') reads what it is asked to
+    assert Context(Host(tmp_path), Options()).read_file("/etc/other.conf").text == "other\n"
+
+
+def test_the_runner_hands_each_probe_its_own_section_scope(tmp_path):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "a.conf").write_text("a\n")
+
+    def probe(ctx):
+        yield ctx.read_file("/etc/a.conf")
+
+    loose = Section("loose", "Loose", "reads a file it does not declare", probe=probe)
+    declared = Section("declared", "Declared", "declares it", probe=probe, reads=("/etc/*.conf",))
+    results, _ = run_sections(Context(Host(tmp_path), Options()), [loose, declared])
+    [refused], [read] = results[0].items, results[1].items
+    assert refused.status == FAILED
+    assert refused.detail == (
+        "UndeclaredAccess: section loose reads /etc/a.conf, which it does not declare"
+    )
+    assert (read.status, read.text) == ("ok", "a\n")
+
+
+def test_declared_paths_match_component_by_component():
+    assert path_matches("/run/vc/sbs/abc/persist.json", "/run/vc/sbs/*/*.json")
+    assert not path_matches("/run/vc/sbs/abc/sub/persist.json", "/run/vc/sbs/*/*.json")
+    assert not path_matches("/run/vc/sbs/abc", "/run/vc/sbs/*/*.json")
+    assert path_matches("/etc/crio/crio.conf", "/etc/crio/crio.conf")
+    assert not path_matches("/etc/crio/crio.conf.d/x", "/etc/crio/*")
+
+
+def test_sandbox_and_config_dir_placeholders(fake_host):
+    fake_host.config(MINIMAL_QEMU_CONFIG, path="/opt/kata/share/defaults/kata-containers/c.toml")
+    reads = (*sandboxes.STATE_FILES, "{config_dir}/config.d/*")
+    options = Options(sandbox="abc", explicit_config=None)
+    ctx = Context(fake_host.host, options).for_section("s", reads, ())
+    assert ctx.declares("/run/vc/sbs/abc/persist.json")
+    assert ctx.declares("/run/kata/abc/state.json")
+    assert not ctx.declares("/run/vc/sbs/other/persist.json")
+    assert not ctx.declares("/etc/kata-containers/config.d/10.toml")  # no config there
+    fake_host.config(MINIMAL_QEMU_CONFIG)
+    ctx = Context(fake_host.host, Options()).for_section("s", reads, ())
+    assert ctx.declares("/etc/kata-containers/config.d/10.toml")
+    assert not ctx.declares("/run/vc/sbs/abc/persist.json")  # no --sandbox: no state files
+
+
+def test_every_section_gathers_only_what_it_declares(seeded, stubs):
+    quick_docker(stubs)
+    defaults = "/opt/kata/share/defaults/kata-containers"
+    seeded.file(f"{defaults}/configuration-qemu.toml", MINIMAL_QEMU_CONFIG)
+    seeded.symlink(f"{defaults}/configuration.toml", "configuration-qemu.toml")
+    seeded.file("/etc/kata-containers/config.d/10-debug.toml", "[runtime]\nenable_debug = true\n")
+    options = Options(timeout=5, deadline=30, sandbox=SANDBOX_ID, search_path=str(stubs))
+    report = collect(seeded.host, options)
+    undeclared = [i.detail for _, i in report.items() if "UndeclaredAccess" in (i.detail or "")]
+    assert undeclared == []
+    gathered = {i.path for _, i in report.items() if i.kind == "file" and i.status == "ok"}
+    assert {
+        "/etc/kata-containers/configuration.toml",
+        "/etc/kata-containers/config.d/10-debug.toml",
+        f"{defaults}/configuration-qemu.toml",
+        "/etc/containerd/config.toml",
+        f"/run/vc/sbs/{SANDBOX_ID}/persist.json",
+        "/var/lib/rancher/k3s/agent/containerd/containerd.log",
+    } <= gathered
 
 
 def test_placeholders_come_from_the_options(tmp_path):
@@ -83,3 +201,17 @@ def test_a_declared_filter_gets_its_input_and_a_missing_one_is_none(tmp_path):
     ctx = Context(Host("/"), Options())
     result = ctx.pipe(Command(("cat",)), b"payload", max_output=100)
     assert result is not None and result.stdout == b"payload"
+
+
+def test_a_configuration_candidate_resolving_elsewhere_is_named_not_gathered(fake_host):
+    fake_host.config(MINIMAL_QEMU_CONFIG)  # the Go file is in effect
+    fake_host.file("/srv/elsewhere.toml", 'secret = "not a configuration"\n')
+    fake_host.symlink("/etc/kata-containers/runtime-rs/configuration.toml", "/srv/elsewhere.toml")
+    report = collect(
+        fake_host.host, Options(timeout=5, deadline=30), sections=[config_files.SECTION]
+    )
+    by_path = {item.path: item for _, item in report.items() if item.kind == "file"}
+    assert by_path["/etc/kata-containers/configuration.toml"].status == "ok"
+    skipped = by_path["/srv/elsewhere.toml"]
+    assert (skipped.status, skipped.text) == ("skipped", "")
+    assert skipped.detail == "not gathered: outside the configuration directories"

@@ -6,9 +6,18 @@ import posixpath
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, Item
+from kata_cli.collect.model import FAILED, SKIPPED, Item
 from kata_cli.collect.section import Section
+from kata_cli.config.discovery import default_config_paths
 from kata_cli.host import Host
+
+# the directories of the default search list (a candidate is often a symlink to a
+# sibling such as configuration-qemu.toml) and of the file in effect, with their drop-ins
+CONFIG_DIRS = (
+    *dict.fromkeys(posixpath.dirname(path) for path in default_config_paths()),
+    "{config_dir}",
+)
+CONFIG_FILES = tuple(f"{d}/{name}" for d in CONFIG_DIRS for name in ("*", "config.d/*"))
 
 
 def strip_comments(text: str) -> str:
@@ -44,7 +53,15 @@ def _dropins(fs: Host, main_path: str) -> list[str]:
 
 
 def _content(ctx: Context, fs: Host, path: str, title: str) -> Item:
-    reader = ctx if fs == ctx.host else Context(fs, ctx.options, ctx.start)
+    if not ctx.declares(path):  # a candidate that resolves outside the configuration dirs
+        return Item(
+            "file",
+            title,
+            path=path,
+            status=SKIPPED,
+            detail="not gathered: outside the configuration directories",
+        )
+    reader = ctx if fs == ctx.host else ctx.on_host(fs)
     item = reader.read_file(path, title=title, lang="toml")
     if item.status == "ok" and not ctx.options.full_configs:
         item.full_text = item.text  # the archive keeps the file as it is
@@ -54,8 +71,6 @@ def _content(ctx: Context, fs: Host, path: str, title: str) -> Item:
 
 
 def probe(ctx: Context) -> Iterator[Item]:
-    from kata_cli.config.discovery import default_config_paths
-
     config = ctx.config()
     if config is None:
         yield Item(
@@ -118,4 +133,5 @@ SECTION = Section(
     description="The configuration in effect and why, every default candidate (Go and "
     "runtime-rs) with symlink targets, config.d drop-ins, contents without comments.",
     probe=probe,
+    reads=CONFIG_FILES,
 )

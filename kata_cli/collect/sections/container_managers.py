@@ -113,6 +113,7 @@ CONTAINERD = Section(
     "runtime handler stanzas extracted from them.",
     commands=(Command(("containerd", "--version")), unit("containerd")),
     probe=containerd_probe,  # each file followed by the kata handlers extracted from it
+    reads=CONTAINERD_CONFIGS,
     requires=("containerd", "k3s"),
 )
 CRIO = Section(

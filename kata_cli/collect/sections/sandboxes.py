@@ -12,6 +12,7 @@ from kata_cli.collect.model import FAILED, NOT_FOUND, Item
 from kata_cli.collect.section import Section
 
 RUN_DIRS = ("/run/vc/sbs", "/run/kata")
+STATE_FILES = tuple(f"{directory}/{{sandbox}}/*.json" for directory in RUN_DIRS)
 NOT_SANDBOXES = frozenset({"firecracker"})
 PROCESS_NAMES = (
     "qemu-system",
@@ -115,4 +116,5 @@ SECTION = Section(
     description="Sandboxes (listing, else /run/vc/sbs and /run/kata), VM and shim processes; "
     "with --sandbox, its persisted state and processes.",
     probe=probe,
+    reads=STATE_FILES,  # with --sandbox
 )

@@ -234,6 +234,8 @@ def type_problem(kind: str, value: Any) -> str | None:
     if kind == schema.FLOAT:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number, got {_toml_type(value)}"
+        if value != value:  # TOML's nan: every comparison is false, so no clamp applies
+            return "nan is not a number (the runtime's clamps cannot handle it)"
         return None
     if kind in schema.INT_RANGES:
         if isinstance(value, bool) or not isinstance(value, int):

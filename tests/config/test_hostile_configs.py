@@ -106,6 +106,27 @@ def test_absurd_integer_names_its_line(cli, fake_host, number):
     assert len(result.stderr) < 400
 
 
+@pytest.mark.parametrize("flavour", ["go", "rs"])
+@pytest.mark.parametrize("value", ["nan", "+nan", "-nan"])
+def test_default_vcpus_nan_is_a_config_error_everywhere(cli, fake_host, flavour, value):
+    """No clamp catches NaN (every comparison is false): `vm plan` used to die on it with
+    an internal error; every command that loads the file now names the key and line."""
+    fake_host.intel()
+    fake_host.assets()
+    path = fake_host.root / "nan.toml"
+    path.write_text(HEAD + 'kernel = "/k"\nimage = "/i"\n' + f"default_vcpus = {value}\n")
+    for command in (("vm", "plan"), ("env",), ("config", "show"), ("check", "-n")):
+        args = ["--host-root", str(fake_host.root), "--config", str(path), *command]
+        if command != ("check", "-n"):
+            args += ["--flavour", flavour]
+        result = cli(*args)
+        assert result.exit_code == 1, (command, result.stderr)
+        assert "internal error" not in result.stderr
+        assert (
+            f"{path}:5:1: [hypervisor.qemu] default_vcpus: nan is not a number" in result.stderr
+        ), (command, result.stderr)
+
+
 @pytest.mark.parametrize("kind", DEEP_KINDS)
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 5000])
 def test_deep_nesting_is_a_clear_error_and_no_partial_output(cli, fake_host, kind, depth):

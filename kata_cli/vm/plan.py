@@ -368,6 +368,12 @@ def _shares(
     notes: list[str] = []
     parsed = [parse_share(spec) for spec in specs]
     for source, _mode in parsed:
+        if not source.strip():
+            # an empty DIR (an unset shell variable) would share the working directory
+            raise UsageError(
+                "--share: the directory name is empty",
+                "name the directory to share, e.g. --share .",
+            )
         if not local_host().is_dir(source):
             problem = "not a directory" if local_host().lexists(source) else "does not exist"
             raise UsageError(f"--share {source}: {problem}")

@@ -218,6 +218,25 @@ def test_a_virtio_fs_share_without_a_daemon_is_a_usage_error(
         )
 
 
+@pytest.mark.parametrize("spec", ["", " ", ":9p", ":virtio-fs"])
+def test_an_empty_share_directory_is_a_usage_error(
+    fake_host: FakeHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
+) -> None:
+    """`--share "$DIR"` with DIR unset must not share the working directory."""
+    host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match=r"^--share: the directory name is empty$"):
+        build_plan(
+            host.host,
+            load(host.host),
+            name="s",
+            directory=VMDIR,
+            accel="tcg",
+            size=SIZE,
+            shares=[spec],
+        )
+
+
 def test_missing_hypervisor_binary_is_a_config_error(fake_host: FakeHost) -> None:
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     fake_host.remove("/opt/kata/bin/qemu-system-x86_64")

@@ -37,10 +37,13 @@ class AppContext:
         log_format: str = "text",
         notify: Callable[[str], None] | None = None,
         env: Environment | None = None,
+        host_type: type[Host] = Host,
     ) -> AppContext:
+        """`env` and `host_type` stand in for the process's environment and for `Host`
+        (tests hand in a fake environment, or a Host subclass that injects a fault)."""
         if not is_local_dir(host_root):
             raise UsageError(f"--host-root {host_root}: not a directory")
-        app = cls(Host(host_root, env), config_path, log_path, log_format, notify)
+        app = cls(host_type(host_root, env), config_path, log_path, log_format, notify)
         if log_path:
             from kata_cli.logsetup import configure
 

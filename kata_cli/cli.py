@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -28,6 +28,7 @@ from kata_cli.errors import (
 
 if TYPE_CHECKING:
     from kata_cli.environment import Environment
+    from kata_cli.host import Host
 
 # name -> (module, attribute, one-line summary). Aliases point at the same command.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -209,17 +210,18 @@ def cli(
 ) -> None:
     """Administration utility for Kata Containers hosts."""
     from kata_cli.appctx import AppContext
-    from kata_cli.environment import Environment
+    from kata_cli.host import Host
     from kata_cli.render.terminal import note
 
-    env = ctx.obj if isinstance(ctx.obj, Environment) else None  # run(..., env=) in tests
+    handed = ctx.obj if isinstance(ctx.obj, Handed) else Handed()  # run(..., env=, host_type=)
     ctx.obj = AppContext.create(
         config_path=config_path,
         host_root=host_root,
         log_path=log_path,
         log_format=log_format,
         notify=note,
-        env=env,
+        env=handed.env,
+        host_type=handed.host_type or Host,
     )
 
 
@@ -260,14 +262,25 @@ def collect_data_main() -> None:
     sys.exit(run(collect_data_argv(sys.argv[1:]), "kata-collect-data"))
 
 
+class Handed(NamedTuple):
+    """What a caller of `run()` (a test) hands the core in place of the process's own."""
+
+    env: Environment | None = None
+    host_type: type[Host] | None = None
+
+
 def run(
-    argv: list[str] | None = None, prog_name: str = "kata-cli", env: Environment | None = None
+    argv: list[str] | None = None,
+    prog_name: str = "kata-cli",
+    env: Environment | None = None,
+    host_type: type[Host] | None = None,
 ) -> int:
     """Run the CLI and return its exit status. `env` replaces the process's environment
-    (`Environment.from_process()`) as the core sees it."""
+    (`Environment.from_process()`) as the core sees it; `host_type` replaces `Host` (a
+    subclass that injects a fault: a denied read, a refused write)."""
     previous = _terminate_as_interrupt()
     try:
-        return _run(argv, prog_name, env)
+        return _run(argv, prog_name, Handed(env, host_type))
     finally:
         if previous is not None:
             import signal
@@ -296,10 +309,10 @@ def _interrupted(exc: BaseException) -> int:
     return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
 
 
-def _run(argv: list[str] | None, prog_name: str, env: Environment | None) -> int:
+def _run(argv: list[str] | None, prog_name: str, handed: Handed) -> int:
     debug = os.environ.get("KATA_CLI_DEBUG") == "1"
     try:
-        result: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=env)
+        result: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=handed)
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code

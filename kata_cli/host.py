@@ -174,6 +174,11 @@ class Host:
     def __repr__(self) -> str:
         return f"Host({str(self.root)!r})"
 
+    def this_machine(self) -> Host:
+        """The machine we run on (root `/`) as the same kind of `Host` with the same
+        environment: for files the user names on the command line."""
+        return self if self.is_native else type(self)("/", self._env)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Host) and other.root == self.root
 

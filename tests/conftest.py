@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
@@ -282,16 +283,33 @@ def fake_host(tmp_path: Path) -> Iterator[FakeHost]:
     host.close()
 
 
-@pytest.fixture
-def host_programs_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run programs named by host data from a fixture root, as they run with the root
+class HostProgramsRun(Host):
+    """Runs programs named by host data from a fixture root, as they run with the root
     `/` (a fixture root is never `/`, where kata-cli does not run them at all)."""
-    from kata_cli.host import run_command
 
-    def run(self: Host, host_path: str, args=(), *, timeout: float, **_: Any):  # type: ignore[no-untyped-def]
+    def run_host_program(self, host_path: str, args=(), *, timeout: float, **_: Any):  # type: ignore[no-untyped-def]
+        from kata_cli.host import run_command
+
         return run_command([str(self.local_path(host_path)), *args], timeout=timeout)
 
-    monkeypatch.setattr(Host, "run_host_program", run)
+
+@pytest.fixture
+def host_programs_run(fake_host: FakeHost) -> None:
+    fake_host.host_type = HostProgramsRun
+
+
+def host_denying_reads(*host_paths: str) -> type[Host]:
+    """A Host type whose reads of `host_paths` fail as a permission denial does (tests
+    run as root, where chmod 000 stops no read)."""
+    denied = frozenset(host_paths)
+
+    class DenyingReads(Host):
+        def read_bytes(self, host_path: str, limit: int | None = None) -> bytes:
+            if host_path in denied:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self.path(host_path)))
+            return super().read_bytes(host_path, limit)
+
+    return DenyingReads
 
 
 SECRET = "OUTSIDE-SECRET-7f3a"  # planted outside the host root: must never be read
@@ -411,6 +429,8 @@ class Cli:
         # replaces what the core sees of the process (who runs it, terminals); the
         # variables in `env` still come from the (isolated) process environment
         self.environment: dict[str, Any] = {}
+        # a Host subclass the run uses instead of Host (it fakes a denied access, ...)
+        self.host_type: type[Host] | None = None
 
     def __call__(
         self, *args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None
@@ -421,7 +441,7 @@ class Cli:
         merged = {**self.env, **(env or {})}
         with runner.isolation(input=input, env=merged) as streams:
             environment = Environment.fake(**self.environment) if self.environment else None
-            code = run(list(args), env=environment)
+            code = run(list(args), env=environment, host_type=self.host_type)
             sys.stdout.flush()
             sys.stderr.flush()
             out, err = streams[0].getvalue(), streams[1].getvalue()

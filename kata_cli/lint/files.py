@@ -65,14 +65,15 @@ def _facts(fs: Host, requested: str, resolved: str, dropins: list[str]) -> dict[
 STDIN = "<stdin>"
 
 
-def named(paths: tuple[str, ...]) -> list[list[Located]]:
-    """One unit per file named on the command line; directories expand to their *.toml;
-    `-` is standard input."""
-    this_host = Host("/")
+def named(this_host: Host, paths: tuple[str, ...]) -> list[list[Located]]:
+    """One unit per file named on the command line (read through `this_host`, the
+    machine we run on); directories expand to their *.toml; `-` is standard input."""
     units: list[list[Located]] = []
     for name in paths:
         if name == "-":
-            units.append([Located(STDIN, this_host, "-", "main", _stdin())])
+            units.append(
+                [Located(STDIN, this_host, "-", "main", _stdin(this_host.env.stdin_isatty))]
+            )
             continue
         if not name:  # abspath("") is the working directory: never lint that by accident
             raise UsageError("an empty path names no configuration file", "name a file")
@@ -89,13 +90,13 @@ def named(paths: tuple[str, ...]) -> list[list[Located]]:
     return units
 
 
-def _stdin() -> bytes:
+def _stdin(on_a_terminal: bool) -> bytes:
     """Standard input, once; never waits on a terminal (nobody is about to type a config)."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         raise KataError("`-`: standard input is closed", "pipe the configuration in")
     try:
-        if stream.isatty():
+        if on_a_terminal:
             raise UsageError(
                 "`-` reads the configuration from standard input, which is a terminal",
                 "pipe or redirect a file in: kata-cli config lint - < configuration.toml",

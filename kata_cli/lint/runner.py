@@ -46,7 +46,7 @@ def run_lint(
 ) -> Outcome:
     if paths:
         units: list[tuple[list[files.Located], dict[str, Any]]] = [
-            (unit, {}) for unit in files.named(paths)
+            (unit, {}) for unit in files.named(app.host.this_machine(), paths)
         ]
     else:
         units = [files.discovered(app.host, app.config_path)]

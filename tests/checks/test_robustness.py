@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import errno
-
 import pytest
 
 from tests.checks.test_check_cli import NOT_CAPABLE, check
+from tests.conftest import host_denying_reads
 
 
 def _one_line_errors(stderr: str) -> None:
@@ -33,19 +32,10 @@ def test_cpu_block_without_vendor_line(cli, fake_host, as_user):
     assert "has no vendor_id line" in result.stderr
 
 
-def test_unreadable_cpuinfo_remedy_is_about_access(cli, fake_host, as_user, monkeypatch):
+def test_unreadable_cpuinfo_remedy_is_about_access(cli, fake_host, as_user):
     """ "Cannot verify" must not tell the user to buy an Intel or AMD CPU."""
-    from kata_cli.host import Host
-
     fake_host.intel().installed()
-    real = Host.read_bytes
-
-    def denied(self, host_path, limit=None):
-        if host_path == "/proc/cpuinfo":
-            raise PermissionError(errno.EACCES, "Permission denied", str(self.path(host_path)))
-        return real(self, host_path, limit)
-
-    monkeypatch.setattr(Host, "read_bytes", denied)
+    cli.host_type = host_denying_reads("/proc/cpuinfo")
     result = check(cli, fake_host, "-n", "--json")
     assert result.exit_code == 1
     vendor = next(c for c in result.json()["checks"] if c["id"] == "cpu.vendor")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import tomllib
 
 import pytest
 
-from tests.conftest import FakeHost
+from tests.conftest import FakeHost, host_denying_reads
 
 
 def _env(cli, fake_host: FakeHost, *args: str):
@@ -27,18 +26,9 @@ def test_unreadable_host_file_is_one_clean_line(cli, fake_host, path):
     assert "Errno" not in result.stderr and "internal error" not in result.stderr
 
 
-def test_permission_denied_os_release(cli, fake_host, monkeypatch):
-    from kata_cli.host import Host
-
+def test_permission_denied_os_release(cli, fake_host):
     fake_host.intel()
-    real = Host.read_bytes
-
-    def denied(self, host_path, limit=None):
-        if host_path == "/etc/os-release":
-            raise PermissionError(errno.EACCES, "Permission denied", str(self.path(host_path)))
-        return real(self, host_path, limit)
-
-    monkeypatch.setattr(Host, "read_bytes", denied)
+    cli.host_type = host_denying_reads("/etc/os-release")
     result = _env(cli, fake_host)
     assert result.exit_code == 1
     assert result.stderr.startswith("cannot read /etc/os-release: permission denied")

@@ -297,15 +297,14 @@ def test_dragonball_block_driver(cli: Cli, tmp_path: Path) -> None:
     ]
 
 
-def test_unwritable_fix_is_a_clear_error(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unwritable_fix_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     from kata_cli.host import Host
 
-    def refuse(self: Host, host_path: str, data: bytes, mode: int = 0o600) -> None:
-        raise PermissionError(13, "Permission denied")
+    class RefusingWrites(Host):
+        def write_atomic(self, host_path: str, data: bytes, mode: int = 0o600) -> None:
+            raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Host, "write_atomic", refuse)
+    cli.host_type = RefusingWrites
     path = write(tmp_path, CLEAN.replace("default_memory", "Default_Memory"))
     result = lint(cli, "--fix", path)
     assert result.exit_code == 1

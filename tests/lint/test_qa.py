@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kata_cli.environment import Environment
 from kata_cli.errors import KataError, UsageError
 from kata_cli.host import Host
 from kata_cli.lint import files
@@ -19,7 +20,7 @@ from kata_cli.lint.model import Finding
 from kata_cli.lint.registry import RULES
 from kata_cli.lint.source import load_source
 from kata_cli.render import sarif
-from tests.conftest import Cli, FakeHost
+from tests.conftest import Cli, FakeHost, host_denying_reads
 
 from .conftest import FIXTURES
 
@@ -45,24 +46,21 @@ def _fixed(text: str, **options: object) -> str:
 
 
 # -- standard input ---------------------------------------------------------------------
-class _Stdin:
-    def __init__(self, tty: bool) -> None:
-        self.buffer = io.BytesIO(b"")
-        self.buffer.isatty = lambda: tty  # type: ignore[method-assign]
+def _this_machine(stdin_isatty: bool = False) -> Host:
+    return Host("/", Environment.fake(stdin_isatty=stdin_isatty))
 
 
 def test_closed_stdin_is_an_error_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", None)
     with pytest.raises(KataError, match="standard input is closed"):
-        files.named(("-",))
+        files.named(_this_machine(), ("-",))
 
 
 def test_stdin_on_a_terminal_is_refused_instead_of_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", _Stdin(tty=True))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     with pytest.raises(UsageError, match="terminal"):
-        files.named(("-",))
-    monkeypatch.setattr("sys.stdin", _Stdin(tty=False))
-    assert files.named(("-",))[0][0].data == b""
+        files.named(_this_machine(stdin_isatty=True), ("-",))
+    assert files.named(_this_machine(stdin_isatty=False), ("-",))[0][0].data == b""
 
 
 # -- encodings and line ends ------------------------------------------------------------
@@ -313,16 +311,10 @@ def test_show_of_a_deeply_nested_file_is_an_error_not_a_crash(cli: Cli, tmp_path
     assert linted.exit_code == 1 and "KATA001" in linted.stdout
 
 
-def test_unreadable_file_is_a_finding(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """(Tests run as root, where chmod 000 does not stop reading: fake the refusal.)"""
+def test_unreadable_file_is_a_finding(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(QEMU)
-
-    def refuse(self: Host, host_path: str, limit: int | None = None) -> bytes:
-        raise PermissionError(13, "Permission denied", host_path)
-
-    monkeypatch.setattr(Host, "read_bytes", refuse)
-    (unit,) = files.named((str(path),))
+    (unit,) = files.named(host_denying_reads(str(path))("/"), (str(path),))
     source = files.read(unit[0])
     assert source.problem is not None
     assert (source.problem.code, source.problem.detail) == (
@@ -336,7 +328,7 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
     fifo = tmp_path / "c.toml"
     os.mkfifo(fifo)
-    (unit,) = files.named((str(fifo),))
+    (unit,) = files.named(Host("/"), (str(fifo),))
     source = files.read(unit[0])
     assert source.problem is not None and "not a regular file" in source.problem.detail
 

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from kata_cli.errors import KataError
+from kata_cli.host import Host
 from kata_cli.shim.http import HttpError, unix_http_request
 from kata_cli.shim.sandboxes import list_sandboxes
 
@@ -127,11 +128,12 @@ def test_socket_path_that_is_not_a_socket(run, fake_host, kind, name):
     assert result.stderr.count("\n") == 1
 
 
-def test_permission_denied_on_the_socket(run, fake_host, monkeypatch):
-    def denied(self, path, timeout):
-        raise PermissionError(13, "Permission denied")
+def test_permission_denied_on_the_socket(run, cli, fake_host):
+    class DenyingConnects(Host):
+        def connect_unix(self, host_path, timeout):
+            raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("kata_cli.host.Host.connect_unix", denied)
+    cli.host_type = DenyingConnects
     with refusing_socket(fake_host.local("/run/vc/sbs/sb/shim-monitor.sock")):
         result = run("metrics", "sb")
     assert result.exit_code == 1

@@ -211,10 +211,10 @@ def cli(
     """Administration utility for Kata Containers hosts."""
     from kata_cli.appctx import AppContext
     from kata_cli.host import Host
-    from kata_cli.render.terminal import note
+    from kata_cli.render.terminal import note, use_environment
 
     handed = ctx.obj if isinstance(ctx.obj, Handed) else Handed()  # run(..., env=, host_type=)
-    ctx.obj = AppContext.create(
+    app = AppContext.create(
         config_path=config_path,
         host_root=host_root,
         log_path=log_path,
@@ -223,6 +223,10 @@ def cli(
         env=handed.env,
         host_type=handed.host_type or Host,
     )
+    ctx.obj = app
+    # the output is rendered for the environment the core sees (terminals, NO_COLOR)
+    previous = use_environment(app.env)
+    ctx.call_on_close(lambda: use_environment(previous))
 
 
 def main(argv: list[str] | None = None, prog_name: str = "kata-cli") -> None:

@@ -16,11 +16,10 @@ Progress = Callable[[int, int, str], None]
 @contextmanager
 def _progress_display() -> Iterator[Progress | None]:
     """A transient rich progress bar on stderr when it is a terminal; nothing otherwise."""
-    import sys
 
-    from kata_cli.render.terminal import stream_is_tty
+    from kata_cli.render.terminal import stderr_is_tty
 
-    if not stream_is_tty(sys.stderr):
+    if not stderr_is_tty():
         yield None
         return
     from rich.progress import Progress as RichProgress

@@ -132,7 +132,7 @@ def exec_(
 
     from kata_cli.console.session import ESCAPE_HELP, guard_standard_fds, interactive_session
     from kata_cli.errors import VerdictFailure
-    from kata_cli.render.terminal import err, note, stream_is_tty
+    from kata_cli.render.terminal import err, note, stdin_is_tty
     from kata_cli.shim.agenturl import DEFAULT_DEBUG_PORT, parse_agent_url
     from kata_cli.shim.debugconsole import agent_url_for, dial_debug_console
     from kata_cli.shim.sandboxes import locate_sandbox
@@ -158,7 +158,7 @@ def exec_(
             if status != 0:
                 raise VerdictFailure("", exit_code=status & 0xFF)
             return
-        if stream_is_tty(sys.stdin):
+        if stdin_is_tty():
             err(f"Connected to the debug console of sandbox {ref.id}. {ESCAPE_HELP}.")
         if sys.stdout is not None:
             sys.stdout.flush()

@@ -78,11 +78,10 @@ def _prepare(app: AppContext, flavour: str | None, **request: Any) -> Prepared:
 
 def _offer_guest_build() -> bool:
     """On a terminal, offer to build the missing test guest now; True once it is built."""
-    import sys
 
-    from kata_cli.render.terminal import stream_is_tty
+    from kata_cli.render.terminal import stderr_is_tty, stdin_is_tty
 
-    if not (stream_is_tty(sys.stdin) and stream_is_tty(sys.stderr)):
+    if not (stdin_is_tty() and stderr_is_tty()):
         return False
     prompt = "No test guest is cached. Build it now (kata-cli vm guest build)?"
     if not click.confirm(prompt, default=False, err=True):
@@ -384,12 +383,11 @@ def _debug_socket(name: str, timeout: float) -> Any:
 @click.argument("name", shell_complete=completers.vm_names)
 def console_cmd(name: str) -> None:
     """Attach to the VM's serial console (Ctrl-] then q leaves; the VM keeps running)."""
-    import sys
 
     from kata_cli.console.serial import connect_serial_console
     from kata_cli.console.session import ESCAPE_HELP, interactive_session
     from kata_cli.errors import KataError
-    from kata_cli.render.terminal import err, stream_is_tty
+    from kata_cli.render.terminal import err, stdin_is_tty
     from kata_cli.vm import state as st
     from kata_cli.vm.lifecycle import console_in_use
 
@@ -400,7 +398,7 @@ def console_cmd(name: str) -> None:
             "QEMU serves one console client at a time; detach the other one first",
         )
     with connect_serial_console(str(record.directory / st.CONSOLE_SOCKET), name) as sock:
-        if stream_is_tty(sys.stdin):
+        if stdin_is_tty():
             err(f"attached to {name}; {ESCAPE_HELP}")
         interactive_session(sock)
 

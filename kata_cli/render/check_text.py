@@ -7,12 +7,11 @@ problem with its remedy. Every host-derived text goes through `printable()`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 
 from kata_cli.checks import report_data
 from kata_cli.checks.model import FAIL, PASS, SKIP, WARN, CheckReport, CheckResult, CheckSpec
-from kata_cli.render.terminal import console, err, note, out, stream_is_tty
+from kata_cli.render.terminal import console, err, note, out, stdout_is_tty
 from kata_cli.render.text import printable
 
 CAPABLE = "System is capable of running Kata Containers"
@@ -71,7 +70,7 @@ def render_default(report: CheckReport) -> None:
 
 def render_verbose(report: CheckReport) -> None:
     """A table of every check on stdout (rich on a terminal, plain text otherwise)."""
-    if stream_is_tty(sys.stdout):
+    if stdout_is_tty():
         _rich_table(report)
     else:
         for line in plain_table(report.results):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 from kata_cli.render import terminal
@@ -58,5 +57,5 @@ def confirm(text: str) -> None:
     """`added ...` / `removed ...`: only for a person at a terminal (scripts get silence)."""
     from kata_cli.render.text import printable
 
-    if terminal.stream_is_tty(sys.stderr):
+    if terminal.stderr_is_tty():
         terminal.err(printable(text))  # the volume path is the caller's: never drives a tty

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from kata_cli.lint.model import ERROR, INFO, WARNING, Finding, LintResult, Rule
 from kata_cli.render.terminal import color_enabled, out
 from kata_cli.render.text import printable  # file names, values: shown escaped
@@ -41,7 +39,7 @@ def summary_line(result: LintResult, fixed: int = 0) -> str:
 
 
 def render(result: LintResult, fixed: int = 0) -> None:
-    if color_enabled(sys.stdout):
+    if color_enabled():
         from rich.text import Text
 
         from kata_cli.render.terminal import console

@@ -1,32 +1,58 @@
 """The terminal: where text goes, and whether it may be coloured.
 
 stdout carries results, stderr diagnostics. Colour only on a TTY and never with
-`NO_COLOR` set (https://no-color.org). rich is imported only when asked for.
+`NO_COLOR` set (https://no-color.org). Which streams are terminals and which variables
+are set come from the `Environment` the command runs with: the CLI hands it in once per
+run (`use_environment`); without one (a library caller), from the process as it is.
+rich is imported only when asked for.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kata_cli.environment import Environment
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-
-def stream_is_tty(stream: IO[Any]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+_handed: Environment | None = None
 
 
-def color_enabled(stream: IO[Any]) -> bool:
-    if os.environ.get("NO_COLOR"):
+def use_environment(env: Environment | None) -> Environment | None:
+    """Render for `env` from now on (None: the process as it is); returns the one it
+    replaces, for the caller to hand back when its run ends."""
+    global _handed
+    previous, _handed = _handed, env
+    return previous
+
+
+def environment() -> Environment:
+    """The environment output is rendered for."""
+    return _handed if _handed is not None else Environment.from_process()
+
+
+def stdin_is_tty() -> bool:
+    return environment().stdin_isatty
+
+
+def stdout_is_tty() -> bool:
+    return environment().stdout_isatty
+
+
+def stderr_is_tty() -> bool:
+    return environment().stderr_isatty
+
+
+def color_enabled(stderr: bool = False) -> bool:
+    """May stdout (or stderr) be coloured: a terminal, no (non-empty) NO_COLOR, no dumb TERM."""
+    env = environment()
+    if env.get("NO_COLOR"):
         return False
-    if os.environ.get("TERM") == "dumb":
+    if env.get("TERM") == "dumb":
         return False
-    return stream_is_tty(stream)
+    return env.stderr_isatty if stderr else env.stdout_isatty
 
 
 def out(text: str = "", end: str = "\n") -> None:
@@ -62,13 +88,15 @@ def console(stderr: bool = False, width: int | None = None) -> Console:
     """A rich Console bound to the current stdout/stderr, honouring NO_COLOR and non-TTYs."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    tty = stream_is_tty(stream)
+    env = environment()
+    tty = env.stderr_isatty if stderr else env.stdout_isatty
+    color = color_enabled(stderr)
     return Console(
-        file=stream,
-        force_terminal=tty and color_enabled(stream),
-        no_color=not color_enabled(stream),
+        file=sys.stderr if stderr else sys.stdout,
+        force_terminal=tty and color,
+        no_color=not color,
         highlight=False,
         soft_wrap=not tty,
         width=width or (None if tty else 200),
+        _environ=env.environ,  # rich's own look-ups (COLUMNS, TERM) read the same variables
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from kata_cli.render.terminal import err, out, stream_is_tty
+from kata_cli.render.terminal import err, out, stderr_is_tty
 
 if TYPE_CHECKING:
     from kata_cli.vm.guest_build import GuestBuild, Progress
@@ -64,9 +64,8 @@ class _RichProgress:
 @contextmanager
 def build_progress() -> Iterator[Progress]:
     """The progress callback `build_guest` reports to, for the duration of the build."""
-    import sys
 
-    if not stream_is_tty(sys.stderr):
+    if not stderr_is_tty():
         yield _PlainProgress()
         return
     from rich.progress import BarColumn, Progress, TextColumn

@@ -265,10 +265,8 @@ def test_alias_kata_check(cli, fake_host, as_user):
     assert result.stdout == CAPABLE
 
 
-def test_verbose_uses_rich_on_a_terminal(cli, fake_host, as_user, monkeypatch):
-    from kata_cli.render import check_text
-
-    monkeypatch.setattr(check_text, "stream_is_tty", lambda stream: True)
+def test_verbose_uses_rich_on_a_terminal(cli, fake_host, as_user):
+    cli.environment["stdout_isatty"] = True
     upstream_intel(fake_host)
     result = check(cli, fake_host, "-n", "-v")
     assert result.exit_code == 0

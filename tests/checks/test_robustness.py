@@ -139,10 +139,8 @@ def test_control_characters_never_reach_the_terminal(cli, fake_host, as_user):
     assert "\x1b" not in verbose.stdout and "q\\x01\\x1b[31m[/]red" in verbose.stdout
 
 
-def test_rich_table_shows_brackets_literally(cli, fake_host, as_user, monkeypatch):
-    from kata_cli.render import check_text
-
-    monkeypatch.setattr(check_text, "stream_is_tty", lambda stream: True)
+def test_rich_table_shows_brackets_literally(cli, fake_host, as_user):
+    cli.environment["stdout_isatty"] = True
     _hostile_path_host(fake_host)
     result = check(cli, fake_host, "-n", "-v")
     assert "internal error" not in result.stderr

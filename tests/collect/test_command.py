@@ -279,9 +279,9 @@ def test_bad_bounds_are_usage_errors(cli, seeded, stubs, option):
     assert result.exit_code == 2
 
 
-def test_progress_display_on_a_terminal_keeps_stdout_clean(cli, seeded, stubs, monkeypatch):
+def test_progress_display_on_a_terminal_keeps_stdout_clean(cli, seeded, stubs):
     quick_docker(stubs)
-    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+    cli.environment["stderr_isatty"] = True
     result = run(cli, seeded, stubs, "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json()["schema"] == "kata-cli/collect-data/1"

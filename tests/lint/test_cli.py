@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import textwrap
 from pathlib import Path
-
-import pytest
 
 from kata_cli.lint.registry import RULES
 from tests.conftest import Cli, CliResult, FakeHost
@@ -321,16 +320,16 @@ def test_directory_without_toml_files(cli: Cli, tmp_path: Path) -> None:
     assert result.stderr == f"{tmp_path}: no *.toml files in this directory\n"
 
 
-def test_coloured_output_has_the_same_text(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import kata_cli.render.lint_text as lint_text
-
+def test_coloured_output_has_the_same_text(cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, CLEAN.replace("default_memory = 4096", "foo = 1"))
     plain = lint(cli, path).stdout
-    monkeypatch.setattr(lint_text, "color_enabled", lambda stream: True)
-    coloured = lint(cli, path).stdout
-    assert coloured == plain
+    cli.environment["stdout_isatty"] = True
+    terminal = {"NO_COLOR": None, "TERM": "xterm-256color", "COLUMNS": "500"}
+    coloured = cli("config", "lint", "--ignore", "KATA9", path, env=terminal).stdout
+    assert "\x1b[" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+    # NO_COLOR (pinned to 1 by the fixture) keeps a terminal plain
+    assert cli("config", "lint", "--ignore", "KATA9", path, env={"TERM": "xterm"}).stdout == plain
 
 
 def test_syntax_errors_are_reported_whatever_is_selected(cli: Cli) -> None:

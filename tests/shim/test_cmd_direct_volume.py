@@ -167,8 +167,8 @@ def test_list_json_and_text(dv, fake_host):
     assert "/a/b/c" in text.stdout and "sb1" in text.stdout
 
 
-def test_add_and_remove_confirm_on_a_terminal(dv, monkeypatch):
-    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+def test_add_and_remove_confirm_on_a_terminal(dv, cli):
+    cli.environment["stderr_isatty"] = True
     added = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)
     assert (added.stdout, added.stderr) == ("", "added direct volume /a/b/c\n")
     removed = dv("remove", "--volume-path", "/a/b/c")
@@ -279,10 +279,10 @@ def test_a_stray_temporary_file_does_not_break_stats(dv, fake_host, shim):
     assert dv("list", "--json").json()["volumes"][0]["sandboxes"] == ["sb1"]
 
 
-def test_list_escapes_control_characters_on_a_terminal(dv, fake_host, monkeypatch):
+def test_list_escapes_control_characters_on_a_terminal(dv, cli, fake_host):
     import base64
 
-    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+    cli.environment["stdout_isatty"] = True
     name = base64.urlsafe_b64encode(b"/v\x1b[31m[red]x\x07").decode()
     fake_host.file(
         f"{VOLUMES_ROOT}/{name}/mountInfo.json",
@@ -296,8 +296,8 @@ def test_list_escapes_control_characters_on_a_terminal(dv, fake_host, monkeypatc
     assert "\\x1b[31m[red]x" in result.stdout and "sb\\x01x" in result.stdout
 
 
-def test_confirmations_escape_control_characters(dv, monkeypatch):
-    monkeypatch.setattr("kata_cli.render.terminal.stream_is_tty", lambda stream: True)
+def test_confirmations_escape_control_characters(dv, cli):
+    cli.environment["stderr_isatty"] = True
     added = dv("add", "--volume-path", "/v\x1b]0;x\x07", "--mount-info", GOOD)
     assert added.exit_code == 0
     assert added.stderr == "added direct volume /v\\x1b]0;x\\x07\n"

@@ -19,7 +19,7 @@ from typing import IO, Any
 def _stream_isatty(stream: IO[Any] | None) -> bool:
     try:
         return bool(stream is not None and stream.isatty())
-    except (OSError, ValueError):  # closed or detached
+    except (AttributeError, OSError, ValueError):  # closed, detached, or no file at all
         return False
 
 

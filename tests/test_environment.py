@@ -56,3 +56,14 @@ def test_collect_data_reads_the_clocks_it_is_handed(fake_host):
     report = collect(Host(fake_host.root, env), Options(deadline=60), sections=())
     assert report.started == "1970-01-02T00:00:00Z"
     assert report.duration == 0.0  # a stopped monotonic clock: no time passed
+
+
+def test_streams_that_are_no_files_are_no_terminals(monkeypatch):
+    class Writer:  # what an embedding caller may install as sys.stdout: no isatty()
+        def write(self, text: str) -> int:
+            return len(text)
+
+    monkeypatch.setattr("sys.stdout", Writer())
+    monkeypatch.setattr("sys.stdin", None)
+    env = Environment.from_process()
+    assert (env.stdin_isatty, env.stdout_isatty) == (False, False)

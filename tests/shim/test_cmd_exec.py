@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -163,16 +164,63 @@ def test_runtime_rs_prefix(kexec, guest):
     assert "entering sandbox abcdef0123" in result.stderr
 
 
+def _kata_cli_argv(fake_host, *args):
+    return [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", *args]
+
+
+def _env():
+    return {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
+
+
+def _exec(fake_host, *args, **run_options):
+    """`kata-cli exec ARGS` as a child process with pipes (no terminal), KATA_* unset."""
+    return subprocess.run(
+        _kata_cli_argv(fake_host, *args), capture_output=True, timeout=30, env=_env(), **run_options
+    )
+
+
+@contextmanager
+def _exec_on_a_terminal(fake_host):
+    """`kata-cli exec abc` on a pseudo-terminal: (process, master fd, slave fd, the
+    slave's terminal attributes before it started); killed if still running."""
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    proc = subprocess.Popen(
+        _kata_cli_argv(fake_host, "abc"),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=_env(),
+        start_new_session=True,
+    )
+    try:
+        yield proc, master, slave, before
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        os.close(master)
+        os.close(slave)
+
+
+def _read_until(master, marker, timeout=15.0):
+    """What the terminal showed until `marker` (or the timeout)."""
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.1)[0]:
+            seen += os.read(master, 4096)
+    return seen
+
+
 def test_interactive_without_tty_uses_pipes(fake_host, guest):
     guest(shell_guest)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
-        input=b"echo piped-$((6*7))\n",
-        capture_output=True,
-        timeout=30,
-        env=env,
-    )
+    proc = _exec(fake_host, "abc", input=b"echo piped-$((6*7))\n")
     assert proc.returncode == 0, proc.stderr
     assert b"piped-42" in proc.stdout
     assert b"Connected" not in proc.stderr
@@ -184,14 +232,7 @@ def test_interactive_relays_bytes_and_exits_when_guest_closes(fake_host, guest):
         conn.recv(100)  # the stdin bytes
 
     _, hv = guest(hello_then_close)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
-        input=b"typed",
-        capture_output=True,
-        timeout=30,
-        env=env,
-    )
+    proc = _exec(fake_host, "abc", input=b"typed")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == b"from-guest"
     assert hv.connect_lines == [b"CONNECT 1026\n"]
@@ -202,8 +243,6 @@ def test_echo_guest_is_importable():
 
 
 def test_interactive_on_a_terminal_escape_and_restore(fake_host, guest):
-    import pty
-    import select
     import termios
 
     received = bytearray()
@@ -214,23 +253,8 @@ def test_interactive_on_a_terminal_escape_and_restore(fake_host, guest):
             received.extend(data)
 
     guest(recorder)
-    master, slave = pty.openpty()
-    before = termios.tcgetattr(slave)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        seen = b""
-        deadline = time.monotonic() + 15
-        while b"guest-prompt# " not in seen and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.1)[0]:
-                seen += os.read(master, 4096)
+    with _exec_on_a_terminal(fake_host) as (proc, master, slave, before):
+        seen = _read_until(master, b"guest-prompt# ")
         assert b"Ctrl-] then q" in seen  # the escape sequence is announced on stderr
         assert b"guest-prompt# " in seen
         os.write(master, b"uname\r")
@@ -241,12 +265,6 @@ def test_interactive_on_a_terminal_escape_and_restore(fake_host, guest):
         os.write(master, b"\x1dq")
         assert proc.wait(timeout=10) == 0
         assert termios.tcgetattr(slave) == before
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
-        os.close(master)
-        os.close(slave)
 
 
 @pytest.mark.parametrize("source", ["file", "devnull"])
@@ -254,27 +272,12 @@ def test_interactive_with_stdin_from_a_file_or_dev_null(fake_host, guest, tmp_pa
     guest(shell_guest)
     commands = tmp_path / "cmds"
     commands.write_bytes(b"echo from-file-$((2+3))\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
     stdin_path = commands if source == "file" else os.devnull
     with open(stdin_path, "rb") as stdin:
-        proc = subprocess.run(
-            [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", "abc"],
-            stdin=stdin,
-            capture_output=True,
-            timeout=30,
-            env=env,
-        )
+        proc = _exec(fake_host, "abc", stdin=stdin)
     assert proc.returncode == 0, proc.stderr
     if source == "file":
         assert b"from-file-5" in proc.stdout
-
-
-def _kata_cli_argv(fake_host, *args):
-    return [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root), "exec", *args]
-
-
-def _env():
-    return {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
 
 
 def test_closed_stdin_behaves_like_an_empty_one(fake_host, guest):
@@ -327,8 +330,6 @@ def test_ctrl_c_during_a_one_shot_command(fake_host, guest, tmp_path):
 
 
 def test_ctrl_c_signal_on_a_terminal_restores_it(fake_host, guest):
-    import pty
-    import select
     import signal
     import termios
 
@@ -338,30 +339,9 @@ def test_ctrl_c_signal_on_a_terminal_restores_it(fake_host, guest):
             pass
 
     guest(prompt)
-    master, slave = pty.openpty()
-    before = termios.tcgetattr(slave)
-    proc = subprocess.Popen(
-        _kata_cli_argv(fake_host, "abc"),
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=_env(),
-        start_new_session=True,
-    )
-    try:
-        seen = b""
-        deadline = time.monotonic() + 15
-        while b"guest# " not in seen and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.1)[0]:
-                seen += os.read(master, 4096)
-        assert b"guest# " in seen
+    with _exec_on_a_terminal(fake_host) as (proc, master, slave, before):
+        assert b"guest# " in _read_until(master, b"guest# ")
         assert termios.tcgetattr(slave) != before  # raw while the session runs
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 130
         assert termios.tcgetattr(slave) == before
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
-        os.close(master)
-        os.close(slave)

@@ -37,45 +37,72 @@ def read_marker(conn: socket.socket) -> bytes | None:
     return match.group(1)
 
 
-class EndlessGuest:
-    """Answers the marker line with BEGIN, then `y` lines as fast as the reader takes them."""
+class MarkerGuest:
+    """Answers kata-cli's marker line with BEGIN (and `first` output), sets `started`,
+    then does `after_begin`; kata-cli closing the connection ends it."""
+
+    first = b""
 
     def __init__(self) -> None:
-        self.sent = 0
         self.started = threading.Event()
 
     def __call__(self, conn: socket.socket) -> None:
         marker = read_marker(conn)
         if marker is None:
             return
-        conn.sendall(marker + b"-BEGIN\n")
+        conn.sendall(marker + b"-BEGIN\n" + self.first)
         self.started.set()
-        chunk = b"y\n" * (512 * 1024)
         try:
-            while True:
-                conn.sendall(chunk)
-                self.sent += len(chunk)
+            self.after_begin(conn)
         except OSError:
-            return  # kata-cli gave up (its timeout) and closed
+            return  # kata-cli gave up (its timeout, a signal) and closed
+
+    def after_begin(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
 
-def test_exec_of_endless_output_stays_small(fake_host, shim, tmp_path):
-    shim("abc").reply("/agent-url", f"hvsock://{HVSOCK}:1024\n")
-    guest = EndlessGuest()
-    server = FakeHybridVsock(fake_host.local(HVSOCK), guest).start()
-    env = {**os.environ, "PYTHONPATH": os.getcwd(), "NO_COLOR": "1"}
-    argv = [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root)]
-    argv += ["exec", "--timeout", "8", "abc", "--", "yes"]
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _MEASURE, str(tmp_path / "out"), *argv],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=150,
-        )
-    finally:
+class EndlessGuest(MarkerGuest):
+    """`y` lines as fast as the reader takes them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    def after_begin(self, conn: socket.socket) -> None:
+        chunk = b"y\n" * (512 * 1024)
+        while True:
+            conn.sendall(chunk)
+            self.sent += len(chunk)
+
+
+@pytest.fixture
+def serve(fake_host, shim):
+    """Start sandbox `abc` with `guest` behind its debug console; stopped after the test.
+    Returns the argv of kata-cli on that host root and the environment to run it in."""
+    servers = []
+
+    def start(guest: MarkerGuest) -> tuple[list[str], dict[str, str]]:
+        shim("abc").reply("/agent-url", f"hvsock://{HVSOCK}:1024\n")
+        servers.append(FakeHybridVsock(fake_host.local(HVSOCK), guest).start())
+        env = {**os.environ, "PYTHONPATH": os.getcwd(), "NO_COLOR": "1"}
+        return [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root)], env
+
+    yield start
+    for server in servers:
         server.stop()
+
+
+def test_exec_of_endless_output_stays_small(serve, tmp_path):
+    guest = EndlessGuest()
+    argv, env = serve(guest)
+    argv += ["exec", "--timeout", "8", "abc", "--", "yes"]
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(tmp_path / "out"), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=150,
+    )
     status, max_rss_kib, stderr = done.stdout.split(" ", 2)
     assert guest.started.is_set()
     assert status == "1"
@@ -89,35 +116,26 @@ def test_exec_of_endless_output_stays_small(fake_host, shim, tmp_path):
     assert int(max_rss_kib) < 100 * 1024, report
 
 
-class HangingGuest:
-    """Starts the command (BEGIN), prints a line, then never ends it; records what arrives."""
+class HangingGuest(MarkerGuest):
+    """Starts the command, prints a line, then never ends it; records an interrupt."""
+
+    first = b"working\n"
 
     def __init__(self) -> None:
-        self.started = threading.Event()
+        super().__init__()
         self.interrupted = threading.Event()
 
-    def __call__(self, conn: socket.socket) -> None:
-        marker = read_marker(conn)
-        if marker is None:
-            return
-        conn.sendall(marker + b"-BEGIN\nworking\n")
-        self.started.set()
+    def after_begin(self, conn: socket.socket) -> None:
         conn.settimeout(60)
-        try:
-            while data := conn.recv(4096):
-                if b"\x03" in data:  # kata-cli passed the interrupt on to the guest command
-                    self.interrupted.set()
-        except OSError:
-            return
+        while data := conn.recv(4096):
+            if b"\x03" in data:  # kata-cli passed the interrupt on to the guest command
+                self.interrupted.set()
 
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_exec_signal_stops_the_guest_command(fake_host, shim, signum, status):
-    shim("abc").reply("/agent-url", f"hvsock://{HVSOCK}:1024\n")
+def test_exec_signal_stops_the_guest_command(serve, signum, status):
     guest = HangingGuest()
-    server = FakeHybridVsock(fake_host.local(HVSOCK), guest).start()
-    env = {**os.environ, "PYTHONPATH": os.getcwd(), "NO_COLOR": "1"}
-    argv = [sys.executable, "-m", "kata_cli", "--host-root", str(fake_host.root)]
+    argv, env = serve(guest)
     proc = subprocess.Popen(
         [*argv, "exec", "--timeout", "120", "abc", "--", "sleep", "1000"],
         env=env,
@@ -136,6 +154,5 @@ def test_exec_signal_stops_the_guest_command(fake_host, shim, signum, status):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        server.stop()
     assert proc.returncode == status, err
     assert b"Traceback" not in err

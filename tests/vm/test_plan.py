@@ -12,7 +12,7 @@ from kata_cli.config import load
 from kata_cli.config.kernel_params import kernel_parameters_string
 from kata_cli.errors import ConfigError, UsageError
 from kata_cli.vm.guest import TestGuest
-from kata_cli.vm.plan import build_plan
+from kata_cli.vm.plan import LaunchPlan, build_plan
 from kata_cli.vm.sizing import VmSize
 from tests.conftest import (
     KATA_CONFIGS,
@@ -62,6 +62,12 @@ def _host_with(fake_host: FakeHost, text: str) -> FakeHost:
     return fake_host
 
 
+def _plan(host: FakeHost, name: str = "s", accel: str = "tcg", **options: Any) -> LaunchPlan:
+    """The plan of the host's configuration, in the tests' directory and size."""
+    options.setdefault("directory", VMDIR)
+    return build_plan(host.host, load(host.host), name=name, accel=accel, size=SIZE, **options)
+
+
 def _argv(fake_host: FakeHost, argv: list[str]) -> list[str]:
     return [arg.replace(str(fake_host.root), "<root>") for arg in argv]
 
@@ -91,7 +97,7 @@ def test_tcg_uses_the_max_cpu_and_block_image_without_nvdimm(fake_host: FakeHost
         'machine_type = "q35"', 'machine_type = "q35"\ndisable_image_nvdimm = true'
     )
     host = _host_with(fake_host, text)
-    plan = build_plan(host.host, load(host.host), name="b", directory=VMDIR, accel="tcg", size=SIZE)
+    plan = _plan(host, "b")
     argv = plan.argv
     assert argv[argv.index("-cpu") + 1] == "max"
     assert argv[argv.index("-machine") + 1] == "q35,accel=tcg"
@@ -113,9 +119,7 @@ def test_test_guest_replaces_kernel_and_image(fake_host: FakeHost, tmp_path: Pat
         "kata.debug",
         "1",
     )
-    plan = build_plan(
-        host.host, load(host.host), name="g", directory=VMDIR, accel="tcg", size=SIZE, guest=guest
-    )
+    plan = _plan(host, "g", guest=guest)
     assert plan.kernel == guest.kernel and plan.initrd == guest.initrd and plan.image == ""
     assert "systemd.unit" not in plan.kernel_params  # no image: no systemd units
     assert plan.argv[plan.argv.index("-initrd") + 1] == guest.initrd
@@ -124,15 +128,7 @@ def test_test_guest_replaces_kernel_and_image(fake_host: FakeHost, tmp_path: Pat
 def test_shares_use_9p_without_a_virtiofsd(fake_host: FakeHost, tmp_path: Path) -> None:
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     fake_host.remove("/opt/kata/libexec/virtiofsd")
-    plan = build_plan(
-        host.host,
-        load(host.host),
-        name="s",
-        directory=VMDIR,
-        accel="tcg",
-        size=SIZE,
-        shares=[str(tmp_path)],
-    )
+    plan = _plan(host, shares=[str(tmp_path)])
     assert [s.mode for s in plan.shares] == ["9p"]
     assert f"local,id=fs0,path={tmp_path.resolve()},security_model=none" in plan.argv
     assert any("9p" in note for note in plan.notes)
@@ -143,15 +139,7 @@ def test_shares_use_virtio_fs_with_the_configured_daemon(
     fake_host: FakeHost, tmp_path: Path
 ) -> None:
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
-    plan = build_plan(
-        host.host,
-        load(host.host),
-        name="s",
-        directory=VMDIR,
-        accel="tcg",
-        size=SIZE,
-        shares=[str(tmp_path)],
-    )
+    plan = _plan(host, shares=[str(tmp_path)])
     assert [s.mode for s in plan.shares] == ["virtio-fs"]
     assert plan.virtiofsd == [
         [
@@ -173,15 +161,7 @@ def test_every_share_gets_its_own_virtiofsd_unless_it_asks_for_9p(
     for directory in dirs:
         directory.mkdir()
     specs = [str(dirs[0]), f"{dirs[1]}:9p", f"{dirs[2]}:virtio-fs"]
-    plan = build_plan(
-        host.host,
-        load(host.host),
-        name="s",
-        directory=VMDIR,
-        accel="tcg",
-        size=SIZE,
-        shares=specs,
-    )
+    plan = _plan(host, shares=specs)
     assert [(s.source, s.mode) for s in plan.shares] == [
         (str(dirs[0]), "virtio-fs"),
         (str(dirs[1]), "9p"),
@@ -207,15 +187,7 @@ def test_a_virtio_fs_share_without_a_daemon_is_a_usage_error(
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     fake_host.remove("/opt/kata/libexec/virtiofsd")
     with pytest.raises(UsageError, match=r"virtio-fs needs a virtiofsd"):
-        build_plan(
-            host.host,
-            load(host.host),
-            name="s",
-            directory=VMDIR,
-            accel="tcg",
-            size=SIZE,
-            shares=[f"{tmp_path}:virtio-fs"],
-        )
+        _plan(host, shares=[f"{tmp_path}:virtio-fs"])
 
 
 @pytest.mark.parametrize("spec", ["", " ", ":9p", ":virtio-fs"])
@@ -241,7 +213,7 @@ def test_missing_hypervisor_binary_is_a_config_error(fake_host: FakeHost) -> Non
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     fake_host.remove("/opt/kata/bin/qemu-system-x86_64")
     with pytest.raises(ConfigError, match="qemu-system-x86_64 does not exist"):
-        build_plan(host.host, load(host.host), name="m", directory=VMDIR, accel="tcg", size=SIZE)
+        _plan(host, "m")
 
 
 def test_a_hypervisor_binary_that_cannot_run_is_named_so(fake_host: FakeHost) -> None:
@@ -249,7 +221,7 @@ def test_a_hypervisor_binary_that_cannot_run_is_named_so(fake_host: FakeHost) ->
     fake_host.remove("/opt/kata/bin/qemu-system-x86_64")
     fake_host.file("/opt/kata/bin/qemu-system-x86_64", "not a program", mode=0o644)
     with pytest.raises(ConfigError, match="qemu-system-x86_64 is not an executable file"):
-        build_plan(host.host, load(host.host), name="m", directory=VMDIR, accel="tcg", size=SIZE)
+        _plan(host, "m")
 
 
 @pytest.mark.parametrize(
@@ -267,15 +239,7 @@ def test_share_must_be_a_directory(
     source = tmp_path / "nope"
     make(source)
     with pytest.raises(UsageError) as caught:
-        build_plan(
-            host.host,
-            load(host.host),
-            name="m",
-            directory=VMDIR,
-            accel="tcg",
-            size=SIZE,
-            shares=[str(source)],
-        )
+        _plan(host, "m", shares=[str(source)])
     assert caught.value.message == f"--share {source}: {problem}"
 
 
@@ -335,14 +299,7 @@ def test_socket_paths_too_long_for_unix_sockets_are_refused_up_front(
 
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     fits = Path("/r/" + "x" * 89)  # + "/virtiofs9.sock": 107 bytes
-    plan = build_plan(host.host, load(host.host), name="m", directory=fits, accel="tcg", size=SIZE)
+    plan = _plan(host, "m", directory=fits)
     assert len(plan.sockets["qmp"]) < 107
     with pytest.raises(KataError, match=r"too long for Unix socket paths \(108 bytes"):
-        build_plan(
-            host.host,
-            load(host.host),
-            name="m",
-            directory=Path(f"{fits}x"),
-            accel="tcg",
-            size=SIZE,
-        )
+        _plan(host, "m", directory=Path(f"{fits}x"))

@@ -230,10 +230,10 @@ class Context:
         self.config()
         return self._shared.config_error
 
-    def unconfigured(self, title: str) -> Item:
+    def unconfigured(self, title: str, status: str = SKIPPED) -> Item:
         """The item of a part that needs the configuration when none could be loaded."""
         return Item(
-            "text", title, status=SKIPPED, detail=f"no usable configuration: {self.config_error}"
+            "text", title, status=status, detail=f"no usable configuration: {self.config_error}"
         )
 
     # -- declared commands -------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kata_cli.config import discovery, locate, schema, tomlread
@@ -225,39 +225,39 @@ def _where(files: list[ConfigFile] | None, path: tuple[str, ...]) -> str | None:
 # -- types ------------------------------------------------------------------------------
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _list_of(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, list) and all(test(item) for item in value)
+
+
+# kind -> (what a value of that kind is, the test); integer kinds also have a range
+_SHAPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    schema.BOOL: ("a boolean", lambda value: isinstance(value, bool)),
+    schema.STRING: ("a string", lambda value: isinstance(value, str)),
+    schema.FLOAT: ("a number", lambda value: _is_int(value) or isinstance(value, float)),
+    schema.STRINGS: ("an array of strings", _list_of(lambda item: isinstance(item, str))),
+    "ints": ("an array of integers", _list_of(_is_int)),
+    schema.TABLES: ("an array of tables", _list_of(lambda item: isinstance(item, dict))),
+}
+
+
 def type_problem(kind: str, value: Any) -> str | None:
     """Why `value` does not fit a key of `kind` (None when it fits)."""
-    if kind == schema.BOOL:
-        return None if isinstance(value, bool) else f"expected a boolean, got {_toml_type(value)}"
-    if kind == schema.STRING:
-        return None if isinstance(value, str) else f"expected a string, got {_toml_type(value)}"
-    if kind == schema.FLOAT:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"expected a number, got {_toml_type(value)}"
-        if value != value:  # TOML's nan: every comparison is false, so no clamp applies
-            return "nan is not a number (the runtime's clamps cannot handle it)"
-        return None
-    if kind in schema.INT_RANGES:
-        if isinstance(value, bool) or not isinstance(value, int):
+    if kind in schema.INT_RANGES and kind not in _SHAPES:
+        if not _is_int(value):
             return f"expected an integer, got {_toml_type(value)}"
         low, high = schema.INT_RANGES[kind]
         if not low <= value <= high:
             return f"{value} is out of range for {kind} ({low}..{high})"
         return None
-    if kind == schema.STRINGS:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return f"expected an array of strings, got {_toml_type(value)}"
-        return None
-    if kind == "ints":
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
-            return f"expected an array of integers, got {_toml_type(value)}"
-        return None
-    if kind == schema.TABLES:
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            return f"expected an array of tables, got {_toml_type(value)}"
-        return None
+    what, fits = _SHAPES.get(kind, ("", lambda value: True))
+    if not fits(value):
+        return f"expected {what}, got {_toml_type(value)}"
+    if kind == schema.FLOAT and value != value:  # TOML's nan: no comparison, so no clamp, holds
+        return "nan is not a number (the runtime's clamps cannot handle it)"
     return None
 
 

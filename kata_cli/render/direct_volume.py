@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kata_cli.render import terminal
-from kata_cli.render.terminal import console, out
+from kata_cli.render.listing import render_listing
+from kata_cli.render.terminal import out
 
 if TYPE_CHECKING:
     from kata_cli.shim.volumes import VolumeEntry
@@ -15,26 +16,15 @@ COLUMNS = ("VOLUME PATH", "TYPE", "DEVICE", "FSTYPE", "SANDBOXES")
 
 
 def render_list(volumes: list[VolumeEntry], as_json: bool) -> None:
-    if as_json:
-        from kata_cli.render.jsonout import dumps
-
-        out(dumps({"schema": JSON_SCHEMA, "volumes": volumes}), end="")
-        return
-    if not volumes:
-        out("no direct volumes")
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    from kata_cli.render.text import printable
-
-    table = Table(box=None, pad_edge=False)
-    for title in COLUMNS:
-        table.add_column(title)
-    for vol in volumes:
-        # host data: control characters escaped, and never read as rich markup
-        table.add_row(*(Text(printable(value)) for value in row(vol)))
-    console().print(table)
+    render_listing(
+        volumes,
+        as_json,
+        schema=JSON_SCHEMA,
+        key="volumes",
+        columns=COLUMNS,
+        row=row,
+        empty="no direct volumes",
+    )
 
 
 def row(vol: VolumeEntry) -> tuple[str, ...]:

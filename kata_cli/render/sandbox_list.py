@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kata_cli.render.terminal import console, out
+from kata_cli.render.listing import render_listing
 
 if TYPE_CHECKING:
     from kata_cli.shim.sandboxes import SandboxInfo
@@ -14,26 +14,16 @@ COLUMNS = ("SANDBOX ID", "RUNTIME", "STATE", "HYPERVISOR PID", "ALIVE", "SHIM")
 
 
 def render(found: list[SandboxInfo], as_json: bool) -> None:
-    if as_json:
-        from kata_cli.render.jsonout import dumps
-
-        out(dumps({"schema": JSON_SCHEMA, "sandboxes": found}), end="")
-        return
-    if not found:
-        out("no sandboxes found")
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    from kata_cli.render.text import printable
-
-    table = Table(box=None, pad_edge=False)
-    for title in COLUMNS:
-        table.add_column(title, no_wrap=True)
-    for info in found:
-        # the state comes from the sandbox's persist.json: escaped, never rich markup
-        table.add_row(*(Text(printable(value)) for value in row(info)))
-    console().print(table)
+    render_listing(
+        found,
+        as_json,
+        schema=JSON_SCHEMA,
+        key="sandboxes",
+        columns=COLUMNS,
+        row=row,
+        empty="no sandboxes found",
+        no_wrap=True,
+    )
 
 
 def row(info: SandboxInfo) -> tuple[str, ...]:

@@ -17,13 +17,18 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kata_cli.errors import KataError, UsageError
 from kata_cli.host import atomic_write
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 
@@ -186,21 +191,33 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _read_record(
+    path: Path, kind: type[_Record], fix: Callable[[dict[str, Any]], None]
+) -> _Record | None:
+    """Dataclass `kind` from the JSON object at `path`: keys it does not know are dropped,
+    `fix` turns the process references into ProcessRefs; None for anything unusable."""
+    data = _read_json(path)
+    if data is None:
+        return None
+    names = {f.name for f in fields(kind)}
+    values = {k: v for k, v in data.items() if k in names}
+    fix(values)
+    try:
+        return kind(**values)
+    except TypeError:
+        return None
+
+
 def write_launch(directory: Path, launch: Launch) -> None:
     _write_json(directory / "launch.json", asdict(launch))
 
 
-def read_launch(directory: Path) -> Launch | None:
-    data = _read_json(directory / "launch.json")
-    if data is None:
-        return None
-    names = {f.name for f in fields(Launch)}
-    values = {k: v for k, v in data.items() if k in names}
+def _launch_refs(values: dict[str, Any]) -> None:
     values["cli"] = _ref(values.get("cli"))
-    try:
-        return Launch(**values)
-    except TypeError:
-        return None
+
+
+def read_launch(directory: Path) -> Launch | None:
+    return _read_record(directory / "launch.json", Launch, _launch_refs)
 
 
 def write_state(directory: Path, state: VmState) -> None:
@@ -208,21 +225,16 @@ def write_state(directory: Path, state: VmState) -> None:
     _write_json(directory / "state.json", asdict(state))
 
 
-def read_state(directory: Path) -> VmState | None:
-    data = _read_json(directory / "state.json")
-    if data is None:
-        return None
-    names = {f.name for f in fields(VmState)}
-    values = {k: v for k, v in data.items() if k in names}
+def _state_refs(values: dict[str, Any]) -> None:
     for key in ("supervisor", "qemu"):
         values[key] = _ref(values.get(key))
     daemons = values.get("virtiofsd")
     refs = [_ref(d) for d in daemons] if isinstance(daemons, list) else []
     values["virtiofsd"] = [ref for ref in refs if ref is not None]
-    try:
-        return VmState(**values)
-    except TypeError:
-        return None
+
+
+def read_state(directory: Path) -> VmState | None:
+    return _read_record(directory / "state.json", VmState, _state_refs)
 
 
 @dataclass

@@ -73,12 +73,7 @@ def _content(ctx: Context, fs: Host, path: str, title: str) -> Item:
 def probe(ctx: Context) -> Iterator[Item]:
     config = ctx.config()
     if config is None:
-        yield Item(
-            "text",
-            "In effect",
-            status=FAILED,
-            detail=f"no usable configuration: {ctx.config_error}",
-        )
+        yield ctx.unconfigured("In effect", status=FAILED)
     else:
         facts = {
             "source": config.source,

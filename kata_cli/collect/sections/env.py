@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, SKIPPED, Item
+from kata_cli.collect.model import FAILED, Item
 from kata_cli.collect.section import Section
 
 
@@ -14,11 +14,7 @@ def env_probe(ctx: Context) -> Iterator[Item]:
     if config is None:
         yield ctx.unconfigured("env")
         return
-    try:
-        from kata_cli.envinfo import build_env_info, to_toml
-    except ImportError as exc:
-        yield Item("text", "env", status=SKIPPED, detail=f"env is not available: {exc}")
-        return
+    from kata_cli.envinfo import build_env_info, to_toml  # (a failure is the runner's item)
     from kata_cli.errors import KataError
 
     try:

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
-from kata_cli.collect.model import FAILED, NOT_FOUND, SKIPPED, Item
+from kata_cli.collect.model import FAILED, NOT_FOUND, Item
 from kata_cli.collect.section import Command, Section
 
 OSBUILDER = "var/lib/osbuilder/osbuilder.yaml"
@@ -254,12 +254,7 @@ def _read_error(exc: OSError) -> tuple[str, str]:
 def probe(ctx: Context) -> Iterator[Item]:
     config = ctx.config()
     if config is None:
-        yield Item(
-            "text",
-            "Guest assets",
-            status=SKIPPED,
-            detail=f"no usable configuration: {ctx.config_error}",
-        )
+        yield ctx.unconfigured("Guest assets")
         return
     image, initrd = config.hypervisor.image, config.hypervisor.initrd
     if image:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kata_cli.collect.context import KATA_BIN_DIRS, Context
-from kata_cli.collect.model import NOT_FOUND, SKIPPED, Item
+from kata_cli.collect.model import NOT_FOUND, Item
 from kata_cli.collect.section import Command, Section
 
 # Kata programs looked up on PATH, then in the usual install directories of the host
@@ -34,12 +34,7 @@ def _configured(ctx: Context, what: str, path: str) -> Item:
 def probe(ctx: Context) -> Iterator[Item]:
     config = ctx.config()
     if config is None:
-        yield Item(
-            "text",
-            "hypervisor",
-            status=SKIPPED,
-            detail=f"no usable configuration: {ctx.config_error}",
-        )
+        yield ctx.unconfigured("hypervisor")
     else:
         if config.hypervisor.path:
             yield _configured(ctx, "hypervisor", config.hypervisor.path)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kata_cli.errors import UsageError
 from kata_cli.host import Host, is_local_dir
+from kata_cli.record import field, record
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
     from kata_cli.environment import Environment
 
 
-@dataclass
+@record
 class AppContext:
     """The resolved global options and the host they point at."""
 

@@ -9,22 +9,13 @@ place where errors become exit statuses: 0 ok, 1 failure, 2 usage, 130 interrupt
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from kata_cli.commands import completers
-from kata_cli.errors import (
-    EXIT_FAILURE,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    EXIT_USAGE,
-    KataError,
-    Terminated,
-    excerpt,
-)
+from kata_cli.errors import EXIT_USAGE
 
 if TYPE_CHECKING:
     from kata_cli.environment import Environment
@@ -282,39 +273,16 @@ def run(
     """Run the CLI and return its exit status. `env` replaces the process's environment
     (`Environment.from_process()`) as the core sees it; `host_type` replaces `Host` (a
     subclass that injects a fault: a denied read, a refused write)."""
-    previous = _terminate_as_interrupt()
-    try:
-        return _run(argv, prog_name, Handed(env, host_type))
-    finally:
-        if previous is not None:
-            import signal
+    from kata_cli.funnel import guarded
 
-            signal.signal(signal.SIGTERM, previous)
+    return guarded(lambda: _run_click(argv, prog_name, Handed(env, host_type)))
 
 
-def _on_sigterm(_signum: int, _frame: object) -> None:
-    raise Terminated
+def _run_click(argv: list[str] | None, prog_name: str, handed: Handed) -> int:
+    """Run the click tree; click's own outcomes become statuses here, the rest in
+    `funnel.guarded`."""
+    from kata_cli.funnel import interrupted
 
-
-def _terminate_as_interrupt() -> Any:
-    """SIGTERM raises Terminated (a KeyboardInterrupt) for as long as a command runs."""
-    import signal
-
-    try:
-        return signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (an embedding caller): leave signals alone
-        return None
-
-
-def _interrupted(exc: BaseException) -> int:
-    """130 after Ctrl-C, 143 after SIGTERM (click wraps either in Abort)."""
-    terminated = isinstance(exc, Terminated) or isinstance(exc.__context__, Terminated)
-    sys.stderr.write("terminated\n" if terminated else "interrupted\n")
-    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
-
-
-def _run(argv: list[str] | None, prog_name: str, handed: Handed) -> int:
-    debug = os.environ.get("KATA_CLI_DEBUG") == "1"
     try:
         result: Any = cli.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=handed)
         return result if isinstance(result, int) else 0
@@ -322,41 +290,7 @@ def _run(argv: list[str] | None, prog_name: str, handed: Handed) -> int:
         return exc.exit_code
     except click.exceptions.Abort as exc:
         # click has already ended the ^C line with a newline on stderr
-        return _interrupted(exc)
+        return interrupted(exc)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code if exc.exit_code else EXIT_USAGE
-    except KataError as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        if exc.message:
-            from kata_cli.render.text import printable
-
-            # messages quote host data (paths, values): never let them drive the terminal
-            sys.stderr.write(printable(exc.one_line()) + "\n")
-        return exc.exit_code
-    except KeyboardInterrupt as exc:
-        return _interrupted(exc)
-    except BrokenPipeError:
-        _silence_stdout()
-        return EXIT_FAILURE
-    except Exception as exc:
-        if debug:
-            raise
-        sys.stderr.write(
-            f"kata-cli: internal error: {type(exc).__name__}: {excerpt(str(exc))} "
-            "(set KATA_CLI_DEBUG=1 for a traceback and please report it)\n"
-        )
-        return EXIT_FAILURE
-
-
-def _silence_stdout() -> None:
-    try:
-        from kata_cli.host import devnull_fd
-
-        devnull = devnull_fd(os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

@@ -31,9 +31,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+
+from kata_cli.record import record
 
 if TYPE_CHECKING:  # imported where used: it costs start-up time of commands that run nothing
     import socket
@@ -54,7 +55,7 @@ _RUNNING_LOCK = threading.Lock()
 FileKind = str  # "file" | "dir" | "char" | "block" | "socket" | "fifo" | "missing" | "other"
 
 
-@dataclass
+@record
 class ProcessResult:
     """The outcome of one subprocess: never raises, always says what happened."""
 

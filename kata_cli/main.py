@@ -2,8 +2,9 @@
 
 `--version` (or `-v`) alone is answered here, before click, `typing` and the command
 table are imported: scripts and installers call it to probe for the tool, so it should
-cost little more than starting Python. Everything else goes to `kata_cli.cli.run`, the
-one place where errors become exit statuses.
+cost little more than starting Python. The everyday spellings of `check` and `env` run
+through `kata_cli.fastpath`, also without click; everything else goes to
+`kata_cli.cli.run`. Both end in `kata_cli.funnel`, where errors become exit statuses.
 
 A finished command leaves through `_exit`: once the output is flushed and the `atexit`
 handlers have run (log handlers, temporary directories), tearing down every module and
@@ -11,7 +12,14 @@ class of the command tree only costs time (about a fifth of a `check` run), so t
 process ends there, unless another thread is still running.
 """
 
+from __future__ import annotations
+
 import sys
+
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs more than --version itself
+if TYPE_CHECKING:
+    from kata_cli.environment import Environment
+    from kata_cli.host import Host
 
 VERSION_ARGS = (["--version"], ["-v"])
 
@@ -20,9 +28,23 @@ def main() -> None:
     args = sys.argv[1:]
     if args in VERSION_ARGS and _print_version():
         sys.exit(0)
-    from kata_cli.cli import run
+    _exit(dispatch(args))
 
-    _exit(run())
+
+def dispatch(
+    args: list[str], env: Environment | None = None, host_type: type[Host] | None = None
+) -> int:
+    """Run `args` through the fast path when it understands them, else through click;
+    the exit status. `env` and `host_type` stand in for the process's environment and
+    for `Host` (tests)."""
+    from kata_cli import fastpath
+
+    code = fastpath.run(args, env, host_type)
+    if code is None:
+        from kata_cli.cli import run
+
+        code = run(args, env=env, host_type=host_type)
+    return code
 
 
 def _exit(code: int) -> None:

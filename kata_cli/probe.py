@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import platform
 import re
-from dataclasses import dataclass
 
 from kata_cli.host import Host
+from kata_cli.record import record
 
 CPUINFO = "/proc/cpuinfo"
 MEMINFO = "/proc/meminfo"
@@ -64,7 +64,7 @@ def has_word(text: str, word: str) -> bool:
     return re.search(r"\b" + re.escape(word) + r"\b", text) is not None
 
 
-@dataclass
+@record
 class CpuInfo:
     """/proc/cpuinfo: the first processor block's vendor, model and flags, and the count."""
 

@@ -422,10 +422,13 @@ class CliResult:
 
 
 class Cli:
-    """Runs kata-cli in-process through `kata_cli.cli.run` (the real exit-status funnel)."""
+    """Runs kata-cli in-process as the entry point does (`kata_cli.main.dispatch`: the fast
+    path for everyday `check`/`env`, else click; the real exit-status funnel).
+    `click_only` skips the fast path."""
 
-    def __init__(self, env: dict[str, str | None]) -> None:
+    def __init__(self, env: dict[str, str | None], click_only: bool = False) -> None:
         self.env = env
+        self.click_only = click_only
         # replaces what the core sees of the process (who runs it, terminals); the
         # variables in `env` still come from the (isolated) process environment
         self.environment: dict[str, Any] = {}
@@ -436,12 +439,16 @@ class Cli:
         self, *args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None
     ) -> CliResult:
         from kata_cli.cli import run
+        from kata_cli.main import dispatch
 
         runner = CliRunner()
         merged = {**self.env, **(env or {})}
         with runner.isolation(input=input, env=merged) as streams:
             environment = Environment.fake(**self.environment) if self.environment else None
-            code = run(list(args), env=environment, host_type=self.host_type)
+            if self.click_only:
+                code = run(list(args), env=environment, host_type=self.host_type)
+            else:
+                code = dispatch(list(args), env=environment, host_type=self.host_type)
             sys.stdout.flush()
             sys.stderr.flush()
             out, err = streams[0].getvalue(), streams[1].getvalue()

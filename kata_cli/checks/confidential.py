@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 from kata_cli import probe
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.record import replace
 
 CATEGORY = "confidential"
 
@@ -47,7 +47,7 @@ def confidential_checks(ctx: CheckContext) -> Iterator[CheckResult]:
         value = probe.module_param(ctx.host, module, param)
         available = value is not None and value.strip().upper() in ("Y", "1")
         if wants:
-            spec = dataclasses.replace(spec, required=True)
+            spec = replace(spec, required=True)
         if available:
             yield spec.passed(f"{module} {param}={value}")
         elif ctx.config_error:

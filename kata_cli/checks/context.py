@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kata_cli import probe
 from kata_cli.checks.model import NOT_INSTALLED, CheckOptions
 from kata_cli.checks.tables import Requirements, VendorTable, requirements
 from kata_cli.host import Host
+from kata_cli.record import field, record
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 CONFIG_NOT_LOADED = "configuration could not be loaded"
 
 
-@dataclass
+@record
 class CpuFacts:
     """The parts of /proc/cpuinfo the checks need, or why it could not be read."""
 
@@ -29,7 +29,7 @@ class CpuFacts:
     error: str | None = None
 
 
-@dataclass
+@record
 class CheckContext:
     """What every check unit is handed: the host, the configuration, who runs us."""
 

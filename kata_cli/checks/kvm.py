@@ -9,11 +9,11 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import FAIL, WARN, CheckResult, CheckSpec
 from kata_cli.host import Host
+from kata_cli.record import record
 
 CATEGORY = "kvm"
 KVM_DEVICE = "/dev/kvm"
@@ -36,7 +36,7 @@ KVM_PROVIDERS = ("kvm_intel", "kvm_amd", PVM)
 BOOT_PROOF = "`kata-cli check --boot` boots the configured kernel and image: that is the proof"
 
 
-@dataclass
+@record
 class KvmProbe:
     """What opening /dev/kvm, asking its API version and creating a test VM found."""
 

@@ -14,8 +14,9 @@ Every check belongs to one *level* of the verdict:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+from kata_cli.record import field, record, replace
 
 PASS = "pass"
 WARN = "warn"
@@ -48,7 +49,7 @@ CATEGORIES = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckSpec:
     """A check as data: its id, what it verifies, whether it decides the verdict, the fix,
     and the level of the verdict it belongs to."""
@@ -103,7 +104,7 @@ class CheckSpec:
         return self.result(SKIP, reason)
 
 
-@dataclass
+@record
 class CheckResult:
     """What one check found. `status` is one of pass, warn, fail, skip; `level` one of
     hardware, installation, wiring, advisory."""
@@ -126,7 +127,7 @@ BOOT_CONFIGURED = "configured"  # --boot: the configured kernel and image
 BOOT_TEST_GUEST = "test-guest"  # --boot-guest: the built-in test guest
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckOptions:
     """What the caller asked of a check run (the command's options, as data)."""
 
@@ -142,7 +143,7 @@ class CheckOptions:
     environ: Mapping[str, str] = field(default_factory=dict)  # KATA_RELEASE_URL and the like
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     """A registry entry: the checks a function can report, and the function.
 
@@ -153,7 +154,7 @@ class Check:
     function: Unit
 
 
-@dataclass
+@record
 class CheckReport:
     """All results and the verdict.
 

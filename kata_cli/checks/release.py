@@ -7,12 +7,12 @@ makes no network request unless asked. requests is imported only here, only when
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import ADVISORY, CheckResult, CheckSpec
 from kata_cli.errors import KataError
+from kata_cli.record import record
 
 if TYPE_CHECKING:  # semver is imported when a release is compared, not for the registry
     from kata_cli.checks.semver import Version
@@ -45,7 +45,7 @@ class ReleaseError(KataError):
     """The release API could not be asked or answered nonsense."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Release:
     version: Version
     url: str

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kata_cli.checks.configload import fatal_error
 from kata_cli.checks.model import CheckOptions, CheckReport
 from kata_cli.errors import ConfigError, KataError, UsageError
+from kata_cli.record import record
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
     from kata_cli.host import Host
 
 
-@dataclass
+@record
 class CheckOutcome:
     """The report, the configuration error that became `config.load` (if any), and the
     one to raise once the machine-readable reports are written (if any)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from kata_cli.checks.model import (
     Unit,
 )
 from kata_cli.errors import ConfigError
+from kata_cli.record import replace
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -103,12 +103,12 @@ def _not_installed(result: CheckResult) -> CheckResult:
     """Without a configuration file the installation and wiring are not judged."""
     if result.level not in INSTALLED_LEVELS or result.detail.startswith(NOT_INSTALLED):
         return result
-    return dataclasses.replace(result, status=SKIP, detail=NOT_INSTALLED, remedy="")
+    return replace(result, status=SKIP, detail=NOT_INSTALLED, remedy="")
 
 
 def _apply_ignore(result: CheckResult, patterns: list[str]) -> CheckResult:
     if any(fnmatch.fnmatchcase(result.id, p) for p in patterns):
-        return dataclasses.replace(
+        return replace(
             result, status=SKIP, detail=f"ignored (--ignore); was {result.status}", remedy=""
         )
     return result
@@ -116,7 +116,7 @@ def _apply_ignore(result: CheckResult, patterns: list[str]) -> CheckResult:
 
 def _strict(result: CheckResult) -> CheckResult:
     if result.status == WARN and result.level != ADVISORY:
-        return dataclasses.replace(result, status=FAIL)
+        return replace(result, status=FAIL)
     return result
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+
+from kata_cli.record import record
 
 _NUM = r"0|[1-9]\d*"
 _IDENT = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
@@ -16,7 +17,7 @@ SEMVER = re.compile(
 
 
 @functools.total_ordering
-@dataclass(frozen=True)
+@record(frozen=True)
 class Version:
     """A semantic version, ordered as semver orders them."""
 

@@ -9,11 +9,11 @@ snapshotter such as devmapper, hot plugged with `block_device_driver`, which nee
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import INSTALLATION, WIRING, CheckResult, CheckSpec
 from kata_cli.host import NOT_RUN_OUTSIDE_ROOT
+from kata_cli.record import record
 
 CATEGORY = "storage"
 DAEMON_TIMEOUT = 5.0
@@ -65,7 +65,7 @@ def catalogue() -> list[CheckSpec]:
     return [ROOTFS, VIRTIO_FS, NINE_P, BLOCK, DEVMAPPER]
 
 
-@dataclass
+@record
 class Containerd:
     """What containerd's configuration says about snapshotters."""
 

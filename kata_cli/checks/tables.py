@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
 from typing import Any
 
+from kata_cli.record import record
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class FlagRequirement:
     """A CPU flag the vendor table requires."""
 
@@ -17,7 +18,7 @@ class FlagRequirement:
     remedy: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ParamRequirement:
     """A kernel module parameter and the value it must have."""
 
@@ -28,7 +29,7 @@ class ParamRequirement:
     report_only: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModuleRequirement:
     """A kernel module the vendor table requires (or only reports)."""
 
@@ -38,7 +39,7 @@ class ModuleRequirement:
     strict_params: tuple[ParamRequirement, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VendorTable:
     """The requirements for one CPU vendor."""
 
@@ -55,7 +56,7 @@ class VendorTable:
         return "*" in self.hypervisors or hypervisor_type in self.hypervisors
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Requirements:
     """Every vendor table of one architecture."""
 

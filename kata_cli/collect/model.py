@@ -7,8 +7,9 @@ The declarations of what is gathered are in `section.py`; the renderers
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+from kata_cli.record import field, record
 
 SCHEMA = "kata-cli/collect-data/1"
 
@@ -22,7 +23,7 @@ SKIPPED = "skipped"
 STATUSES = (OK, FAILED, TIMED_OUT, NOT_FOUND, DEADLINE, SKIPPED)
 
 
-@dataclass
+@record
 class Options:
     """What the command line asked for."""
 
@@ -37,7 +38,7 @@ class Options:
     search_path: str | None = None  # PATH used to look programs up (None: the environment's)
 
 
-@dataclass
+@record
 class Item:
     """One thing shown in a section: a command's output, a file, a probe's finding."""
 
@@ -56,7 +57,7 @@ class Item:
     full_text: str | None = None
 
 
-@dataclass
+@record
 class SectionResult:
     id: str
     title: str
@@ -66,7 +67,7 @@ class SectionResult:
     duration: float = 0.0
 
 
-@dataclass
+@record
 class Report:
     schema: str
     tool: str

@@ -14,11 +14,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import DEADLINE, FAILED, SKIPPED, Item, SectionResult
 from kata_cli.collect.section import Command, Section
+from kata_cli.record import field, record
 
 MAX_WORKERS = 16
 INTERRUPT_GRACE = 2.0  # seconds spent ending the commands still running after Ctrl-C
@@ -26,7 +26,7 @@ INTERRUPT_GRACE = 2.0  # seconds spent ending the commands still running after C
 Progress = Callable[[int, int, str], None]
 
 
-@dataclass
+@record
 class _Task:
     section: int
     slot: int

@@ -11,13 +11,13 @@ from the options, argv[0] is looked up, and timeouts and the deadline apply.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import Item
+from kata_cli.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Command:
     """One external program a section gathers; the runner looks it up and runs it.
 
@@ -39,7 +39,7 @@ class Command:
     then: Callable[[Context, Item], Item] | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Section:
     """A collect-data unit: a title, what it reads and runs, and an optional probe.
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands.check_body import run_check
 from kata_cli.commands.options import Seconds, flavour_option, pass_app
-from kata_cli.errors import UsageError, VerdictFailure
 
 
 @click.command(
@@ -93,33 +95,7 @@ from kata_cli.errors import UsageError, VerdictFailure
 )
 @flavour_option
 @pass_app
-def check(
-    app: AppContext,
-    verbose: bool,
-    as_json: bool,
-    junit_path: str | None,
-    list_checks: bool,
-    ignore: tuple[str, ...],
-    strict: bool,
-    load_modules: bool,
-    boot: bool,
-    boot_guest: bool,
-    boot_timeout: float,
-    boot_marker: str,
-    check_release: bool,
-    check_version_only: bool,
-    only_list_releases: bool,
-    include_all_releases: bool,
-    no_network_checks: bool,
-    nfd_path: str | None,
-    prometheus_path: str | None,
-    json_out: str | None,
-    every: str | None,
-    state_file: str | None,
-    node_name: str | None,
-    count: int | None,
-    flavour: str | None,
-) -> None:
+def check(app: AppContext, **options: Any) -> None:
     """Test whether this host can run Kata Containers, and say what to fix.
 
     Checks the CPU, kernel modules, KVM, vsock, storage path, installed assets and
@@ -260,80 +236,4 @@ def check(
     the release request fails); 2 usage error (including an `--ignore` pattern that matches no
     check id); 130 interrupted.
     """
-    from kata_cli.checks.model import BOOT_CONFIGURED, BOOT_TEST_GUEST, CheckOptions
-    from kata_cli.render import check_text
-
-    if list_checks:
-        from kata_cli.checks.registry import catalogue
-
-        check_text.render_list(catalogue(), as_json)
-        return
-    if junit_path == "-":
-        raise UsageError(
-            "--junit -: the JUnit XML goes to a file, stdout carries the report",
-            hint="name a file (./- for a file called '-')",
-        )
-    from kata_cli.checks import request
-    from kata_cli.commands import fleet
-
-    ignored = request.split_ids(ignore)
-    outputs = fleet.check_outputs(nfd_path, prometheus_path, json_out)
-    if every is not None or count is not None:
-        fleet.periodic_check(
-            app,
-            every,
-            outputs,
-            state_file,
-            node_name,
-            count,
-            flavour,
-            strict,
-            list(ignored),
-            as_json,
-            bool(boot or boot_guest or load_modules or check_release or junit_path),
-        )
-        return
-    started = fleet.clock()
-    no_network = no_network_checks or bool(app.env.get("KATA_CHECK_NO_NETWORK"))
-    if check_version_only or only_list_releases:
-        if not no_network:
-            lines = request.releases_only(app.env.environ, only_list_releases, include_all_releases)
-            check_text.render_release_lines(lines)
-        return
-    boot_mode = BOOT_TEST_GUEST if boot_guest else BOOT_CONFIGURED if boot else None
-    options = CheckOptions(
-        strict=strict,
-        ignore=ignored,
-        load_modules=load_modules,
-        boot=boot_mode,
-        boot_timeout=boot_timeout,
-        boot_marker=boot_marker,
-        check_release=check_release and not no_network,
-        include_all_releases=include_all_releases,
-        environ=dict(app.env.environ),
-    )
-    outcome = request.check_host(
-        app.host,
-        lambda: app.load_config(flavour=flavour),
-        options,
-        is_root=app.host.is_root(),
-        machine_readable=as_json,
-        report_file=bool(junit_path),
-    )
-    if junit_path:
-        from kata_cli.render.check_junit import write_junit
-
-        write_junit(junit_path, outcome.report)
-    if outputs.any():
-        fleet.write_check_outputs(app, outputs, outcome.report, outcome.config, node_name, started)
-    if outcome.fatal is not None:
-        raise outcome.fatal
-    if as_json:
-        error = outcome.config_error
-        check_text.render_json(outcome.report, error.one_line() if error else "")
-    elif verbose:
-        check_text.render_verbose(outcome.report)
-    else:
-        check_text.render_default(outcome.report)
-    if outcome.exit_status:
-        raise VerdictFailure("", outcome.exit_status)
+    run_check(app, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kata_cli.appctx import AppContext
+from kata_cli.commands.env_body import run_env
 from kata_cli.commands.options import flavour_option, pass_app
 
 
@@ -78,26 +79,4 @@ def env(app: AppContext, as_json: bool, file_path: str | None, flavour: str | No
     (as upstream); status 2 is a usage error, 130 an interruption. An unreadable or garbled
     `/proc/cpuinfo` or `/proc/meminfo` gives `<<unknown>>` / zero values and a warning.
     """
-    from kata_cli.envinfo import build_env_info, to_json, to_toml
-    from kata_cli.errors import KataError
-    from kata_cli.render.terminal import out, warn
-
-    config = app.load_config(flavour=flavour, allow_embedded=False)
-    info = build_env_info(app.host, config)
-    from kata_cli.render.text import printable
-
-    for text in info.warnings:
-        warn(printable(text))  # warnings quote configured paths: no terminal escapes
-    text = to_json(info) if as_json else to_toml(info)
-    if file_path is None or file_path == "-":  # `-f -` is stdout, not a file called '-'
-        out(text, end="")
-        return
-    from kata_cli.host import atomic_write
-
-    try:
-        atomic_write(file_path, text.encode(), mode=0o644)
-    except OSError as exc:
-        raise KataError(
-            f"cannot write {file_path}: {exc.strerror or exc}",
-            "check the directory exists and is writable",
-        ) from None
+    run_env(app, as_json=as_json, file_path=file_path, flavour=flavour)

@@ -1,114 +1,16 @@
 """`kata-cli fleet`: Kubernetes objects, the cluster report, the DaemonSet's probe.
 
-Also the glue `check --nfd/--prometheus/--json-out/--every` calls, so `check` stays thin.
+The glue `check --nfd/--prometheus/--json-out/--every` calls is in `check_body.py`.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from kata_cli.appctx import AppContext
+from kata_cli.commands.check_body import clock
 from kata_cli.errors import KataError, UsageError, VerdictFailure
-
-if TYPE_CHECKING:
-    from kata_cli.checks.model import CheckReport
-    from kata_cli.fleet.outputs import Outputs
-
-
-def clock() -> float:
-    return time.time()
-
-
-def check_outputs(nfd: str | None, prometheus: str | None, json_out: str | None) -> Outputs:
-    from kata_cli.fleet.outputs import Outputs
-
-    for option, path in (("--nfd", nfd), ("--prometheus", prometheus), ("--json-out", json_out)):
-        if path is not None and (path in ("", "-") or path.endswith("/")):
-            raise UsageError(f"{option} {path!r}: name a file", "e.g. /var/lib/kata-cli/out")
-    return Outputs(nfd=nfd, prometheus=prometheus, json_out=json_out)
-
-
-def write_check_outputs(
-    app: AppContext,
-    outputs: Outputs,
-    report: CheckReport,
-    config: Any,
-    node: str | None,
-    started: float,
-) -> None:
-    """One `check` run's files, from the report already rendered."""
-    from kata_cli import __version__
-    from kata_cli.fleet.node import NodeRun, attach, node_name
-    from kata_cli.fleet.outputs import write_outputs
-
-    run = NodeRun(
-        node=node_name(app.host, node, dict(os.environ)),
-        started=started,
-        duration=max(0.0, clock() - started),
-        version=__version__ or "unknown",
-    )
-    attach(run, report, config)
-    write_outputs(outputs, run)
-
-
-def periodic_check(
-    app: AppContext,
-    every: str | None,
-    outputs: Outputs,
-    state_file: str | None,
-    node: str | None,
-    count: int | None,
-    flavour: str | None,
-    strict: bool,
-    ignore: list[str],
-    json_lines: bool,
-    one_shot_options: bool,
-) -> None:
-    """`check --every`: loop until SIGTERM (exit 143) or SIGINT (130)."""
-    from kata_cli.fleet import periodic
-    from kata_cli.fleet.node import node_name, run_node
-    from kata_cli.render.terminal import err, out
-
-    if every is None:
-        raise UsageError("--count needs --every")
-    if one_shot_options:
-        raise UsageError(
-            "--every cannot be combined with --boot, --boot-guest, --load-modules, "
-            "--check-release or --junit",
-            "run those once, without --every",
-        )
-    try:
-        interval = periodic.parse_duration(every)
-    except ValueError as exc:
-        raise UsageError(f"--every: {exc}") from None
-    host = app.host
-    name = node_name(host, node, dict(os.environ))
-    state = state_file or periodic.default_state_path(dict(os.environ), os.getuid())
-    loop = periodic.Loop(
-        run_once=lambda: run_node(
-            host, name, config_path=app.config_path, flavour=flavour, strict=strict, ignore=ignore
-        ),
-        outputs=outputs,
-        interval=interval,
-        state_path=state,
-        json_lines=json_lines,
-        count=count,
-        log=lambda line: err(f"kata-cli: {_printable(line)}"),
-        emit=out,
-    )
-    code = loop.run()
-    if code:
-        raise VerdictFailure("", exit_code=code)
-
-
-def _printable(text: str) -> str:
-    from kata_cli.render.text import printable
-
-    return printable(text)
 
 
 @click.group("fleet", context_settings={"help_option_names": ["-h", "--help"]})

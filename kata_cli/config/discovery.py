@@ -12,11 +12,11 @@ the default list is searched under the host root.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from kata_cli.errors import ConfigError, ConfigNotFound
 from kata_cli.host import Host
+from kata_cli.record import record
 
 GO_DEFAULT_PATHS = (
     "/etc/kata-containers/configuration.toml",
@@ -50,7 +50,7 @@ def embedded_config_path() -> Path:
     return share_dir() / "configuration.toml"
 
 
-@dataclass
+@record
 class Located:
     """A configuration file that was found."""
 

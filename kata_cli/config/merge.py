@@ -18,9 +18,10 @@ their own kind of report (a ConfigError, a syntax finding).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+from kata_cli.record import field, record
 
 Origins = dict[tuple[str, ...], str]
 
@@ -30,7 +31,7 @@ GO_STRUCT_TABLES = ("hypervisor", "agent", "runtime", "factory")
 _MAP_TABLES = (("hypervisor",), ("agent",))
 
 
-@dataclass
+@record
 class Merged:
     """One view of the merged document."""
 

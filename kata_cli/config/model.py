@@ -4,13 +4,13 @@ runtime would adjust. Built by `loader`, completed by `effective`, read by every
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.config import schema
+from kata_cli.record import field, record
 
 
-@dataclass
+@record
 class ConfigFile:
     """One file that contributed to the configuration."""
 
@@ -20,7 +20,7 @@ class ConfigFile:
     role: str  # "main" | "drop-in" | "embedded"
 
 
-@dataclass
+@record
 class Adjustment:
     """A value the runtime would silently change (clamp, reset or force)."""
 
@@ -31,7 +31,7 @@ class Adjustment:
     reason: str
 
 
-@dataclass
+@record
 class Config:
     """The loaded configuration: where it came from and the effective values."""
 

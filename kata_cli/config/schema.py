@@ -10,9 +10,9 @@ values; the linter reads the same metadata, so there is one source of truth.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any
+
+from kata_cli.record import MISSING, field, fields, record
 
 ALL = "QCFSDO"
 
@@ -81,7 +81,7 @@ RS_BLOCK_DRIVERS = (
 VFIO_PORTS = ("no-port", "bridge-port", "root-port", "switch-port")
 
 
-@dataclass(repr=False, eq=False)  # generated methods cost import time
+@record(repr=False, eq=False)  # generated methods cost import time
 class HypervisorConfig:
     """`[hypervisor.<type>]`."""
 
@@ -246,7 +246,7 @@ class HypervisorConfig:
     prefetch_list_path: str = key(STRING, "", ALL, flavour="rs")
 
 
-@dataclass(repr=False, eq=False)  # generated methods cost import time
+@record(repr=False, eq=False)  # generated methods cost import time
 class AgentConfig:
     """`[agent.<name>]` (Go keys and runtime-rs keys side by side)."""
 
@@ -272,7 +272,7 @@ class AgentConfig:
     policy: str = key(STRING, "", flavour="rs")
 
 
-@dataclass(repr=False, eq=False)  # generated methods cost import time
+@record(repr=False, eq=False)  # generated methods cost import time
 class RuntimeConfig:
     """`[runtime]`."""
 
@@ -319,7 +319,7 @@ class RuntimeConfig:
     passfd_listener_port: int = key(UINT32, 1027, flavour="rs")
 
 
-@dataclass(repr=False, eq=False)  # generated methods cost import time
+@record(repr=False, eq=False)  # generated methods cost import time
 class FactoryConfig:
     """`[factory]` (Go) or `[hypervisor.<name>.factory]` (runtime-rs)."""
 
@@ -329,7 +329,7 @@ class FactoryConfig:
     vm_cache_endpoint: str = key(STRING, "/var/run/kata-containers/cache.sock", flavour="go")
 
 
-@dataclass(repr=False, eq=False)  # generated methods cost import time
+@record(repr=False, eq=False)  # generated methods cost import time
 class RootlessUserConfig:
     """`[hypervisor.<name>.rootless_user]` (runtime-rs, deny unknown keys)."""
 
@@ -374,7 +374,7 @@ SHARED_MOUNT_KEYS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeySpec:
     """One key of the catalogue, flattened for the linter and for type checks."""
 
@@ -400,11 +400,11 @@ class KeySpec:
 def key_specs(table: type) -> dict[str, KeySpec]:
     """The catalogue of one table class, by TOML key name."""
     specs: dict[str, KeySpec] = {}
-    for item in dataclasses.fields(table):
+    for item in fields(table):
         meta = item.metadata
-        if item.default is not dataclasses.MISSING:
+        if item.default is not MISSING:
             default: Any = item.default
-        elif item.default_factory is not dataclasses.MISSING:
+        elif item.default_factory is not MISSING:
             default = item.default_factory()
         else:  # pragma: no cover - every field has a default
             default = None

@@ -8,7 +8,6 @@ Only an unreadable `/proc/version` stops it, as upstream.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -34,6 +33,7 @@ from kata_cli.envinfo.model import (
 )
 from kata_cli.errors import HostError, excerpt
 from kata_cli.host import local_realpath
+from kata_cli.record import replace
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -179,7 +179,7 @@ def _hypervisor(host: Host, config: Config, is_root: bool, warnings: list[str]) 
             ConfidentialGuest=hv.confidential_guest,
         ),
     )
-    return dataclasses.replace(info, **fixed) if fixed else info  # type: ignore[arg-type]
+    return replace(info, **fixed) if fixed else info
 
 
 def version_numbers(semver: str, commit: str) -> VersionNumbers:

@@ -7,7 +7,7 @@ TOML, `null` in JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from kata_cli.record import field, record
 
 # `repr=False, eq=False` and a docstring on every class: each generated method (and the
 # signature dataclasses renders as a missing docstring) is compiled when `env` starts
@@ -16,7 +16,7 @@ FORMAT_VERSION = "1.0.27"
 UNKNOWN = "<<unknown>>"
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class KernelInfo:
     """`[Kernel]`: the guest kernel and its command line."""
 
@@ -24,21 +24,21 @@ class KernelInfo:
     Parameters: str
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class MetaInfo:
     """`[Meta]`: the report format version."""
 
     Version: str = FORMAT_VERSION
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class PathInfo:
     """`[Image]` / `[Initrd]`: one guest asset path."""
 
     Path: str
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class SecurityInfo:
     """`[Hypervisor.SecurityInfo]`."""
 
@@ -49,7 +49,7 @@ class SecurityInfo:
     ConfidentialGuest: bool
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class HypervisorInfo:
     """`[Hypervisor]`: the selected hypervisor as configured and found."""
 
@@ -71,14 +71,14 @@ class HypervisorInfo:
     SecurityInfo: SecurityInfo
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class ConfigInfo:
     """`[Runtime.Config]`: the configuration file in use."""
 
     Path: str
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class ExperimentalFeature:
     """One entry of `[Runtime] Experimental`."""
 
@@ -87,7 +87,7 @@ class ExperimentalFeature:
     ExpRelease: str
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class VersionNumbers:
     """`[Runtime.Version.Version]`: our version, split."""
 
@@ -98,7 +98,7 @@ class VersionNumbers:
     Patch: int
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class RuntimeVersionInfo:
     """`[Runtime.Version]`."""
 
@@ -106,7 +106,7 @@ class RuntimeVersionInfo:
     Version: VersionNumbers
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class RuntimeInfo:
     """`[Runtime]`: the runtime's own settings."""
 
@@ -122,7 +122,7 @@ class RuntimeInfo:
     SandboxCgroupOnly: bool
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class DistroInfo:
     """`[Host.Distro]`: os-release name and version."""
 
@@ -130,7 +130,7 @@ class DistroInfo:
     Version: str
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class CPUInfo:
     """`[Host.CPU]`."""
 
@@ -139,7 +139,7 @@ class CPUInfo:
     CPUs: int
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class MemoryInfo:
     """`[Host.Memory]`: /proc/meminfo's values (kB)."""
 
@@ -148,7 +148,7 @@ class MemoryInfo:
     Available: int
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class HostInfo:
     """`[Host]`: kernel, distribution, CPU, memory and capability."""
 
@@ -162,7 +162,7 @@ class HostInfo:
     SupportVSocks: bool
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class AgentInfo:
     """`[Agent]`."""
 
@@ -170,7 +170,7 @@ class AgentInfo:
     Trace: bool
 
 
-@dataclass(repr=False, eq=False)
+@record(repr=False, eq=False)
 class EnvInfo:
     """The whole report, in upstream's section order."""
 

@@ -18,8 +18,9 @@ What each privilege is for, and what degrades without it:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from kata_cli.record import record
 
 APP = "kata-cli"
 LABELS = {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": "node-check"}
@@ -30,7 +31,7 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ManifestOptions:
     image: str
     namespace: str = APP

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kata_cli.checks.model import CheckReport, CheckResult
 from kata_cli.fleet.reasons import BY_VALUE, Reason, first_reason
+from kata_cli.record import field, record
 
 if TYPE_CHECKING:
     from kata_cli.host import Host
@@ -28,7 +28,7 @@ VERDICTS = (CAPABLE, NOT_CAPABLE, UNKNOWN)
 NODE_NAME_LIMIT = 253
 
 
-@dataclass
+@record
 class NodeRun:
     """What one run found. `report` is None when the run itself failed (`error` says why)."""
 

@@ -6,10 +6,10 @@ one (mode 0644), so nfd-worker and node_exporter never read half a file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kata_cli.errors import KataError
+from kata_cli.record import record
 
 if TYPE_CHECKING:  # a plain `check` builds an empty Outputs: no fleet.node, no json
     from kata_cli.fleet.node import NodeRun
@@ -19,7 +19,7 @@ EXPIRY_INTERVALS = 3  # a periodic run's labels outlive two missed runs
 FILE_MODE = 0o644
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Outputs:
     nfd: str | None = None
     prometheus: str | None = None

@@ -17,12 +17,12 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, KataError
 from kata_cli.fleet.node import NodeRun, node_document, rfc3339
 from kata_cli.fleet.outputs import Outputs, write_outputs
+from kata_cli.record import field, record
 
 STATE_SCHEMA = "kata-cli/check-state/1"
 JITTER = 0.1
@@ -62,7 +62,7 @@ def jittered(interval: float, rng: random.Random) -> float:
     return interval * rng.uniform(1 - JITTER, 1 + JITTER)
 
 
-@dataclass
+@record
 class Loop:
     """The periodic loop. `run_once` never raises (a failed run is an unknown verdict)."""
 
@@ -171,7 +171,7 @@ def _install(handlers: dict[int, Any]) -> dict[int, Any]:
     return {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
 
 
-@dataclass
+@record
 class ProbeResult:
     ok: bool
     message: str

@@ -11,12 +11,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from kata_cli.checks.model import FAIL, CheckResult
+from kata_cli.record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reason:
     value: str  # the label value
     patterns: tuple[str, ...]  # check ids (shell patterns) it stands for

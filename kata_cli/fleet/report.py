@@ -10,19 +10,19 @@ import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.checks.model import FAIL, CheckResult
 from kata_cli.fleet.node import CAPABLE, NOT_CAPABLE, UNKNOWN, VERDICTS, parse_rfc3339
 from kata_cli.fleet.reasons import BY_VALUE, NESTED_MARK, reason_for
+from kata_cli.record import field, record
 
 REPORT_SCHEMA = "kata-cli/fleet-report/1"
 DOCUMENT_LIMIT = 16 * 1024 * 1024  # one node's document (a file, or one line)
 NAME_LIMIT = 253
 
 
-@dataclass
+@record
 class NodeEntry:
     node: str
     source: str
@@ -34,13 +34,13 @@ class NodeEntry:
     stale: bool = False
 
 
-@dataclass
+@record
 class BadDocument:
     source: str
     problem: str
 
 
-@dataclass
+@record
 class FailureGroup:
     check: str
     nodes: list[str]
@@ -48,7 +48,7 @@ class FailureGroup:
     detail: str
 
 
-@dataclass
+@record
 class FleetReport:
     nodes: list[NodeEntry]
     bad: list[BadDocument]
@@ -81,7 +81,7 @@ class FleetReport:
         }
 
 
-@dataclass
+@record
 class Document:
     source: str
     text: str | bytes

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
@@ -15,13 +14,14 @@ from kata_cli.config.merge import Layers, defines
 from kata_cli.host import Host
 from kata_cli.lint.hits import Edit, Hit
 from kata_cli.lint.source import SourceFile
+from kata_cli.record import field, record
 
 TOP_LEVEL = ("hypervisor", "agent", "runtime", "factory")
 _CACHED = ("hv_name", "hv", "hv_path", "agent_name", "agent", "runtime")
 T = TypeVar("T")
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class LintContext:
     """What the rules see of one configuration (a main file and its drop-ins, merged)."""
 

@@ -6,7 +6,6 @@ File I/O (reading, writing fixes) belongs to the command; rules belong to `rules
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from kata_cli.config import loader, schema
@@ -15,9 +14,10 @@ from kata_cli.lint import registry
 from kata_cli.lint.context import LintContext
 from kata_cli.lint.model import SEVERITY_RANK, Edit, Finding, Hit, Rule, Unit
 from kata_cli.lint.source import ParseProblem, SourceFile
+from kata_cli.record import record
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Options:
     """What to check: flavour override, target architecture, rule selection."""
 
@@ -28,7 +28,7 @@ class Options:
     host: Host | None = None
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class UnitResult:
     """The findings of one configuration, and the fixes they offer."""
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 from kata_cli.config import discovery, loader
 from kata_cli.errors import ConfigError, KataError, UsageError
 from kata_cli.host import Host
 from kata_cli.lint.source import MAX_BYTES, ParseProblem, SourceFile, load_source
+from kata_cli.record import record
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Located:
     """A file to lint: its display name, and where it really lives."""
 

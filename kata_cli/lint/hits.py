@@ -7,11 +7,12 @@ into findings; none of that is imported here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from kata_cli.record import field, record
 
-@dataclass
+
+@record
 class Edit:
     """A mechanical fix: replace `line[start:end]` (0-based columns) of one file's line.
 
@@ -27,7 +28,7 @@ class Edit:
     unsafe: bool = False
 
 
-@dataclass
+@record
 class Hit:
     """A rule's raw result: a key path in the merged document (or an explicit position)."""
 

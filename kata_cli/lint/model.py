@@ -9,10 +9,10 @@ fix hint) plus one pure `check` function over a `LintContext`. The check yields 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kata_cli.lint.hits import Edit, Hit
+from kata_cli.record import field, record
 
 if TYPE_CHECKING:
     from kata_cli.lint.context import LintContext
@@ -27,7 +27,7 @@ SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 Check = Callable[["LintContext"], Iterable[Hit]]
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Rule:
     """One lint rule. Its docstring-like fields are its documentation (`--explain`)."""
 
@@ -59,7 +59,7 @@ def rule(
     return wrap
 
 
-@dataclass
+@record
 class Finding:
     """One problem at one place, ready to render."""
 
@@ -77,7 +77,7 @@ class Finding:
         return (self.file, self.line, self.column, self.code)
 
 
-@dataclass
+@record
 class FileFix:
     """The result of applying fixes to one file."""
 
@@ -87,7 +87,7 @@ class FileFix:
     applied: int
 
 
-@dataclass
+@record
 class Unit:
     """One linted configuration: a main file and its drop-ins, judged as merged."""
 
@@ -97,7 +97,7 @@ class Unit:
     hypervisor: str
 
 
-@dataclass
+@record
 class LintResult:
     """Everything one `config lint` run found."""
 

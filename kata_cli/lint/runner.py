@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.appctx import AppContext
@@ -11,9 +10,10 @@ from kata_cli.lint import files
 from kata_cli.lint.engine import Options, UnitResult, lint_sources
 from kata_cli.lint.fix import apply_edits, unified_diff
 from kata_cli.lint.model import Edit, FileFix, LintResult
+from kata_cli.record import field, record
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Outcome:
     """A whole run: the findings, how many fixes were written, the diffs shown."""
 

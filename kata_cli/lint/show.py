@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.config import loader
 from kata_cli.config.model import Config
+from kata_cli.record import field, fields, record
 
 
-@dataclass
+@record
 class Entry:
     key: str
     value: Any
@@ -18,13 +17,13 @@ class Entry:
     adjusted: str = ""  # why the runtime changed the configured value
 
 
-@dataclass
+@record
 class Table:
     name: str
     entries: list[Entry] = field(default_factory=list)
 
 
-@dataclass
+@record
 class View:
     path: str
     flavour: str
@@ -55,7 +54,7 @@ def effective_view(config: Config) -> View:
     for path, values, kind in layout:
         raw = _raw_table(config, path)
         table = Table(".".join(path))
-        for item in dataclasses.fields(values):
+        for item in fields(values):
             spec = item.metadata
             if spec.get("flavour", "both") not in ("both", config.flavour):
                 continue

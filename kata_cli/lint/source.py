@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.config import locate, tomlread
 from kata_cli.lint import fastparse
+from kata_cli.record import field, record
 
 MAX_BYTES = 4 * 1024 * 1024
 _SUPPRESS = re.compile(r"kata-lint:\s*disable\s*=\s*([A-Za-z0-9_,\s]+)")
@@ -24,7 +24,7 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-@dataclass
+@record
 class ParseProblem:
     """Why a file could not be parsed, as a syntax-family finding."""
 
@@ -34,7 +34,7 @@ class ParseProblem:
     detail: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class SourceFile:
     """One file: its text and parse result, or the reason it could not be parsed."""
 

@@ -6,16 +6,17 @@ HTML-safe escaping (`<`, `>`, `&`, U+2028, U+2029 as \\u escapes), trailing newl
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
+from kata_cli.record import fields, is_record
+
 
 def _data(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if is_record(value) and not isinstance(value, type):
         return {
             f.name: _data(getattr(value, f.name))
-            for f in dataclasses.fields(value)
+            for f in fields(value)
             if f.metadata.get("serialise", True)
         }
     if isinstance(value, list):

@@ -8,20 +8,19 @@ first and before each array-of-tables entry; nil slices (None) omitted.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
+
+from kata_cli.record import fields, is_record
 
 
 def _fields(obj: Any) -> list[tuple[str, Any]]:
     return [
-        (f.name, getattr(obj, f.name))
-        for f in dataclasses.fields(obj)
-        if f.metadata.get("serialise", True)
+        (f.name, getattr(obj, f.name)) for f in fields(obj) if f.metadata.get("serialise", True)
     ]
 
 
 def _is_table(value: Any) -> bool:
-    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+    return is_record(value) and not isinstance(value, type)
 
 
 def _is_table_array(value: Any) -> bool:

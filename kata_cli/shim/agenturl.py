@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kata_cli.errors import KataError, excerpt
+from kata_cli.record import record
 
 DEFAULT_DEBUG_PORT = 1026
 VSOCK_CID_ANY = 0xFFFFFFFF
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgentURL:
     scheme: str  # "vsock" | "hvsock"
     port: int

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
 
 from kata_cli.errors import KataError, excerpt
 from kata_cli.host import Host
+from kata_cli.record import record
 from kata_cli.shim.agenturl import AgentURL, parse_agent_url
 from kata_cli.shim.client import ShimClient, ShimUnreachable
 from kata_cli.shim.sandboxes import SandboxRef, StateUnreadable, saved_agent_url
@@ -14,7 +14,7 @@ from kata_cli.shim.sandboxes import SandboxRef, StateUnreadable, saved_agent_url
 DIAL_TIMEOUT = 3.0
 
 
-@dataclass
+@record
 class AgentURLSource:
     url: str
     notice: str | None = None  # set when the persisted state had to be used

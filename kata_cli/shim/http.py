@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass, field
 
 from kata_cli.host import Host, connect_local_unix
+from kata_cli.record import field, record
 
 # The largest answer accepted (a shim's /metrics is well under 1 MiB; iptables dumps of
 # big hosts a few MiB).
@@ -37,7 +37,7 @@ class HttpError(Exception):
         self.detail = detail
 
 
-@dataclass
+@record
 class HttpResponse:
     status: int
     reason: str

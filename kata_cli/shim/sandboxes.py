@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.errors import KataError
 from kata_cli.host import Host
+from kata_cli.record import field, record
 from kata_cli.shim import layout
 
 FLAVOURS = ("go", "rs")
 PROBE_WORKERS = 16
 
 
-@dataclass
+@record
 class SandboxInfo:
     """One sandbox found on the host (all paths are host paths)."""
 
@@ -31,7 +31,7 @@ class SandboxInfo:
     shim_answers: bool | None = None  # None: not probed
 
 
-@dataclass
+@record
 class SandboxRef:
     """A sandbox an id (or prefix, or container id) resolved to."""
 

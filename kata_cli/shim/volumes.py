@@ -13,11 +13,11 @@ import binascii
 import json
 import logging
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.errors import KataError, UsageError
 from kata_cli.host import Host, normalize
+from kata_cli.record import field, record
 
 VOLUMES_ROOT = "/run/kata-containers/shared/direct-volumes"
 MOUNT_INFO = "mountInfo.json"
@@ -27,7 +27,7 @@ MAX_MOUNT_INFO = 1024 * 1024  # read at most this much of a mountInfo.json
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@record
 class MountInfo:
     volume_type: str
     device: str
@@ -36,7 +36,7 @@ class MountInfo:
     options: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class VolumeEntry:
     """One directory under the volumes root, as `direct-volume list` shows it."""
 

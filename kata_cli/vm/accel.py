@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import fcntl
 import os
-from dataclasses import dataclass
 
 from kata_cli.host import Host
+from kata_cli.record import record
 
 KVM_GET_API_VERSION = 0xAE00
 KVM_API_VERSION = 12
 PARAVIRTUAL_MODULES = ("kvm_pvm",)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AccelChoice:
     accel: str  # "kvm" | "tcg"
     notice: str | None = None

@@ -6,14 +6,13 @@ report names the stage it stopped at and the last lines the VM (or QEMU) printed
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
-from dataclasses import dataclass, field
 
 from kata_cli.config.model import Config
 from kata_cli.errors import KataError
 from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host
+from kata_cli.record import field, record, replace
 from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
 from kata_cli.vm.accel import choose_accel
@@ -26,7 +25,7 @@ NOT_RUN = "not run"  # the stage of a boot that was not attempted (check makes i
 BOOT_MEMORY_MIB = 256
 
 
-@dataclass
+@record
 class BootReport:
     ok: bool
     stage: str
@@ -75,8 +74,8 @@ def boot_check(
                 )
             if not host.is_native:
                 # programs another root names never run here: this machine's QEMU boots it
-                hv = dataclasses.replace(cfg.hypervisor, path="", virtio_fs_daemon="")
-                cfg = dataclasses.replace(cfg, hypervisor=hv)
+                hv = replace(cfg.hypervisor, path="", virtio_fs_daemon="")
+                cfg = replace(cfg, hypervisor=hv)
         hv = cfg.hypervisor
         size = vm_size(
             hv.default_vcpus,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from kata_cli.host import local_host
+from kata_cli.record import record
 
 GUEST_FORMAT = 7
 META_LIMIT = 64 * 1024
@@ -16,7 +16,7 @@ DEFAULT_MARKER = "KATA-CLI-GUEST-READY"
 DEBUG_PORT_NAME = "kata.debug"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TestGuest:
     __test__ = False  # not a pytest test class, whatever its name says
 

@@ -17,11 +17,11 @@ import json
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from kata_cli.errors import KataError
 from kata_cli.host import Host, ProcessResult, atomic_write, kill_running, local_host
+from kata_cli.record import record
 from kata_cli.vm.guest import DEBUG_PORT_NAME, DEFAULT_MARKER, GUEST_FORMAT, cache_root, load_guest
 from kata_cli.vm.guest_initrd import extract_vmlinux, init_script, initrd_archive, is_static_elf
 
@@ -53,7 +53,7 @@ class GuestBuildError(KataError):
     pass
 
 
-@dataclass
+@record
 class GuestBuild:
     directory: str
     kernel_package: str
@@ -190,7 +190,7 @@ def _downloaded(work_host: Host) -> int:
     return size
 
 
-@dataclass
+@record
 class Unpacked:
     root: Path
     release: str

@@ -12,7 +12,8 @@ from __future__ import annotations
 import lzma
 import struct
 import zlib
-from dataclasses import dataclass
+
+from kata_cli.record import record
 
 # /init of the guest (PID 1). @MARKER@ and @PORT@ are filled in.
 INIT_SCRIPT = r"""#!/bin/sh
@@ -68,7 +69,7 @@ def init_script(marker: str, port_name: str) -> str:
     return INIT_SCRIPT.replace("@MARKER@", marker).replace("@PORT@", port_name)
 
 
-@dataclass
+@record
 class Entry:
     """One archive member: a directory, a regular file or a symlink (data = target)."""
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kata_cli import record as records
 from kata_cli.errors import KataError
 from kata_cli.vm import state as st
 from kata_cli.vm.qmp import Qmp, QmpError
@@ -70,7 +69,7 @@ def start(
         created=time.time(),
         cli=st.ProcessRef.of(os.getpid()),
         virtiofsd_argv=plan.virtiofsd,
-        plan=dataclasses.asdict(plan),
+        plan=records.asdict(plan),
         kvm_progress_timeout=kvm_progress_timeout,
         sandbox_socket=sandbox.socket if sandbox else "",
         sandbox_agent_url=sandbox.agent_url if sandbox else "",
@@ -126,7 +125,7 @@ def wait_ready(directory: Path, timeout: float) -> st.VmState:
 
 
 # -- stop ---------------------------------------------------------------------------------
-@dataclass
+@records.record
 class StopResult:
     schema: str
     name: str
@@ -219,7 +218,7 @@ def prune(grace: float = 1.0) -> list[StopResult]:
 
 
 # -- list and inspect -------------------------------------------------------------------------
-@dataclass
+@records.record
 class VmSummary:
     name: str
     condition: str
@@ -231,7 +230,7 @@ class VmSummary:
     accel: str
 
 
-@dataclass
+@records.record
 class VmList:
     schema: str
     run_dir: str
@@ -284,7 +283,7 @@ def list_vms() -> VmList:
     return VmList(LIST_SCHEMA, str(st.vms_dir()), summaries)
 
 
-@dataclass
+@records.record
 class VmInspect:
     schema: str
     name: str
@@ -338,7 +337,7 @@ def inspect(record: st.VmRecord) -> VmInspect:
         sockets,
         _shares(record.launch.plan if record.launch else {}),
         record.launch.plan if record.launch else {},
-        dataclasses.asdict(record.state) if record.state else {},
+        records.asdict(record.state) if record.state else {},
     )
 
 

@@ -9,9 +9,7 @@ same function `env` reports), so the user's `kernel_params` come last and win.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +17,7 @@ from kata_cli.config.kernel_params import kernel_parameters, render
 from kata_cli.config.model import Config
 from kata_cli.errors import ConfigError, KataError, UsageError
 from kata_cli.host import Host, local_host
+from kata_cli.record import field, record, replace
 from kata_cli.vm import state as st
 from kata_cli.vm.guest import DEBUG_PORT_NAME, TestGuest
 from kata_cli.vm.sizing import VmSize
@@ -40,14 +39,14 @@ SHARE_TAG = "kata-share{index}"
 MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the terminating NUL
 
 
-@dataclass
+@record
 class Share:
     source: str
     tag: str
     mode: str  # "virtio-fs" | "9p"
 
 
-@dataclass
+@record
 class LaunchPlan:
     schema: str
     name: str
@@ -100,8 +99,8 @@ def effective_for_boot(config: Config, guest: TestGuest | None) -> Config:
     """The configuration the VM boots: with the test guest's kernel and initrd if asked."""
     if guest is None:
         return config
-    hv = dataclasses.replace(config.hypervisor, kernel=guest.kernel, initrd=guest.initrd, image="")
-    return dataclasses.replace(config, hypervisor=hv)
+    hv = replace(config.hypervisor, kernel=guest.kernel, initrd=guest.initrd, image="")
+    return replace(config, hypervisor=hv)
 
 
 # -- the steps of build_plan ----------------------------------------------------------------
@@ -113,7 +112,7 @@ def require_qemu(config: Config) -> None:
         )
 
 
-@dataclass
+@record
 class BootAssets:
     """Local paths of what the guest boots ("" when not used)."""
 
@@ -192,7 +191,7 @@ def kernel_command_line(boot: Config, image_device: str) -> str:
     return render(params)
 
 
-@dataclass
+@record
 class Machine:
     """The `-machine`, `-cpu` and `-m` values."""
 

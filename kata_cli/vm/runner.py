@@ -16,11 +16,11 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kata_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, KataError, Terminated
+from kata_cli.record import field, record
 from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
 from kata_cli.vm.shares import mount_command
@@ -37,7 +37,7 @@ ALIVE_POLL = 0.2
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-@dataclass
+@record
 class PlanRequest:
     """What `vm plan` and `vm run` were asked for on the command line."""
 
@@ -50,14 +50,14 @@ class PlanRequest:
     share_mode: str = "auto"
 
 
-@dataclass
+@record
 class Prepared:
     plan: LaunchPlan
     ready_marker: str
     notices: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class RunOptions:
     detach: bool = False
     disks: tuple[str, ...] = ()
@@ -67,7 +67,7 @@ class RunOptions:
     accel_auto: bool = True
 
 
-@dataclass
+@record
 class ShareInfo:
     source: str
     tag: str
@@ -75,7 +75,7 @@ class ShareInfo:
     mount: str  # the guest's command that mounts it
 
 
-@dataclass
+@record
 class VmRunResult:
     schema: str
     name: str
@@ -91,7 +91,7 @@ class VmRunResult:
     shares: list[ShareInfo] = field(default_factory=list)
 
 
-@dataclass
+@record
 class RunEnd:
     """How a `vm run` ended: detached (VM left running), powered-off (by the guest),
     interrupted (Ctrl-C) or terminated (SIGTERM); `stop` is the teardown when we did one."""

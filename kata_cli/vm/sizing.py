@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from kata_cli.errors import UsageError
+from kata_cli.record import record
 
 _UNITS = {
     "": 1,
@@ -50,7 +50,7 @@ def parse_cpus(text: str) -> float:
     return value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class VmSize:
     vcpus: int
     max_vcpus: int

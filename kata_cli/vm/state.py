@@ -18,17 +18,14 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from kata_cli.errors import KataError, UsageError
 from kata_cli.host import atomic_write
+from kata_cli.record import asdict, field, fields, record
 
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-_Record = TypeVar("_Record", bound="DataclassInstance")
+_Record = TypeVar("_Record")
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 
@@ -78,7 +75,7 @@ def vm_dir(name: str) -> Path:
     return vms_dir() / check_name(name)
 
 
-@dataclass
+@record
 class ProcessRef:
     """A process named by pid and start time (psutil `create_time`)."""
 
@@ -106,7 +103,7 @@ class ProcessRef:
             return False
 
 
-@dataclass
+@record
 class Launch:
     """What the CLI asked for (written before the supervisor starts)."""
 
@@ -127,7 +124,7 @@ class Launch:
     sandbox_made_dirs: list[str] = field(default_factory=list)  # created for it, deepest first
 
 
-@dataclass
+@record
 class SandboxEndpoint:
     """`vm run --sandbox`: the shim socket, the agent URL it answers with, and the
     directories created for it (deepest first), removed again when empty."""
@@ -148,7 +145,7 @@ def remove_sandbox(socket_path: str, made_dirs: list[str]) -> None:
             os.rmdir(directory)
 
 
-@dataclass
+@record
 class VmState:
     """What the supervisor reports (rewritten at every change)."""
 
@@ -237,7 +234,7 @@ def read_state(directory: Path) -> VmState | None:
     return _read_record(directory / "state.json", VmState, _state_refs)
 
 
-@dataclass
+@record
 class VmRecord:
     """One VM directory as found on disk, with its liveness judged."""
 

@@ -219,12 +219,11 @@ def test_virt_flag_missing_on_a_vm_says_nested(fake_host):
 
 
 def test_intel_with_unknown_hypervisor_type(fake_host):
-    import dataclasses
-
     from kata_cli.checks.runner import run
+    from kata_cli.record import replace
 
     fake_host.intel().installed()
-    config = dataclasses.replace(load(fake_host.host), hypervisor_type="acrn")
+    config = replace(load(fake_host.host), hypervisor_type="acrn")
     report = run(fake_host.host, config, CheckOptions(kvm=True), is_root=False)
     by_id = {r.id: r for r in report.results}
     assert by_id["kvm.usable"].status == "skip"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from kata_cli.config import load
 from kata_cli.config.kernel_params import kernel_parameters_string
 from kata_cli.errors import ConfigError, UsageError
+from kata_cli.record import replace
 from kata_cli.vm.guest import TestGuest
 from kata_cli.vm.plan import LaunchPlan, build_plan
 from kata_cli.vm.sizing import VmSize
@@ -246,7 +246,7 @@ def test_share_must_be_a_directory(
 def test_other_hypervisors_are_refused(fake_host: FakeHost) -> None:
     host = _host_with(fake_host, MINIMAL_QEMU_CONFIG)
     config = load(host.host)
-    config = dataclasses.replace(config, hypervisor_type="clh")
+    config = replace(config, hypervisor_type="clh")
     with pytest.raises(ConfigError, match="boots QEMU only"):
         build_plan(host.host, config, name="m", directory=VMDIR, accel="tcg", size=SIZE)
 

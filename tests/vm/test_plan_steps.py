@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from kata_cli.config import load
 from kata_cli.config.schema import HypervisorConfig
 from kata_cli.errors import ConfigError, KataError
+from kata_cli.record import replace
 from kata_cli.vm.plan import (
     boot_assets,
     console_args,
@@ -30,7 +30,7 @@ KERNEL = "/opt/kata/share/kata-containers/vmlinux.container"
 
 
 def _hv(**values: object) -> HypervisorConfig:
-    return dataclasses.replace(HypervisorConfig(), **values)
+    return replace(HypervisorConfig(), **values)
 
 
 @pytest.mark.parametrize(
@@ -77,9 +77,7 @@ def test_root_image_args_per_device() -> None:
 def test_kernel_command_line_puts_the_users_parameters_last(fake_host: FakeHost) -> None:
     fake_host.config(MINIMAL_QEMU_CONFIG.replace('kernel_params = ""', 'kernel_params = "quiet"'))
     config = load(fake_host.host)
-    config = dataclasses.replace(
-        config, hypervisor=dataclasses.replace(config.hypervisor, kernel_params="panic=0 quiet")
-    )
+    config = replace(config, hypervisor=replace(config.hypervisor, kernel_params="panic=0 quiet"))
     line = kernel_command_line(config, "virtio-blk")
     assert line.startswith("console=ttyS0 reboot=k panic=1 root=/dev/vda1 ro rootfstype=ext4 ")
     assert line.endswith("panic=0 quiet")

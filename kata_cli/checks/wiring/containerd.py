@@ -20,7 +20,6 @@ from __future__ import annotations
 import posixpath
 import re
 import tomllib
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.checks.wiring.tomlfiles import (
@@ -35,6 +34,7 @@ from kata_cli.checks.wiring.tomlfiles import (
     table,
 )
 from kata_cli.host import Host
+from kata_cli.record import field, record
 
 CONFIG = "/etc/containerd/config.toml"
 DUMP_TIMEOUT = 5.0
@@ -84,7 +84,7 @@ def _toml_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace('"', "'") + '"'
 
 
-@dataclass
+@record
 class Handler:
     """One Kata runtime handler in containerd's CRI configuration."""
 
@@ -101,7 +101,7 @@ class Handler:
         return self.runtime_path or shim_binary(self.runtime_type)
 
 
-@dataclass
+@record
 class ContainerdConfig:
     """containerd's effective configuration and where it came from."""
 

@@ -8,7 +8,6 @@ mentions kata; CRI-O starts it as a shim only with `runtime_type = "vm"`.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
 from typing import Any
 
 from kata_cli.checks.wiring.tomlfiles import (
@@ -20,13 +19,14 @@ from kata_cli.checks.wiring.tomlfiles import (
     table,
 )
 from kata_cli.host import Host
+from kata_cli.record import field, record
 
 CONFIG = "/etc/crio/crio.conf"
 DROPIN_DIR = "/etc/crio/crio.conf.d"
 VM_TYPE = "vm"
 
 
-@dataclass
+@record
 class Handler:
     name: str
     runtime_type: str  # CRI-O's default is "oci"
@@ -40,7 +40,7 @@ class Handler:
         return self.runtime_path or self.name
 
 
-@dataclass
+@record
 class CrioConfig:
     files: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)

@@ -3,13 +3,13 @@ with `--sandbox ID`, the persisted state of that sandbox."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 
 from kata_cli.collect.context import Context
 from kata_cli.collect.model import FAILED, NOT_FOUND, Item
 from kata_cli.collect.section import Section
+from kata_cli.record import asdict, is_record
 
 RUN_DIRS = ("/run/vc/sbs", "/run/kata")
 STATE_FILES = tuple(f"{directory}/{{sandbox}}/*.json" for directory in RUN_DIRS)
@@ -48,7 +48,7 @@ def _listing(ctx: Context) -> Item:
         from kata_cli.shim.sandboxes import list_sandboxes  # type: ignore[import-not-found,unused-ignore]
 
         found = list_sandboxes(ctx.host)
-        rows = [dataclasses.asdict(s) if dataclasses.is_dataclass(s) else vars(s) for s in found]
+        rows = [asdict(s) if is_record(s) else vars(s) for s in found]
         text = json.dumps(rows, indent=2, default=str) + "\n" if rows else "No sandboxes.\n"
         return Item("data", "Sandboxes", text=text, lang="json" if rows else "", data=rows)
     except Exception as exc:

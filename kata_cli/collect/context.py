@@ -23,12 +23,12 @@ import posixpath
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Protocol
 
 from kata_cli.collect.model import DEADLINE, FAILED, NOT_FOUND, SKIPPED, TIMED_OUT, Item, Options
 from kata_cli.host import NOT_RUN_OUTSIDE_ROOT, Host, ProcessResult, local_host
+from kata_cli.record import record
 
 if TYPE_CHECKING:
     from kata_cli.config.model import Config
@@ -79,7 +79,7 @@ class UndeclaredAccess(Exception):
     """A section read a file or ran a command its `Section` does not declare."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scope:
     """What one section declared: host paths or globs (matched component by component,
     `{sandbox}` and `{config_dir}` filled from the options and the configuration in

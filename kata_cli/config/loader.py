@@ -261,19 +261,21 @@ def type_problem(kind: str, value: Any) -> str | None:
     return None
 
 
+# TOML's names of the Python types tomllib returns (bool first: a bool is also an int)
+_TOML_TYPES: dict[type, str] = {
+    bool: "boolean",
+    int: "integer",
+    float: "float",
+    str: "string",
+    list: "array",
+    dict: "table",
+}
+
+
 def _toml_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "table"
+    for kind, name in _TOML_TYPES.items():
+        if isinstance(value, kind):
+            return name
     return type(value).__name__
 
 

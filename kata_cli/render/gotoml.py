@@ -27,24 +27,24 @@ def _is_table_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(_is_table(v) for v in value)
 
 
+# TOML's short escapes; the other control characters become \uXXXX
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\r": "\\r",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
 def quote(text: str) -> str:
     out = ['"']
     for char in text:
         code = ord(char)
-        if char == '"':
-            out.append('\\"')
-        elif char == "\\":
-            out.append("\\\\")
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\r":
-            out.append("\\r")
-        elif char == "\b":
-            out.append("\\b")
-        elif char == "\f":
-            out.append("\\f")
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
         elif code < 0x20 or code == 0x7F:
             out.append(f"\\u{code:04x}")
         else:

@@ -93,6 +93,19 @@ def markdown(root: CommandDoc) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A Markdown table and the blank line after it; nothing without rows."""
+    if not rows:
+        return []
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def _md_command(doc: CommandDoc) -> list[str]:
     lines = [f"## `{doc.name}`", ""]
     if doc.summary:
@@ -103,28 +116,26 @@ def _md_command(doc: CommandDoc) -> list[str]:
     if doc.aliases:
         names = ", ".join(f"`{a}`" for a in doc.aliases)
         lines += [f"Also available as {names}.", ""]
-    if doc.arguments:
-        lines += ["| argument | required | repeatable |", "| --- | --- | --- |"]
-        for arg in doc.arguments:
-            lines.append(
-                f"| `{arg.name}` | {'yes' if arg.required else 'no'} | "
-                f"{'yes' if arg.repeatable else 'no'} |"
+    lines += _md_table(
+        ("argument", "required", "repeatable"),
+        [(f"`{a.name}`", _yes_no(a.required), _yes_no(a.repeatable)) for a in doc.arguments],
+    )
+    lines += _md_table(
+        ("option", "meaning", "default", "environment"),
+        [
+            (
+                _md_cell(_option_label(opt, "`")),
+                _md_cell(_option_help(opt)),
+                _md_cell(f"`{opt.default}`" if opt.default else ""),
+                _md_cell(f"`{opt.envvar}`" if opt.envvar else ""),
             )
-        lines.append("")
-    if doc.options:
-        lines += ["| option | meaning | default | environment |", "| --- | --- | --- | --- |"]
-        for opt in doc.options:
-            lines.append(
-                f"| {_md_cell(_option_label(opt, '`'))} | {_md_cell(_option_help(opt))} | "
-                f"{_md_cell(f'`{opt.default}`' if opt.default else '')} | "
-                f"{_md_cell(f'`{opt.envvar}`' if opt.envvar else '')} |"
-            )
-        lines.append("")
-    if doc.subcommands:
-        lines += ["| command | summary |", "| --- | --- |"]
-        for sub in doc.subcommands:
-            lines.append(f"| [`{sub.name}`](#{anchor(sub)}) | {_md_cell(sub.summary)} |")
-        lines.append("")
+            for opt in doc.options
+        ],
+    )
+    lines += _md_table(
+        ("command", "summary"),
+        [(f"[`{sub.name}`](#{anchor(sub)})", _md_cell(sub.summary)) for sub in doc.subcommands],
+    )
     for paragraph in doc.epilog:
         lines += [_md_paragraph(paragraph), ""]
     if doc.details:

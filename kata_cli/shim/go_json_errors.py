@@ -104,13 +104,11 @@ def _object(data: bytes, pos: int) -> int:
         byte = _at(data, pos)
         if byte != ord(":"):
             _fail(byte, "after object key")
-        pos = _skip(data, _value(data, _skip(data, pos + 1)))
-        byte = _at(data, pos)
-        if byte == ord("}"):
-            return pos + 1
-        if byte != ord(","):
-            _fail(byte, "after object key:value pair")
-        pos = _skip(data, pos + 1)
+        pos, end = _after_member(
+            data, _value(data, _skip(data, pos + 1)), "}", "object key:value pair"
+        )
+        if end:
+            return pos
 
 
 def _array(data: bytes, pos: int) -> int:
@@ -118,13 +116,21 @@ def _array(data: bytes, pos: int) -> int:
     if _at(data, pos) == ord("]"):
         return pos + 1
     while True:
-        pos = _skip(data, _value(data, pos))
-        byte = _at(data, pos)
-        if byte == ord("]"):
-            return pos + 1
-        if byte != ord(","):
-            _fail(byte, "after array element")
-        pos = _skip(data, pos + 1)
+        pos, end = _after_member(data, _value(data, pos), "]", "array element")
+        if end:
+            return pos
+
+
+def _after_member(data: bytes, pos: int, close: str, member: str) -> tuple[int, bool]:
+    """After a member of an object or array: past `close` (True), or past a comma to the
+    next member (False)."""
+    pos = _skip(data, pos)
+    byte = _at(data, pos)
+    if byte == ord(close):
+        return pos + 1, True
+    if byte != ord(","):
+        _fail(byte, f"after {member}")
+    return _skip(data, pos + 1), False
 
 
 def _string(data: bytes, pos: int) -> int:

@@ -26,10 +26,9 @@ from kata_cli.checks.wiring.tomlfiles import (
     MAX_FILE_BYTES,
     MAX_FILES,
     GlobBudget,
-    TomlFileError,
     glob,
     merge,
-    read_toml,
+    read_recorded,
     string,
     table,
 )
@@ -259,12 +258,9 @@ def read_files(host: Host, path: str) -> ContainerdConfig:
             config.errors.append(f"more than {MAX_FILES} files imported; the rest were not read")
             break
         loaded.add(current)
-        try:
-            data = read_toml(host, current)
-        except TomlFileError as exc:
-            config.errors.append(str(exc))
+        data = read_recorded(host, current, config.files, config.errors)
+        if data is None:
             continue
-        config.files.append(current)
         version = _version(data, current, config.errors)
         if root_version is None:
             root_version = version

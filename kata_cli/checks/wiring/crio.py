@@ -12,9 +12,8 @@ from typing import Any
 
 from kata_cli.checks.wiring.tomlfiles import (
     MAX_FILES,
-    TomlFileError,
     merge,
-    read_toml,
+    read_recorded,
     string,
     table,
 )
@@ -89,13 +88,9 @@ def load(host: Host, main: str = CONFIG, dropin_dir: str = DROPIN_DIR) -> CrioCo
         config.errors.append(f"more than {MAX_FILES} files; the rest were not read")
         files = files[:MAX_FILES]
     for path in files:
-        try:
-            data = read_toml(host, path)
-        except TomlFileError as exc:
-            config.errors.append(str(exc))
-            continue
-        config.files.append(path)
-        merge(config.data, data)
+        data = read_recorded(host, path, config.files, config.errors)
+        if data is not None:
+            merge(config.data, data)
     for name, entry in config.runtimes().items():
         if not isinstance(entry, dict):
             config.errors.append(f"[crio.runtime.runtimes.{name}] must be a table")

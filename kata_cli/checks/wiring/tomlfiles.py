@@ -44,6 +44,20 @@ def read_toml(host: Host, path: str) -> dict[str, Any]:
         raise TomlFileError(exc.message) from None
 
 
+def read_recorded(
+    host: Host, path: str, files: list[str], errors: list[str]
+) -> dict[str, Any] | None:
+    """`read_toml`, recorded as a configuration's files are: the path appended to `files`
+    when it parsed, the reason to `errors` (and None) when not."""
+    try:
+        data = read_toml(host, path)
+    except TomlFileError as exc:
+        errors.append(str(exc))
+        return None
+    files.append(path)
+    return data
+
+
 def merge(into: dict[str, Any], new: Mapping[str, Any], depth: int = 0) -> None:
     """Merge `new` over `into`: tables key by key, every other value replaced."""
     for key, value in new.items():

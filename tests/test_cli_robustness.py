@@ -507,6 +507,29 @@ def test_check_junit_dash_is_a_usage_error(hosts: Hosts, tmp_path: Path) -> None
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["collect-data", "--output", ""], "--output: the file name is empty"),
+        (["collect-data", "-o", " "], "--output: the file name is empty"),
+        (["fleet", "report", ""], "an empty PATH names no node documents"),
+        (["fleet", "report", "-", "--junit", ""], "--junit: the file name is empty"),
+        (["vm", "run", "--disk", ""], "--disk: the file name is empty"),
+    ],
+)
+def test_empty_file_names_are_usage_errors(
+    hosts: Hosts, tmp_path: Path, args: list[str], message: str
+) -> None:
+    """An empty name (an unset shell variable) used to mean the working directory or
+    nothing at all: collect-data printed the report instead of writing the archive,
+    fleet report read every file of the working directory, vm run said ': no such file'."""
+    (tmp_path / "node.json").write_text('{"capable": true, "checks": []}\n')
+    result = _run_in(hosts, tmp_path, args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(message), result.stderr
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
 def test_env_file_dash_is_stdout(hosts: Hosts, tmp_path: Path) -> None:
     """`env -f -` used to write the report to a file called '-' and print nothing."""
     result = _run_in(hosts, tmp_path, ["env", "--json", "-f", "-"])

@@ -256,6 +256,12 @@ def collect_data(
             validate_id(sandbox)
         except KataError as exc:
             raise UsageError(f"--sandbox: {exc.message}") from None
+    if output is not None and not output.strip():
+        # an unset shell variable: the report must not silently go to stdout instead
+        raise UsageError(
+            "--output: the file name is empty",
+            hint="name the archive file, or drop --output for the report on stdout",
+        )
     if output == "-":
         raise UsageError(
             "--output -: the archive is binary and is never written to stdout",

@@ -101,6 +101,13 @@ def report(
 
     if junit_path == "-":
         raise UsageError("--junit -: the JUnit XML goes to a file, stdout carries the report")
+    if junit_path is not None and not junit_path.strip():
+        raise UsageError("--junit: the file name is empty", "name the JUnit XML file")
+    if any(not path.strip() for path in paths):
+        # "" would read the working directory as a directory of node documents
+        raise UsageError(
+            "an empty PATH names no node documents", "name files, directories, or - for stdin"
+        )
     try:
         stale = periodic.parse_duration(stale_after)
     except ValueError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kata_cli.errors import KataError
+from kata_cli.errors import KataError, UsageError
 from kata_cli.host import local_host
 from kata_cli.vm import state as st
 from kata_cli.vm.qmp import Qmp, QmpError
@@ -28,6 +28,8 @@ def _root_ports(record: st.VmRecord) -> list[str]:
 
 def check_disk(path: str) -> Path:
     """The resolved disk file or block device; a one-line error when it is neither."""
+    if not path.strip():  # abspath("") is the working directory
+        raise UsageError("--disk: the file name is empty", "name a disk image file or block device")
     this_host = local_host()  # a disk named on the command line is on this machine
     try:
         resolved = this_host.resolve(os.path.abspath(path))

@@ -69,24 +69,31 @@ class Layers:
 
 
 def _folded_name(
-    target: Mapping[str, Any], name: str, prefix: tuple[str, ...]
+    target: Mapping[str, Any],
+    name: str,
+    prefix: tuple[str, ...],
+    spellings: Mapping[str, str],
 ) -> tuple[str, str | None]:
-    """(name to store under, existing other spelling to replace or None)."""
+    """(name to store under, existing other spelling to replace or None). `spellings`
+    maps each lower-cased key of `target` to its one spelling there (a scan of `target`
+    per key made a file of many keys quadratic: 20,000 keys took 45 s)."""
     if not prefix and name.lower() in GO_STRUCT_TABLES:
         name = name.lower()
     if name in target or prefix in _MAP_TABLES:
         return name, None
-    lowered = name.lower()
-    for existing in target:
-        if existing.lower() == lowered:
-            return name, existing
-    return name, None
+    return name, spellings.get(name.lower())
 
 
-def _forget(merged: Merged, gone: tuple[str, ...]) -> None:
-    for origins in (merged.origins, merged.tables):
-        for key in [k for k in origins if k[: len(gone)] == gone]:
-            del origins[key]
+def _forget(merged: Merged, gone: tuple[str, ...], old: Any) -> None:
+    """Drop the origins of `gone` and of everything under it (`old`, its former value):
+    a walk of that subtree, not a scan of every origin for each key replaced."""
+    stack = [(gone, old)]
+    while stack:
+        path, node = stack.pop()
+        merged.origins.pop(path, None)
+        merged.tables.pop(path, None)
+        if isinstance(node, dict):
+            stack.extend(((*path, key), value) for key, value in node.items())
 
 
 def _merge_into(
@@ -97,15 +104,17 @@ def _merge_into(
     path: str,
     fold: bool,
 ) -> None:
+    # in a folded view each non-map table holds one spelling per lower-cased name
+    spellings = {key.lower(): key for key in target} if fold else {}
     for name, value in source.items():
         if fold:
-            name, other = _folded_name(target, name, prefix)
+            name, other = _folded_name(target, name, prefix, spellings)
             if other is not None:
                 if isinstance(value, dict) and isinstance(target[other], dict):
                     name = other  # merge into the table under its first spelling
                 else:
-                    del target[other]
-                    _forget(merged, (*prefix, other))
+                    _forget(merged, (*prefix, other), target.pop(other))
+            spellings[name.lower()] = name
         here = (*prefix, name)
         if isinstance(value, dict):
             if not isinstance(target.get(name), dict):

@@ -194,3 +194,32 @@ _configs = st.one_of(
 def test_fuzzed_configurations_never_crash(cli, fake_host, text):
     fake_host.intel()
     _run_all(cli, fake_host, text)
+
+
+# Merges a main file and a drop-in of 100,000 keys each, respelled, over tables the
+# drop-in replaces with scalars: the folded merge once scanned every key of a table for
+# each key (and every origin for each replacement), so 20,000 keys took 45 s.
+MANY_KEYS_MERGE = """
+from kata_cli.config.merge import Layers
+n = 100_000
+main = {"runtime": {f"k{i}": i for i in range(n)}, **{f"t{i}": {"x": 1} for i in range(n)}}
+dropin = {"Runtime": {f"K{i}": i for i in range(n)}, **{f"T{i}": 5 for i in range(n)}}
+merged = Layers([("main", main), ("dropin", dropin)]).folded
+runtime = merged.tree["runtime"]
+assert len(runtime) == n and runtime["K7"] == 7 and "k7" not in runtime
+assert merged.tree["T7"] == 5 and "t7" not in merged.tree
+assert merged.origins[("T7",)] == "dropin" and ("t7", "x") not in merged.origins
+assert ("t7",) not in merged.tables
+print("merged")
+"""
+
+
+def test_a_file_of_many_keys_merges_in_linear_time():
+    import subprocess
+    import sys
+
+    # a bound 50 times what the merge takes on a loaded test machine; quadratic takes hours
+    result = subprocess.run(
+        [sys.executable, "-c", MANY_KEYS_MERGE], capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stdout) == (0, "merged\n"), result.stderr

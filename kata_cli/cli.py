@@ -241,8 +241,12 @@ def collect_data_argv(args: list[str]) -> list[str]:
             break
         name = arg.split("=", 1)[0]
         if name in _GLOBAL_VALUE_OPTIONS:
-            if "=" in arg or index + 1 >= len(args):
+            if "=" in arg:
                 front.append(arg)
+            elif index + 1 >= len(args):
+                # no value: left last, so click says it needs one (followed by
+                # "collect-data", it would take that as its value)
+                return [*front, arg]
             else:
                 front += [arg, args[index + 1]]
                 index += 1

@@ -327,13 +327,30 @@ def test_kata_collect_data_usage_names_the_script(monkeypatch, capsys):
         (["--json"], ["collect-data", "--json"]),
         (["--json", "--host-root", "/h"], ["--host-root", "/h", "collect-data", "--json"]),
         (["--config=/c.toml", "-o", "x"], ["--config=/c.toml", "collect-data", "-o", "x"]),
-        (["--host-root"], ["--host-root", "collect-data"]),
+        # no value: left last, so it is not given "collect-data" as its value
+        (["--host-root"], ["--host-root"]),
+        (["--json", "--config"], ["--config"]),
     ],
 )
 def test_collect_data_argv(args, expected):
     from kata_cli.cli import collect_data_argv
 
     assert collect_data_argv(args) == expected
+
+
+@pytest.mark.parametrize("option", ["--host-root", "--config", "--log"])
+def test_kata_collect_data_option_without_value_says_so(monkeypatch, capsys, option):
+    """`kata-collect-data --host-root` used to take "collect-data" as the host root and
+    then complain of a missing command."""
+    from kata_cli.cli import collect_data_main
+
+    monkeypatch.setattr("sys.argv", ["kata-collect-data", "--json", option])
+    with pytest.raises(SystemExit) as exit_info:
+        collect_data_main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"Error: Option '{option}' requires an argument." in err
+    assert "Missing command" not in err
 
 
 def test_kernel_log_falls_back_to_the_journal(cli, seeded, stubs):

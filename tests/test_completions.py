@@ -10,17 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_docs import assert_generated_files_current
+
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_completions_are_up_to_date():
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "gen_completions.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_generated_files_current("gen_completions.py")
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

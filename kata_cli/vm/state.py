@@ -191,7 +191,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 def _read_record(
     path: Path, kind: type[_Record], fix: Callable[[dict[str, Any]], None]
 ) -> _Record | None:
-    """Dataclass `kind` from the JSON object at `path`: keys it does not know are dropped,
+    """Record `kind` from the JSON object at `path`: keys it does not know are dropped,
     `fix` turns the process references into ProcessRefs; None for anything unusable."""
     data = _read_json(path)
     if data is None:

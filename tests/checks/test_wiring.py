@@ -274,31 +274,39 @@ def test_config_path_missing_or_broken(kata_host, content, expected):
     assert str(kata_host.root) not in result.detail
 
 
-def test_devmapper_snapshotter(kata_host):
-    text = (
-        "version = 2\n"
-        + kata_handler(extra='snapshotter = "devmapper"')
-        + '[plugins."io.containerd.snapshotter.v1.devmapper"]\npool_name = "kata-pool"\n'
-    )
-    kata_host.file(CTR, text)
+def _thin_pool(host):
+    host.file("/dev/mapper/kata-pool")
+    host.modules("dm_thin_pool")
+
+
+@pytest.mark.parametrize(
+    ("snapshotter", "plugin", "missing", "provide"),
+    [
+        pytest.param(
+            "devmapper",
+            '[plugins."io.containerd.snapshotter.v1.devmapper"]\npool_name = "kata-pool"\n',
+            "thin pool /dev/mapper/kata-pool does not exist",
+            _thin_pool,
+            id="devmapper",
+        ),
+        pytest.param(
+            "nydus",
+            '[proxy_plugins.nydus]\ntype = "snapshot"\naddress = "/run/nydus/nydus.sock"\n',
+            "is missing",
+            lambda host: host.unix_socket("/run/nydus/nydus.sock"),
+            id="proxy-socket",
+        ),
+    ],
+)
+def test_a_snapshotter_fails_until_what_it_needs_exists(
+    kata_host, snapshotter, plugin, missing, provide
+):
+    extra = f'snapshotter = "{snapshotter}"'
+    kata_host.file(CTR, "version = 2\n" + kata_handler(extra=extra) + plugin)
     result = run(kata_host)["wiring.containerd.snapshotter.kata"]
     assert result.status == "fail"
-    assert "thin pool /dev/mapper/kata-pool does not exist" in result.detail
-    kata_host.file("/dev/mapper/kata-pool")
-    kata_host.modules("dm_thin_pool")
-    assert run(kata_host)["wiring.containerd.snapshotter.kata"].status == "pass"
-
-
-def test_proxy_snapshotter_socket(kata_host):
-    text = (
-        "version = 2\n"
-        + kata_handler(extra='snapshotter = "nydus"')
-        + '[proxy_plugins.nydus]\ntype = "snapshot"\naddress = "/run/nydus/nydus.sock"\n'
-    )
-    kata_host.file(CTR, text)
-    result = run(kata_host)["wiring.containerd.snapshotter.kata"]
-    assert result.status == "fail" and "is missing" in result.detail
-    kata_host.unix_socket("/run/nydus/nydus.sock")
+    assert missing in result.detail
+    provide(kata_host)
     assert run(kata_host)["wiring.containerd.snapshotter.kata"].status == "pass"
 
 

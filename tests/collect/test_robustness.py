@@ -16,6 +16,7 @@ from tests.collect.conftest import MARK, stub
 from tests.collect.markdown_check import assert_well_formed
 from tests.collect.test_command import items, quick_docker, run
 from tests.conftest import PINNED_ENV, REPO
+from tests.hostile import BREAKAGES, break_host
 from tests.processes import process_gone, wait_for
 
 
@@ -52,43 +53,12 @@ def test_archive_keeps_the_whole_kernel_log(cli, seeded, stubs, tmp_path):
     assert "usb 1-1: new device" in kernel  # filtered out of the report, kept here
 
 
-@pytest.mark.parametrize(
-    "breakage",
-    [
-        "empty-root",
-        "empty-cpuinfo",
-        "garbage-config",
-        "two-hypervisors",
-        "non-utf8",
-        "dirs",
-        "absurd-numbers",
-    ],
-)
+@pytest.mark.parametrize("breakage", BREAKAGES)
 def test_hostile_hosts_still_give_a_report(cli, fake_host, stubs, breakage):
     quick_docker(stubs)
     if breakage != "empty-root":
         fake_host.intel()
-    if breakage == "empty-cpuinfo":
-        fake_host.file("/proc/cpuinfo", "")
-    elif breakage == "garbage-config":
-        fake_host.config("this is [[ not toml\n")
-        fake_host.file("/etc/kata-containers/configuration.toml", b"\x00\xff[[\n")
-    elif breakage == "two-hypervisors":
-        fake_host.file(
-            "/etc/kata-containers/configuration.toml",
-            '[hypervisor.qemu]\npath = "/a"\n[hypervisor.clh]\npath = "/b"\n',
-        )
-    elif breakage == "non-utf8":
-        fake_host.file("/proc/cpuinfo", b"processor\t: 0\nvendor_id\t: Genuine\xffIntel\n")
-        fake_host.file("/proc/version", b"Linux version \xff\xfe\n")
-        fake_host.file("/etc/containerd/config.toml", b'password = "\xff-SEKRIT"\n')
-    elif breakage == "dirs":
-        for path in ("/proc/cpuinfo", "/proc/version", "/proc/meminfo", "/etc/os-release"):
-            fake_host.remove(path)
-            fake_host.dir(path)
-    elif breakage == "absurd-numbers":  # int() refuses both: "²" is a digit, not a pid
-        fake_host.file("/proc/meminfo", "MemTotal: " + "9" * 5000 + " kB\n")
-        fake_host.file("/proc/\u00b2/cmdline", "/usr/bin/qemu-system-x86_64\0-name\0x\0")
+    break_host(fake_host, breakage)
     result = run(cli, fake_host, stubs, "--json")
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr

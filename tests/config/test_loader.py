@@ -131,24 +131,25 @@ def test_hypervisor_name_selects_among_tables(fake_host):
     assert config.hypervisor.path == "/usr/bin/cloud-hypervisor"
 
 
-def test_unknown_hypervisor_section(fake_host):
-    fake_host.config('[hypervisor.vmware]\npath = "/x"\n')
+@pytest.mark.parametrize(
+    ("text", "where_what"),
+    [
+        (
+            '[hypervisor.vmware]\npath = "/x"\n',
+            '1:1: configuration file contains invalid hypervisor section: "vmware"',
+        ),
+        (
+            '[hypervisor.qemu]\npath = "/x"\n\ndefault_memory = "lots"\n',
+            "4:1: [hypervisor.qemu] default_memory: expected an integer, got string",
+        ),
+    ],
+    ids=["unknown-hypervisor-section", "wrong-type"],
+)
+def test_a_refused_file_is_named_with_line_and_column(fake_host, text, where_what):
+    fake_host.config(text)
     with pytest.raises(ConfigError) as info:
         load(fake_host.host, environ={})
-    assert (
-        info.value.message
-        == f'{ETC}:1:1: configuration file contains invalid hypervisor section: "vmware"'
-    )
-
-
-def test_wrong_type_names_file_and_line(fake_host):
-    fake_host.config('[hypervisor.qemu]\npath = "/x"\n\ndefault_memory = "lots"\n')
-    with pytest.raises(ConfigError) as info:
-        load(fake_host.host, environ={})
-    assert (
-        info.value.message
-        == f"{ETC}:4:1: [hypervisor.qemu] default_memory: expected an integer, got string"
-    )
+    assert info.value.message == f"{ETC}:{where_what}"
 
 
 def test_float_for_integer_and_range(fake_host):

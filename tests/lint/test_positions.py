@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kata_cli.lint.engine import lint_text
 
 from .conftest import FIXTURES
@@ -22,28 +24,46 @@ def test_enum_finding_points_at_the_value() -> None:
     assert text.splitlines()[line - 1].startswith("block_device_aio")
 
 
-def test_array_entry_on_a_continuation_line() -> None:
-    text = BASE.replace(
-        "default_memory = 4096",
-        'enable_annotations = [\n  "^kernel_params$",\n  "enable_iommu",  # legacy\n]',
-    )
-    _line, _column, rest = _at(text, "KATA604")
-    assert rest.startswith('"enable_iommu"')
-
-
-def test_key_in_a_dotted_table_header() -> None:
-    text = BASE + "\n[hypervisor.qemu.extra]\nfoo = 1\n"
-    _line, _column, rest = _at(text, "KATA201")
-    assert rest == "[hypervisor.qemu.extra]"
-
-
-def test_placeholder_column() -> None:
-    text = BASE.replace("default_memory = 4096", 'firmware = "/opt/@PREFIX@/fw.bin"')
-    _line, _column, rest = _at(text, "KATA601")
-    assert rest.startswith("@PREFIX@")
-
-
-def test_table_only_written_as_a_deeper_header() -> None:
-    text = BASE + '\n[proxy.kata]\npath = "/usr/libexec/kata-proxy"\n'
-    _line, _column, rest = _at(text, "KATA201")
-    assert rest == "[proxy.kata]"
+@pytest.mark.parametrize(
+    ("text", "code", "rest", "whole"),
+    [
+        pytest.param(
+            BASE.replace(
+                "default_memory = 4096",
+                'enable_annotations = [\n  "^kernel_params$",\n  "enable_iommu",  # legacy\n]',
+            ),
+            "KATA604",
+            '"enable_iommu"',
+            False,
+            id="array-entry-on-a-continuation-line",
+        ),
+        pytest.param(
+            BASE + "\n[hypervisor.qemu.extra]\nfoo = 1\n",
+            "KATA201",
+            "[hypervisor.qemu.extra]",
+            True,
+            id="key-in-a-dotted-table-header",
+        ),
+        pytest.param(
+            BASE.replace("default_memory = 4096", 'firmware = "/opt/@PREFIX@/fw.bin"'),
+            "KATA601",
+            "@PREFIX@",
+            False,
+            id="placeholder-column",
+        ),
+        pytest.param(
+            BASE + '\n[proxy.kata]\npath = "/usr/libexec/kata-proxy"\n',
+            "KATA201",
+            "[proxy.kata]",
+            True,
+            id="table-only-written-as-a-deeper-header",
+        ),
+    ],
+)
+def test_finding_points_at(text: str, code: str, rest: str, whole: bool) -> None:
+    """`rest`: what the line holds from the finding's column on (all of it when `whole`)."""
+    _line, _column, found = _at(text, code)
+    if whole:
+        assert found == rest
+    else:
+        assert found.startswith(rest), found

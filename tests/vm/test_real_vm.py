@@ -42,28 +42,29 @@ VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")  # QEMU 7.2's daemon, named in vm_co
 VIRTIOFS = VIRTIOFSD.exists() and os.geteuid() == 0
 
 
+def _share(factory: pytest.TempPathFactory, name: str, file: str, text: str) -> Path:
+    """A directory to share holding one file the guest reads back."""
+    directory = factory.mktemp(name)
+    (directory / file).write_text(text)
+    return directory
+
+
 @pytest.fixture(scope="module")
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared over 9p (the second --share asks for it: DIR:9p)."""
-    directory = tmp_path_factory.mktemp("share")
-    (directory / "hello.txt").write_text("hello from the host\n")
-    return directory
+    return _share(tmp_path_factory, "share", "hello.txt", "hello from the host\n")
 
 
 @pytest.fixture(scope="module")
 def virtiofs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared over virtio-fs when QEMU's virtiofsd is installed (the first --share)."""
-    directory = tmp_path_factory.mktemp("vfs")
-    (directory / "fast.txt").write_text("over virtio-fs\n")
-    return directory
+    return _share(tmp_path_factory, "vfs", "fast.txt", "over virtio-fs\n")
 
 
 @pytest.fixture(scope="module")
 def virtiofs_dir2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A second virtio-fs share (the third --share): its own virtiofsd."""
-    directory = tmp_path_factory.mktemp("vfs2")
-    (directory / "second.txt").write_text("second daemon\n")
-    return directory
+    return _share(tmp_path_factory, "vfs2", "second.txt", "second daemon\n")
 
 
 @pytest.fixture(scope="module")

@@ -94,6 +94,17 @@ def _start(name: str, fake: str, accel: str, *extra: str, **kwargs: float) -> Pa
     )
 
 
+def _failed_boot(
+    cleanup: list[str], name: str, qemu: str, *extra: str, wait: float, **kwargs: float
+) -> lifecycle.BootFailed:
+    """Start VM `name` under TCG (removed after the test): the BootFailed its wait raises."""
+    cleanup.append(name)
+    directory = _start(name, qemu, "tcg", *extra, **kwargs)
+    with pytest.raises(lifecycle.BootFailed) as failure:
+        lifecycle.wait_ready(directory, wait)
+    return failure.value
+
+
 def test_no_progress_under_kvm_restarts_under_tcg(fake_qemu: str, cleanup: list[str]) -> None:
     cleanup.append("pvm")
     directory = _start("pvm", fake_qemu, "kvm", kvm_progress_timeout=0.5)
@@ -105,36 +116,27 @@ def test_no_progress_under_kvm_restarts_under_tcg(fake_qemu: str, cleanup: list[
 
 
 def test_no_ready_marker_fails_at_the_ready_stage(fake_qemu: str, cleanup: list[str]) -> None:
-    cleanup.append("slow")
-    directory = _start("slow", fake_qemu, "tcg", "never-ready", ready_timeout=0.5)
-    with pytest.raises(lifecycle.BootFailed) as failure:
-        lifecycle.wait_ready(directory, 0.5)
-    assert failure.value.stage == "ready"
-    assert "printed no ready marker 'READY' within 0.5s" in failure.value.message
-    assert "--ready-marker" in failure.value.message
-    assert failure.value.last_output == ["[    0.000000] Linux version 6.1"]
+    failure = _failed_boot(cleanup, "slow", fake_qemu, "never-ready", wait=0.5, ready_timeout=0.5)
+    assert failure.stage == "ready"
+    assert "printed no ready marker 'READY' within 0.5s" in failure.message
+    assert "--ready-marker" in failure.message
+    assert failure.last_output == ["[    0.000000] Linux version 6.1"]
     record = st.find_record("slow")
     assert record.condition == "failed"
     assert not record.qemu_alive  # the supervisor killed it
 
 
 def test_an_early_exit_is_reported_with_qemus_words(fake_qemu: str, cleanup: list[str]) -> None:
-    cleanup.append("early")
-    directory = _start("early", fake_qemu, "tcg", "exit-now")
-    with pytest.raises(lifecycle.BootFailed) as failure:
-        lifecycle.wait_ready(directory, 5)
-    assert failure.value.stage == "firmware"
-    assert "QEMU exited with status 1 during boot" in failure.value.message
-    assert failure.value.last_output == ["qemu: could not load kernel"]
+    failure = _failed_boot(cleanup, "early", fake_qemu, "exit-now", wait=5)
+    assert failure.stage == "firmware"
+    assert "QEMU exited with status 1 during boot" in failure.message
+    assert failure.last_output == ["qemu: could not load kernel"]
 
 
 def test_a_missing_binary_fails_at_spawn(tmp_path: Path, cleanup: list[str]) -> None:
-    cleanup.append("nobin")
-    directory = _start("nobin", str(tmp_path / "no-such-qemu"), "tcg")
-    with pytest.raises(lifecycle.BootFailed) as failure:
-        lifecycle.wait_ready(directory, 5)
-    assert failure.value.stage == "spawn"
-    assert "no-such-qemu" in failure.value.message
+    failure = _failed_boot(cleanup, "nobin", str(tmp_path / "no-such-qemu"), wait=5)
+    assert failure.stage == "spawn"
+    assert "no-such-qemu" in failure.message
 
 
 def test_stop_escalates_to_sigkill_when_qmp_is_gone(fake_qemu: str, cleanup: list[str]) -> None:
@@ -167,12 +169,9 @@ def test_prune_removes_what_a_crash_left(fake_qemu: str, cleanup: list[str]) -> 
 
 def test_a_guest_silent_on_ttys0_is_named_as_such(fake_qemu: str, cleanup: list[str]) -> None:
     """A Kata kernel that logs elsewhere (or not at all): the failure says what was seen."""
-    cleanup.append("silent")
-    directory = _start("silent", fake_qemu, "tcg", "silent", ready_timeout=0.5)
-    with pytest.raises(lifecycle.BootFailed) as failure:
-        lifecycle.wait_ready(directory, 0.5)
-    assert failure.value.stage == "firmware"
-    message = failure.value.message
+    failure = _failed_boot(cleanup, "silent", fake_qemu, "silent", wait=0.5, ready_timeout=0.5)
+    assert failure.stage == "firmware"
+    message = failure.message
     assert message.startswith("boot failed at stage firmware: the guest printed nothing")
     assert "serial console (ttyS0) within 0.5s" in message
     assert not st.find_record("silent").qemu_alive

@@ -16,6 +16,23 @@ from kata_cli.host import Host
 
 ARCH_MAX_VCPUS = {"amd64": 240, "s390x": 248, "ppc64le": 128, "riscv64": 512, "arm64": 123}
 
+# [hypervisor] key: (what 0 becomes, the largest value taken, what it counts), in the
+# order each runtime applies them; None: no such rule
+GO_LIMITS: dict[str, tuple[int | None, int | None, str]] = {
+    "memory_slots": (10, None, ""),
+    "default_bridges": (1, 5, " bridges"),
+    "msize_9p": (8192, None, ""),
+    "pcie_root_port": (None, 16, " ports"),
+    "pcie_switch_port": (None, 16, " ports"),
+    "hypervisor_loglevel": (1, 3, ""),
+}
+RS_LIMITS: dict[str, tuple[int | None, int | None, str]] = {
+    "default_bridges": (None, 5, " bridges"),
+    "network_queues": (1, 256, ""),
+    "queue_size": (128, None, ""),
+    "num_queues": (1, None, ""),
+}
+
 
 def apply_effective(config: Config, host: Host, hv_table: Mapping[str, Any]) -> None:
     """Turn configured values into effective ones, recording every change."""
@@ -36,6 +53,16 @@ def _set(config: Config, table: str, obj: Any, key: str, value: Any, reason: str
     config.adjustments.append(Adjustment(table, key, old, value, reason))
 
 
+def _limits(config: Config, limits: Mapping[str, tuple[int | None, int | None, str]]) -> None:
+    hv = config.hypervisor
+    for key, (zero, largest, unit) in limits.items():
+        value = getattr(hv, key)
+        if zero is not None and value == 0:
+            _set(config, "hypervisor", hv, key, zero, f"0 means {zero}")
+        elif largest is not None and value > largest:
+            _set(config, "hypervisor", hv, key, largest, f"at most {largest}{unit}")
+
+
 def _go_clamps(config: Config, host_cpus: int, host_mem: int, hv_table: Mapping[str, Any]) -> None:
     hv = config.hypervisor
     kind = config.hypervisor_type
@@ -54,21 +81,7 @@ def _go_clamps(config: Config, host_cpus: int, host_mem: int, hv_table: Mapping[
         _set(config, t, hv, "default_memory", 2048, "less than 256 MiB is reset to 2048")
     if host_mem and (hv.default_maxmemory == 0 or hv.default_maxmemory > host_mem):
         _set(config, t, hv, "default_maxmemory", host_mem, "0 or more than host RAM: host RAM")
-    if hv.memory_slots == 0:
-        _set(config, t, hv, "memory_slots", 10, "0 means 10")
-    if hv.default_bridges == 0:
-        _set(config, t, hv, "default_bridges", 1, "0 means 1")
-    elif hv.default_bridges > 5:
-        _set(config, t, hv, "default_bridges", 5, "at most 5 bridges")
-    if hv.msize_9p == 0:
-        _set(config, t, hv, "msize_9p", 8192, "0 means 8192")
-    for key in ("pcie_root_port", "pcie_switch_port"):
-        if getattr(hv, key) > 16:
-            _set(config, t, hv, key, 16, "at most 16 ports")
-    if hv.hypervisor_loglevel == 0:
-        _set(config, t, hv, "hypervisor_loglevel", 1, "0 means 1")
-    elif hv.hypervisor_loglevel > 3:
-        _set(config, t, hv, "hypervisor_loglevel", 3, "at most 3")
+    _limits(config, GO_LIMITS)
     if kind == "clh" and "virtio_fs_cache" not in hv_table:
         hv.virtio_fs_cache = ""
     if kind in ("clh", "firecracker", "stratovirt") and not hv.disable_vhost_net:
@@ -125,16 +138,7 @@ def _rs_clamps(config: Config, host_cpus: int, host_mem: int) -> None:
         _set(config, t, hv, "default_memory", host_mem, "more than host RAM: host RAM")
     if host_mem and (hv.default_maxmemory == 0 or hv.default_maxmemory > host_mem):
         _set(config, t, hv, "default_maxmemory", host_mem, "0 or more than host RAM: host RAM")
-    if hv.default_bridges > 5:
-        _set(config, t, hv, "default_bridges", 5, "at most 5 bridges")
-    if hv.network_queues == 0:
-        _set(config, t, hv, "network_queues", 1, "0 means 1")
-    elif hv.network_queues > 256:
-        _set(config, t, hv, "network_queues", 256, "at most 256")
-    if hv.queue_size == 0:
-        _set(config, t, hv, "queue_size", 128, "0 means 128")
-    if hv.num_queues == 0:
-        _set(config, t, hv, "num_queues", 1, "0 means 1")
+    _limits(config, RS_LIMITS)
     if hv.virtio_fs_cache == "none":
         _set(config, t, hv, "virtio_fs_cache", "never", "`none` is the old name of `never`")
     if config.hypervisor_type == "openvmm" and hv.memory_slots == 0:

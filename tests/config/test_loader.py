@@ -51,12 +51,15 @@ def test_symlinked_config_reads_dropins_next_to_target(fake_host):
     assert config.hypervisor.default_memory == 4096
 
 
-def test_dropin_overrides_one_key_and_keeps_the_others(fake_host):
+def _with_vcpus_dropin(fake_host, text):
+    """BASE in /etc with the drop-in config.d/50-vcpus.toml: the loaded configuration."""
     fake_host.config(BASE)
-    fake_host.file(
-        "/etc/kata-containers/config.d/50-vcpus.toml", "[hypervisor.qemu]\ndefault_vcpus = 2\n"
-    )
-    config = load(fake_host.host, environ={})
+    fake_host.file("/etc/kata-containers/config.d/50-vcpus.toml", text)
+    return load(fake_host.host, environ={})
+
+
+def test_dropin_overrides_one_key_and_keeps_the_others(fake_host):
+    config = _with_vcpus_dropin(fake_host, "[hypervisor.qemu]\ndefault_vcpus = 2\n")
     assert config.hypervisor.default_vcpus == 2.0
     assert config.hypervisor.default_memory == 2048
     assert config.hypervisor.kernel == "/k"
@@ -252,11 +255,7 @@ def test_shipped_files_present_or_skipped():
 
 
 def test_go_dropin_case_variant_key_replaces_the_main_files_key(fake_host):
-    fake_host.config(BASE)
-    fake_host.file(
-        "/etc/kata-containers/config.d/50-vcpus.toml", "[hypervisor.qemu]\nDefault_Vcpus = 2\n"
-    )
-    config = load(fake_host.host, environ={})
+    config = _with_vcpus_dropin(fake_host, "[hypervisor.qemu]\nDefault_Vcpus = 2\n")
     assert config.hypervisor.default_vcpus == 2.0
     assert config.hypervisor_origin("default_vcpus").endswith("50-vcpus.toml")
 

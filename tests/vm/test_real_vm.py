@@ -37,6 +37,13 @@ def kata_on(root: Path, *args: str) -> Any:
     return run_subprocess("--host-root", str(root), *args, timeout=120)
 
 
+def vm_run_in_foreground(config: Path, name: str, **popen: Any) -> subprocess.Popen[Any]:
+    """`kata-cli vm run --test-guest --name NAME` as a child process (stderr dropped)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
+    argv = [*KATA, "--config", str(config), "vm", "run", "--test-guest", "--name", name]
+    return subprocess.Popen(argv, stderr=subprocess.DEVNULL, env=env, **popen)
+
+
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")  # QEMU 7.2's daemon, named in vm_config
 # QEMU's C virtiofsd needs root; without it both shares go over 9p
 VIRTIOFS = VIRTIOFSD.exists() and os.geteuid() == 0
@@ -382,13 +389,7 @@ def _virtiofsd_for(name: str) -> list[int]:
 def test_killed_cli_leaves_an_orphan_that_prune_removes(
     test_guest: TestGuest, vm_config: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
-    cli = subprocess.Popen(
-        [*KATA, "--config", str(vm_config), "vm", "run", "--test-guest", "--name", "orphan"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
+    cli = vm_run_in_foreground(vm_config, "orphan", stdout=subprocess.DEVNULL)
     directory = st.vm_dir("orphan")
     deadline = time.monotonic() + 30
     state = None
@@ -447,14 +448,7 @@ def test_boot_check_names_the_failing_stage(
 def test_foreground_run_stops_its_vm_on_ctrl_c_and_sigterm(
     test_guest: TestGuest, vm_config: Path, signum: int, status: int, ending: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_CONF")}
-    cli = subprocess.Popen(
-        [*KATA, "--config", str(vm_config), "vm", "run", "--test-guest", "--name", "fg"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-    )
+    cli = vm_run_in_foreground(vm_config, "fg", stdout=subprocess.PIPE, text=True)
     try:
         assert cli.stdout is not None
         first = cli.stdout.readline()  # printed once the guest is ready

@@ -27,6 +27,7 @@ from kata_cli.checks.wiring.tomlfiles import (
     MAX_FILES,
     GlobBudget,
     glob,
+    handler_type_errors,
     merge,
     read_recorded,
     string,
@@ -339,11 +340,8 @@ def _imports(
 
 def _type_errors(config: ContainerdConfig) -> None:
     """Values containerd refuses to decode in the tables the checks read."""
-    for name, entry in config.runtimes().items():
-        where = handler_table(config.version, name)
-        if not isinstance(entry, dict):
-            config.errors.append(f"{where} must be a table")
-            continue
-        for key in ("runtime_type", "runtime_path", "snapshotter"):
-            if key in entry and not isinstance(entry[key], str):
-                config.errors.append(f"{where} {key} must be a string")
+    config.errors += handler_type_errors(
+        config.runtimes(),
+        lambda name: handler_table(config.version, name),
+        ("runtime_type", "runtime_path", "snapshotter"),
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from kata_cli.checks.wiring.tomlfiles import (
     MAX_FILES,
+    handler_type_errors,
     merge,
     read_recorded,
     string,
@@ -91,11 +92,9 @@ def load(host: Host, main: str = CONFIG, dropin_dir: str = DROPIN_DIR) -> CrioCo
         data = read_recorded(host, path, config.files, config.errors)
         if data is not None:
             merge(config.data, data)
-    for name, entry in config.runtimes().items():
-        if not isinstance(entry, dict):
-            config.errors.append(f"[crio.runtime.runtimes.{name}] must be a table")
-            continue
-        for key in ("runtime_type", "runtime_path", "runtime_config_path"):
-            if key in entry and not isinstance(entry[key], str):
-                config.errors.append(f"[crio.runtime.runtimes.{name}] {key} must be a string")
+    config.errors += handler_type_errors(
+        config.runtimes(),
+        lambda name: f"[crio.runtime.runtimes.{name}]",
+        ("runtime_type", "runtime_path", "runtime_config_path"),
+    )
     return config

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kata_cli.config.loader import decode_bytes, parse_text
@@ -56,6 +56,22 @@ def read_recorded(
         return None
     files.append(path)
     return data
+
+
+def handler_type_errors(
+    handlers: Mapping[str, Any], where: Callable[[str], str], strings: tuple[str, ...]
+) -> list[str]:
+    """What a container manager refuses to decode in its runtime handler tables: a handler
+    that is not a table, or one of its `strings` keys that is not a string."""
+    errors = []
+    for name, entry in handlers.items():
+        if not isinstance(entry, dict):
+            errors.append(f"{where(name)} must be a table")
+            continue
+        for key in strings:
+            if key in entry and not isinstance(entry[key], str):
+                errors.append(f"{where(name)} {key} must be a string")
+    return errors
 
 
 def merge(into: dict[str, Any], new: Mapping[str, Any], depth: int = 0) -> None:

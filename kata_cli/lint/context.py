@@ -92,10 +92,12 @@ class LintContext:
     def hv_type(self) -> str:
         return self.hv_name or "qemu"
 
+    def _chosen(self, kind: str, name: str | None) -> dict[str, Any]:
+        return self.tables(kind).get(name, {}) if name else {}
+
     @cached_property
     def hv(self) -> dict[str, Any]:
-        name = self.hv_name
-        return self.tables("hypervisor").get(name, {}) if name else {}
+        return self._chosen("hypervisor", self.hv_name)
 
     @cached_property
     def hv_path(self) -> tuple[str, ...]:
@@ -107,8 +109,7 @@ class LintContext:
 
     @cached_property
     def agent(self) -> dict[str, Any]:
-        name = self.agent_name
-        return self.tables("agent").get(name, {}) if name else {}
+        return self._chosen("agent", self.agent_name)
 
     @property
     def agent_path(self) -> tuple[str, ...]:
@@ -134,6 +135,14 @@ class LintContext:
             self._lowered[id(table)] = index
         spelling = index[1].get(name.lower())
         return None if spelling is None else (spelling, table[spelling])
+
+    def runtime_list(self, name: str) -> tuple[tuple[str, ...], list[Any]]:
+        """A [runtime] array: its key path as written and its entries (none when the key
+        is missing or not an array)."""
+        found = self.get(self.runtime, name)
+        if found is None or not isinstance(found[1], list):
+            return (*self.top_path("runtime"), name), []
+        return (*self.top_path("runtime"), found[0]), found[1]
 
     def value(self, table: Mapping[str, Any], name: str, default: Any = None) -> Any:
         found = self.get(table, name)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from kata_cli.lint.show import View
+from kata_cli.render.gotoml import scalar
 from kata_cli.render.jsonout import to_data
 from kata_cli.render.terminal import out
 
@@ -14,19 +14,10 @@ SCHEMA = "kata-cli/config-show/1"
 
 
 def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        # JSON escapes are TOML escapes, except that TOML also forbids a raw DEL
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    """A value as TOML: scalars as `gotoml.scalar` writes them (nan and inf included),
+    arrays and inline tables of anything, other objects as their quoted text."""
+    if isinstance(value, bool | int | float | str):
+        return scalar(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):

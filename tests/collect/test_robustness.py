@@ -17,7 +17,7 @@ from tests.collect.markdown_check import assert_well_formed
 from tests.collect.test_command import items, quick_docker, run
 from tests.conftest import PINNED_ENV, REPO
 from tests.hostile import BREAKAGES, break_host
-from tests.processes import process_gone, wait_for
+from tests.processes import process_gone, reaped, wait_for
 
 
 def test_archive_keeps_the_whole_journal_the_report_cuts(cli, seeded, stubs, tmp_path):
@@ -87,15 +87,11 @@ def test_ctrl_c_exits_130_and_leaves_no_child(seeded, stubs, tmp_path):
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    try:
+    with reaped(proc):
         assert wait_for(lambda: len(list(pids.iterdir())) >= 3), "stubs never started"
         started = [int(p.name.rsplit("-", 1)[1]) for p in pids.iterdir()]
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert not target.exists()

@@ -12,7 +12,7 @@ import pytest
 
 from tests.collect.conftest import stub
 from tests.conftest import PINNED_ENV, REPO
-from tests.processes import process_gone, wait_for
+from tests.processes import process_gone, reaped, wait_for
 
 
 def _start(seeded, stubs, tmp_path, target: Path) -> tuple[subprocess.Popen[bytes], Path]:
@@ -45,15 +45,11 @@ def _started(pids: Path) -> list[int]:
 def test_signal_ends_collect_data_cleanly(seeded, stubs, tmp_path, signum, status, word):
     target = tmp_path / "never.tar.gz"
     proc, pids = _start(seeded, stubs, tmp_path, target)
-    try:
+    with reaped(proc):
         assert wait_for(lambda: len(list(pids.iterdir())) >= 2), "stubs never started"
         started = _started(pids)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == status, err
     assert err.rstrip().endswith(word), err
     assert b"Traceback" not in err
@@ -65,16 +61,12 @@ def test_signal_ends_collect_data_cleanly(seeded, stubs, tmp_path, signum, statu
 def test_children_die_with_a_sigkilled_kata_cli(seeded, stubs, tmp_path):
     target = tmp_path / "never.tar.gz"
     proc, pids = _start(seeded, stubs, tmp_path, target)
-    try:
+    with reaped(proc):
         assert wait_for(lambda: len(list(pids.iterdir())) >= 2), "stubs never started"
         started = _started(pids)
         assert not any(process_gone(pid) for pid in started)
         proc.kill()  # SIGKILL: no handler, no cleanup of ours runs
         proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     # the kernel's parent-death signal ends them, not us
     assert wait_for(lambda: all(process_gone(pid) for pid in started)), started
 

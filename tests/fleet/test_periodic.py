@@ -17,6 +17,7 @@ from kata_cli.checks.model import FAIL
 from kata_cli.fleet import periodic
 from kata_cli.fleet.outputs import Outputs
 from tests.fleet.conftest import node_run, result
+from tests.processes import reaped
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -196,7 +197,7 @@ def start(fake_host, out: Path, every: str, *extra: str) -> subprocess.Popen:
 def test_sigterm_stops_the_loop_within_a_second(fake_host, tmp_path):
     fake_host.intel()
     proc = start(fake_host, tmp_path, "10m")
-    try:
+    with reaped(proc):
         state = wait_for(lambda: read_state(tmp_path / "state.json"), 30, "the first run", proc)
         assert state["iterations"] == 1 and state["node"] == "worker-1"
         doc = json.loads((tmp_path / "node.json").read_text())
@@ -205,10 +206,6 @@ def test_sigterm_stops_the_loop_within_a_second(fake_host, tmp_path):
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=5)
         elapsed = time.monotonic() - began
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     stderr = proc.stderr.read() if proc.stderr else ""
     assert code == 143, stderr
     assert elapsed < 1.0, elapsed
@@ -227,7 +224,7 @@ def test_memory_stays_flat_over_1000_runs(fake_host, fast_tmp):
     fake_host.assets()
     proc = start(fake_host, fast_tmp, "0.001s")
     state_file = fast_tmp / "state.json"
-    try:
+    with reaped(proc):
         wait_for(lambda: read_state(state_file).get("iterations", 0) >= 20, 60, "20 runs", proc)
         first = vm_rss_kib(proc.pid)
         at = read_state(state_file).get("iterations")
@@ -237,10 +234,6 @@ def test_memory_stays_flat_over_1000_runs(fake_host, fast_tmp):
         last = vm_rss_kib(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 143
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     print(f"VmRSS after {at} runs: {first} KiB; after 1,020 runs: {last} KiB")
     assert last - first < 2048, (first, last)
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.console.conftest import echo_guest, shell_guest
+from tests.processes import reaped
 
 from .conftest import refusing_socket
 
@@ -312,7 +313,7 @@ def test_ctrl_c_during_a_one_shot_command(fake_host, guest, tmp_path):
         stderr=subprocess.PIPE,
         env=_env(),
     )
-    try:
+    with reaped(proc):
         deadline = time.monotonic() + 15
         while not started.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -320,10 +321,6 @@ def test_ctrl_c_during_a_one_shot_command(fake_host, guest, tmp_path):
         began = time.monotonic()
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130
     assert time.monotonic() - began < 25  # not the 30 s the guest command would take
     assert b"Traceback" not in stderr

@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from tests.console.conftest import FakeHybridVsock
+from tests.processes import reaped
 
 HVSOCK = "/run/vc/vm/abc/kata.hvsock"
 # Measured in a wrapper process so the figure is this kata-cli alone, not earlier children.
@@ -143,16 +144,12 @@ def test_exec_signal_stops_the_guest_command(serve, signum, status):
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    try:
+    with reaped(proc):
         assert guest.started.wait(30), "the command never started"
         assert proc.stdout is not None
         assert proc.stdout.readline() == b"working\n"  # streamed before the end
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
         assert guest.interrupted.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == status, err
     assert b"Traceback" not in err

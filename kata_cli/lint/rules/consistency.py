@@ -344,11 +344,9 @@ def empty_kernel_parameter(ctx: LintContext) -> Iterator[Hit]:
     "bind-mount directories with distinct base names",
 )
 def bind_mount_basename(ctx: LintContext) -> Iterator[Hit]:
-    found = ctx.get(ctx.runtime, "sandbox_bind_mounts")
-    if found is None or not isinstance(found[1], list):
-        return
+    path_key, mounts = ctx.runtime_list("sandbox_bind_mounts")
     seen: dict[str, str] = {}
-    for mount in found[1]:
+    for mount in mounts:
         if not isinstance(mount, str):
             continue
         path = mount
@@ -356,7 +354,6 @@ def bind_mount_basename(ctx: LintContext) -> Iterator[Hit]:
             path = path[:-3]
         base = path.rstrip("/").rsplit("/", 1)[-1]
         if base in seen:
-            path_key = (*ctx.top_path("runtime"), found[0])
             yield ctx.value_hit(path_key, f'"{mount}"', mount=mount, other=seen[base])
         else:
             seen[base] = mount
@@ -374,12 +371,9 @@ def bind_mount_basename(ctx: LintContext) -> Iterator[Hit]:
 def bind_mount_suffix(ctx: LintContext) -> Iterator[Hit]:
     if ctx.flavour != "go":
         return
-    found = ctx.get(ctx.runtime, "sandbox_bind_mounts")
-    if found is None or not isinstance(found[1], list):
-        return
-    for mount in found[1]:
+    path_key, mounts = ctx.runtime_list("sandbox_bind_mounts")
+    for mount in mounts:
         if isinstance(mount, str) and mount.endswith((":ro", ":rw")):
-            path_key = (*ctx.top_path("runtime"), found[0])
             yield ctx.value_hit(path_key, f'"{mount}"', mount=mount)
 
 

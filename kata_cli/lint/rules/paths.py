@@ -53,14 +53,13 @@ def _configured_paths(ctx: LintContext) -> Iterator[tuple[tuple[str, ...], str, 
         for entry in ctx.hv_value("guest_extension_images") or []:
             if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
                 yield ctx.hv_key("guest_extension_images"), "guest_extension_images", entry["path"]
-    mounts = ctx.get(ctx.runtime, "sandbox_bind_mounts")
-    if mounts is not None and isinstance(mounts[1], list):
-        for mount in mounts[1]:
-            if not isinstance(mount, str) or not mount:
-                continue
-            if ctx.flavour == "rs" and mount.endswith((":ro", ":rw")):
-                mount = mount[:-3]
-            yield (*ctx.top_path("runtime"), mounts[0]), "sandbox_bind_mounts", mount
+    path, mounts = ctx.runtime_list("sandbox_bind_mounts")
+    for mount in mounts:
+        if not isinstance(mount, str) or not mount:
+            continue
+        if ctx.flavour == "rs" and mount.endswith((":ro", ":rw")):
+            mount = mount[:-3]
+        yield path, "sandbox_bind_mounts", mount
 
 
 def _exists(host: Host, value: str) -> bool:

@@ -99,11 +99,9 @@ def vfio_port(ctx: LintContext) -> Iterator[Hit]:
 def experimental_feature(ctx: LintContext) -> Iterator[Hit]:
     if ctx.flavour != "go":
         return
-    found = ctx.get(ctx.runtime, "experimental")
-    if found is None or not isinstance(found[1], list):
-        return
-    for feature in found[1]:
-        yield ctx.value_hit((*ctx.top_path("runtime"), found[0]), f'"{feature}"', feature=feature)
+    path_key, features = ctx.runtime_list("experimental")
+    for feature in features:
+        yield ctx.value_hit(path_key, f'"{feature}"', feature=feature)
 
 
 # (flavour, key) -> {old value: new value}

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kata_cli import jsonread
 from kata_cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, KataError
 from kata_cli.fleet.node import NodeRun, node_document, rfc3339
 from kata_cli.fleet.outputs import Outputs, write_outputs
@@ -181,7 +182,7 @@ def probe_state(text: str, now: float, max_age: float | None) -> ProbeResult:
     """Is the loop alive? Its state file records a run younger than `max_age`
     (default: three intervals plus a minute)."""
     try:
-        state = json.loads(text)
+        state = jsonread.loads(text)
     except ValueError:
         return ProbeResult(False, "the state file is not JSON")
     if not isinstance(state, dict) or state.get("schema") != STATE_SCHEMA:

@@ -7,11 +7,11 @@ document wins. A document that is not valid is counted and named, never fatal.
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from kata_cli import jsonread
 from kata_cli.checks.model import FAIL, CheckResult
 from kata_cli.fleet.node import CAPABLE, NOT_CAPABLE, UNKNOWN, VERDICTS, parse_rfc3339
 from kata_cli.fleet.reasons import BY_VALUE, NESTED_MARK, reason_for
@@ -99,7 +99,7 @@ class Merger:
 
     def add(self, doc: Document) -> None:
         try:
-            data = json.loads(doc.text)
+            data = jsonread.loads(doc.text)
         except (ValueError, RecursionError) as exc:
             self.bad.append(BadDocument(doc.source, f"not JSON: {_short(exc)}"))
             return

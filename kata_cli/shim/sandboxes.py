@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from kata_cli import jsonread
 from kata_cli.errors import KataError
 from kata_cli.host import Host
 from kata_cli.record import field, record
@@ -87,7 +87,7 @@ def load_state(host: Host, ref: SandboxRef) -> dict[str, Any]:
     if text is None:
         raise StateUnreadable(f"{ref.state_file} cannot be read")
     try:
-        data = json.loads(text)
+        data = jsonread.loads(text)
     except (ValueError, RecursionError):
         raise StateUnreadable(f"{ref.state_file} is not valid JSON") from None
     if not isinstance(data, dict):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import os
 from typing import Any
 
+from kata_cli import jsonread
 from kata_cli.errors import KataError, UsageError
 from kata_cli.host import Host, normalize
 from kata_cli.record import field, record
@@ -88,7 +88,7 @@ def parse_mount_info(text: str) -> MountInfo:
     if problem is not None:
         raise KataError(problem)
     try:
-        data = json.loads(text)
+        data = jsonread.loads(text)
     except (ValueError, RecursionError) as exc:
         raise KataError(f"invalid mount info: not valid JSON: {exc}") from None
     problem = type_error(data)
@@ -207,7 +207,7 @@ def list_volumes(host: Host) -> list[VolumeEntry]:
             error = f"no {MOUNT_INFO}"
         else:
             try:
-                parsed = json.loads(text)
+                parsed = jsonread.loads(text)
                 info = parsed if isinstance(parsed, dict) else None
                 if info is None:
                     error = f"{MOUNT_INFO} is not a JSON object"

@@ -131,8 +131,22 @@ def test_plain_check_json_documents_are_accepted(cli, tmp_path, fake_host):
         ),
         ("[" * 100000, "not JSON"),
         ("\xff\xfe{", "not JSON"),
+        ('{"schema": "kata-cli/check/1", "capable": true, "checks": [], "x": NaN}', "NaN"),
+        ('{"capable": true, "checks": [], "duration_seconds": 1e999}', "out of range"),
+        ('{"capable": true, "checks": [], "x": ' + "9" * 5000 + "}", "5000 digits"),
     ],
-    ids=["array", "schema", "capable", "checks", "timestamp", "deep", "binary"],
+    ids=[
+        "array",
+        "schema",
+        "capable",
+        "checks",
+        "timestamp",
+        "deep",
+        "binary",
+        "nan",
+        "inf",
+        "int",
+    ],
 )
 def test_bad_documents_are_named_never_fatal(cli, tmp_path, text, problem):
     nodes = write_dir(tmp_path / "nodes", [doc("good")])

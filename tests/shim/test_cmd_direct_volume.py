@@ -167,6 +167,32 @@ def test_list_json_and_text(dv, fake_host):
     assert "/a/b/c" in text.stdout and "sb1" in text.stdout
 
 
+@pytest.mark.parametrize(
+    ("stored", "problem"),
+    [
+        ('{"volume-type": NaN, "device": "/dev/sda", "fstype": "ext4"}', "NaN is not"),
+        ('{"volume-type": "b", "device": -Infinity, "fstype": "ext4"}', "-Infinity is not"),
+        ('{"volume-type": "b", "device": "/dev/sda", "fstype": "e", "x": 1e999}', "1e999"),
+        ('{"volume-type": "b", "device": "d", "fstype": "e", "x": ' + "9" * 5000 + "}", "5000"),
+    ],
+    ids=["nan", "minus-infinity", "1e999", "5000-digits"],
+)
+def test_list_json_stays_json_whatever_mount_info_holds(dv, fake_host, stored, problem):
+    """Python's json takes NaN and Infinity (and 1e999 as infinity); `list --json` used to
+    print them back, which is not JSON for any other reader, and a 5000-digit integer got
+    an error telling the user to call sys.set_int_max_str_digits()."""
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json", stored)
+    result = dv("list", "--json")
+    assert result.exit_code == 0
+    (volume,) = json.loads(result.stdout, parse_constant=pytest.fail)["volumes"]
+    assert volume["mount_info"] is None
+    assert volume["error"].startswith("mountInfo.json is not valid JSON: ")
+    assert problem in volume["error"] and "set_int_max_str_digits" not in volume["error"]
+    add = dv("add", "--volume-path", "/d/e", "--mount-info", stored)
+    assert add.exit_code == 1 and add.stderr.count("\n") == 1
+    assert "set_int_max_str_digits" not in add.stderr
+
+
 def test_add_and_remove_confirm_on_a_terminal(dv, cli):
     cli.environment["stderr_isatty"] = True
     added = dv("add", "--volume-path", "/a/b/c", "--mount-info", GOOD)

@@ -2,13 +2,16 @@
 
 Every renderer quotes host files, file names and configuration values through
 `printable()`: control characters become visible escapes (`\\x1b`, `\\n`), tab stays.
+So do the Unicode characters that reorder or break a line on display without being
+control characters (bidirectional overrides and isolates, line and paragraph
+separators): a node name or path holding U+202E would otherwise show its text reversed.
 """
 
 from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:

@@ -22,7 +22,8 @@ def sandbox(ctx: click.Context) -> None:
     `kata-cli sandbox list` shows every sandbox under `/run/vc/sbs` (Go runtime) and
     `/run/kata` (runtime-rs): id, runtime, state and hypervisor pid from the persisted state,
     whether that process is alive, and whether the shim socket answers (`GET /agent-url`,
-    1 s, all sockets probed in parallel; `--no-probe` skips it). A state file that is
+    all sockets probed in parallel within 1 s in all, however many hang; a socket not
+    reached in that second shows `present`; `--no-probe` skips it). A state file that is
     missing or not JSON only leaves its columns empty. `--json`:
 
     ```
@@ -33,7 +34,7 @@ def sandbox(ctx: click.Context) -> None:
                     "hypervisor_pid": 4242, "hypervisor_alive": true,  # null when unknown
                     "agent_url": "hvsock://...:1024",        # saved in the persisted state
                     "containers": ["<container id>", ...],   # Go runtime only
-                    "shim_answers": true}]}                  # null with --no-probe
+                    "shim_answers": true}]}                  # null: not probed
     ```
 
     With no sandbox the human output is `no sandboxes found`. Exit statuses: 0 done, 1 an

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kata_cli import jsonread
@@ -11,7 +12,8 @@ from kata_cli.record import field, record
 from kata_cli.shim import layout
 
 FLAVOURS = ("go", "rs")
-PROBE_WORKERS = 16
+PROBE_WORKERS = 64
+MIN_PROBE_SECONDS = 0.05  # less is no fair chance to answer
 
 
 @record
@@ -174,8 +176,10 @@ def missing_socket_error(sandbox_id: str) -> KataError:
 def list_sandboxes(host: Host, *, probe: bool = False, timeout: float = 1.0) -> list[SandboxInfo]:
     """Every sandbox under both layouts, sorted by flavour then id.
 
-    With `probe`, each shim socket is asked for `/agent-url` (bounded by `timeout`); the
-    probes run in parallel, so hung shims cost one `timeout`, not one each.
+    With `probe`, each shim socket is asked for `/agent-url`. The probes run in parallel
+    and share one deadline, `timeout` from the start: hung shims cost one `timeout` in
+    all, however many there are (a host full of them once took a second per 16). A socket
+    whose turn comes after the deadline stays unprobed (`shim_answers` None).
     """
     result = []
     for flavour in FLAVOURS:
@@ -186,8 +190,9 @@ def list_sandboxes(host: Host, *, probe: bool = False, timeout: float = 1.0) -> 
         from concurrent.futures import ThreadPoolExecutor
 
         refs = [SandboxRef(info.id, info.flavour) for info in live]
+        deadline = time.monotonic() + timeout
         with ThreadPoolExecutor(max_workers=min(PROBE_WORKERS, len(refs))) as pool:
-            answers = list(pool.map(lambda ref: _answers(host, ref, timeout), refs))
+            answers = list(pool.map(lambda ref: _answers(host, ref, deadline), refs))
         for info, answered in zip(live, answers, strict=True):
             info.shim_answers = answered
     if probe:
@@ -247,9 +252,14 @@ def pid_alive(host: Host, pid: int) -> bool:
     return host.is_dir(f"/proc/{pid}")
 
 
-def _answers(host: Host, ref: SandboxRef, timeout: float) -> bool:
+def _answers(host: Host, ref: SandboxRef, deadline: float) -> bool | None:
+    """Whether the shim answers `/agent-url` with 200 before `deadline` (None: its turn
+    came too late to ask)."""
     from kata_cli.shim.http import HttpError, unix_http_request
 
+    timeout = deadline - time.monotonic()
+    if timeout < MIN_PROBE_SECONDS:
+        return None
     try:
         response = unix_http_request(
             ref.socket_path, "GET", "/agent-url", timeout=timeout, host=host

@@ -150,6 +150,37 @@ def test_sandbox_list_and_ps_alias(run, shim, fake_host):
     assert lines[2].split() == ["rsdead", "runtime-rs", "-", "-", "-", "missing"]
 
 
+def test_sandbox_list_bounds_many_hung_shims_by_one_timeout(fake_host):
+    """200 shims that accept and never answer: the probes share one deadline. With 16
+    workers and a timeout each, this took 13 s (a second per 16 hung shims)."""
+    import socket
+    import time
+
+    from kata_cli.shim.sandboxes import list_sandboxes
+
+    from .conftest import bind_unix
+
+    hung = []
+    for index in range(200):
+        path = fake_host.local(f"/run/vc/sbs/hung{index:03d}/shim-monitor.sock")
+        path.parent.mkdir(parents=True)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        bind_unix(server, path)
+        server.listen(4)  # accepted by the kernel, never answered
+        hung.append(server)
+    try:
+        started = time.monotonic()
+        infos = list_sandboxes(fake_host.host, probe=True, timeout=1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        for server in hung:
+            server.close()
+    assert len(infos) == 200
+    assert {info.shim_answers for info in infos} <= {False, None}
+    assert infos[0].shim_answers is False  # the first ones were asked and did not answer
+    assert elapsed < 6.0, elapsed  # one timeout and overhead, not ceil(200/16) timeouts
+
+
 def test_sandbox_list_empty(run):
     result = run("ps")
     assert (result.exit_code, result.stdout) == (0, "no sandboxes found\n")

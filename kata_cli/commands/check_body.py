@@ -9,7 +9,6 @@ Also the glue `--nfd/--prometheus/--json-out/--every` use, between the check and
 
 from __future__ import annotations
 
-import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -155,7 +154,7 @@ def write_check_outputs(
     from kata_cli.fleet.outputs import write_outputs
 
     run = NodeRun(
-        node=node_name(app.host, node, dict(os.environ)),
+        node=node_name(app.host, node, dict(app.env.environ)),
         started=started,
         duration=max(0.0, clock() - started),
         version=__version__ or "unknown",
@@ -195,8 +194,8 @@ def periodic_check(
     except ValueError as exc:
         raise UsageError(f"--every: {exc}") from None
     host = app.host
-    name = node_name(host, node, dict(os.environ))
-    state = state_file or periodic.default_state_path(dict(os.environ), os.getuid())
+    name = node_name(host, node, dict(app.env.environ))
+    state = state_file or periodic.default_state_path(dict(app.env.environ), app.env.euid)
     loop = periodic.Loop(
         run_once=lambda: run_node(
             host, name, config_path=app.config_path, flavour=flavour, strict=strict, ignore=ignore

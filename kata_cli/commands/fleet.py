@@ -9,7 +9,9 @@ import os
 
 import click
 
+from kata_cli.appctx import AppContext
 from kata_cli.commands.check_body import clock
+from kata_cli.commands.options import pass_app
 from kata_cli.errors import KataError, UsageError, VerdictFailure
 
 
@@ -29,22 +31,22 @@ def fleet() -> None:
     metavar="DURATION",
     help="Oldest acceptable last run (default: three intervals plus a minute).",
 )
-def probe(state_file: str | None, max_age: str | None) -> None:
+@pass_app
+def probe(app: AppContext, state_file: str | None, max_age: str | None) -> None:
     """Exit 0 when `check --every` recorded a recent run, else 1 (a liveness probe)."""
     from kata_cli.fleet import periodic
     from kata_cli.render.terminal import out
 
-    path = state_file or periodic.default_state_path(dict(os.environ), os.getuid())
+    path = state_file or periodic.default_state_path(dict(app.env.environ), app.env.euid)
     limit = None
     if max_age is not None:
         try:
             limit = periodic.parse_duration(max_age)
         except ValueError as exc:
             raise UsageError(f"--max-age: {exc}") from None
-    from kata_cli.host import Host
-
+    this_host = app.host.this_machine()  # the state file is this machine's
     try:
-        data = Host("/").read_bytes(os.path.abspath(path), periodic.STATE_LIMIT)
+        data = this_host.read_bytes(os.path.abspath(path), periodic.STATE_LIMIT)
         text = data.decode("utf-8", "replace")
     except OSError as exc:
         raise KataError(

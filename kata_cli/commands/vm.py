@@ -71,12 +71,12 @@ def _prepare(app: AppContext, flavour: str | None, **request: Any) -> Prepared:
     try:
         return prepare(app.host, config, PlanRequest(**request))
     except NoTestGuest:
-        if not _offer_guest_build():
+        if not _offer_guest_build(app):
             raise
     return prepare(app.host, config, PlanRequest(**request))
 
 
-def _offer_guest_build() -> bool:
+def _offer_guest_build(app: AppContext) -> bool:
     """On a terminal, offer to build the missing test guest now; True once it is built."""
 
     from kata_cli.render.terminal import stderr_is_tty, stdin_is_tty
@@ -86,17 +86,17 @@ def _offer_guest_build() -> bool:
     prompt = "No test guest is cached. Build it now (kata-cli vm guest build)?"
     if not click.confirm(prompt, default=False, err=True):
         return False
-    _build_guest(rebuild=False, as_result=False)
+    _build_guest(app, rebuild=False, as_result=False)
     return True
 
 
-def _build_guest(rebuild: bool, as_result: bool = True) -> None:
-    from kata_cli.host import Host
+def _build_guest(app: AppContext, rebuild: bool, as_result: bool = True) -> None:
     from kata_cli.render.vm_guest import build_progress, render_guest_build
     from kata_cli.vm.guest_build import build_guest
 
+    host = app.host.this_machine()  # the guest is for this machine
     with build_progress() as progress:
-        build = build_guest(Host("/"), progress, rebuild=rebuild)  # the guest is for this machine
+        build = build_guest(host, progress, rebuild=rebuild)
     render_guest_build(build, as_result)
 
 
@@ -323,65 +323,70 @@ def guest_group() -> None:
 
 @guest_group.command(name="build")
 @click.option("--rebuild", is_flag=True, help="Build again even when the guest is cached.")
-def guest_build_cmd(rebuild: bool) -> None:
+@pass_app
+def guest_build_cmd(app: AppContext, rebuild: bool) -> None:
     """Download the kernel package (apt-get download, never installed), unpack it and
     assemble a busybox initrd; print the cache directory.
 
     Needs apt-get, dpkg-deb, kmod (depmod, modprobe) and busybox-static.
     """
-    _build_guest(rebuild)
+    _build_guest(app, rebuild)
 
 
 @vm.command(name="disk-add")
 @click.argument("name", shell_complete=completers.vm_names)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--read-only", is_flag=True, help="Attach the disk read-only.")
-def disk_add_cmd(name: str, file: str, read_only: bool) -> None:
+@pass_app
+def disk_add_cmd(app: AppContext, name: str, file: str, read_only: bool) -> None:
     """Hot-plug FILE into a running VM as a virtio-blk disk (QMP); prints its id."""
     from kata_cli.render.terminal import out
     from kata_cli.vm import state as st
     from kata_cli.vm.disks import hotplug_disk
 
-    out(hotplug_disk(st.require_running(name), file, read_only=read_only))
+    out(hotplug_disk(st.require_running(name, app.env), file, read_only=read_only))
 
 
 @vm.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_cmd(as_json: bool) -> None:
+@pass_app
+def list_cmd(app: AppContext, as_json: bool) -> None:
     """List VMs started by kata-cli (running, orphaned, dead)."""
     from kata_cli.render.vm import render_list
     from kata_cli.vm.lifecycle import list_vms
 
-    render_list(list_vms(), as_json)
+    render_list(list_vms(app.env), as_json)
 
 
 @vm.command(name="inspect")
 @click.argument("name", shell_complete=completers.vm_names)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def inspect_cmd(name: str, as_json: bool) -> None:
+@pass_app
+def inspect_cmd(app: AppContext, name: str, as_json: bool) -> None:
     """QMP status, vCPUs, memory, disks, RSS, sockets and launch plan of a VM."""
     from kata_cli.render.vm import render_inspect
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
 
-    render_inspect(lifecycle.inspect(st.find_record(name)), as_json)
+    render_inspect(lifecycle.inspect(st.find_record(name, app.env)), as_json)
 
 
-def _debug_socket(name: str, timeout: float) -> Any:
+def _debug_socket(app: AppContext, name: str, timeout: float) -> Any:
     import time
 
     from kata_cli.config.kernel_params import DEBUG_CONSOLE_VPORT
     from kata_cli.console.hvsock import connect_hybrid_vsock
     from kata_cli.vm import state as st
 
-    record = st.require_running(name)
+    record = st.require_running(name, app.env)
     path = str(record.directory / st.HVSOCK_SOCKET)
     return connect_hybrid_vsock(path, DEBUG_CONSOLE_VPORT, deadline=time.monotonic() + timeout)
 
 
 @vm.command(name="console")
 @click.argument("name", shell_complete=completers.vm_names)
-def console_cmd(name: str) -> None:
+@pass_app
+def console_cmd(app: AppContext, name: str) -> None:
     """Attach to the VM's serial console (Ctrl-] then q leaves; the VM keeps running)."""
 
     from kata_cli.console.serial import connect_serial_console
@@ -391,7 +396,7 @@ def console_cmd(name: str) -> None:
     from kata_cli.vm import state as st
     from kata_cli.vm.lifecycle import console_in_use
 
-    record = st.require_running(name)
+    record = st.require_running(name, app.env)
     if console_in_use(record):
         raise KataError(
             f"the console of {name} is in use by another client",
@@ -407,13 +412,14 @@ def console_cmd(name: str) -> None:
 @click.argument("name", shell_complete=completers.vm_names)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--timeout", type=Seconds(0.1), default=60.0, show_default=True)
-def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
+@pass_app
+def exec_cmd(app: AppContext, name: str, command: tuple[str, ...], timeout: float) -> None:
     """Run `-- CMD ARGS...` in the guest's debug shell; its exit status becomes ours."""
     from kata_cli.console.oneshot import run_oneshot
     from kata_cli.errors import VerdictFailure
     from kata_cli.render.terminal import out_bytes
 
-    sock = _debug_socket(name, 5.0)
+    sock = _debug_socket(app, name, 5.0)
     with sock:  # streamed, not kept: a guest that prints forever costs no memory
         _, status = run_oneshot(sock, list(command), timeout=timeout, on_output=out_bytes)
     if status != 0:
@@ -430,20 +436,22 @@ def exec_cmd(name: str, command: tuple[str, ...], timeout: float) -> None:
     help="Seconds to wait after the ACPI power-down before QMP quit.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def stop_cmd(name: str, grace: float, as_json: bool) -> None:
+@pass_app
+def stop_cmd(app: AppContext, name: str, grace: float, as_json: bool) -> None:
     """Power the VM down (then quit, then SIGKILL) and remove its sockets and state."""
     from kata_cli.render.vm import render_stops
     from kata_cli.vm import lifecycle
     from kata_cli.vm import state as st
 
-    render_stops([lifecycle.stop(st.find_record(name), grace)], as_json)
+    render_stops([lifecycle.stop(st.find_record(name, app.env), grace)], as_json)
 
 
 @vm.command(name="prune")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def prune_cmd(as_json: bool) -> None:
+@pass_app
+def prune_cmd(app: AppContext, as_json: bool) -> None:
     """Stop orphaned VMs and remove the state of dead ones."""
     from kata_cli.render.vm import render_stops
     from kata_cli.vm.lifecycle import prune
 
-    render_stops(prune(), as_json)
+    render_stops(prune(env=app.env), as_json)

@@ -70,13 +70,14 @@ def locate(
     environ: dict[str, str] | None = None,
     allow_embedded: bool = True,
 ) -> Located | None:
-    """Find the configuration file; None only when nothing is found and no embedded default."""
-    environ = dict(os.environ) if environ is None else environ
+    """Find the configuration file; None only when nothing is found and no embedded default.
+    `environ` defaults to the host's environment (`host.env`)."""
+    environ = dict(host.env.environ) if environ is None else environ
     if explicit:
-        return _explicit(explicit, "option")
+        return _explicit(host, explicit, "option")
     from_env = environ.get(ENV_VAR, "")
     if from_env:
-        return _explicit(from_env, "env")
+        return _explicit(host, from_env, "env")
     for candidate in default_config_paths():
         try:
             resolved = host.resolve(candidate)
@@ -99,9 +100,11 @@ def locate(
     return None
 
 
-def _explicit(path: str, source: str) -> Located:
+def _explicit(host: Host, path: str, source: str) -> Located:
+    """A file named by --config or KATA_CONF_FILE: on this machine, read through
+    `host.this_machine()` (the run's Host type and environment, root `/`)."""
     absolute = os.path.abspath(path)
-    local = Host("/")
+    local = host.this_machine()
     try:
         resolved = local.resolve(absolute)
     except OSError:

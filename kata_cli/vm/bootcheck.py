@@ -64,7 +64,7 @@ def boot_check(
         cfg = _config_or_default(host, config)
         guest = None
         if use_test_guest:
-            guest = find_test_guest()
+            guest = find_test_guest(host.env)
             if guest is None:
                 return BootReport(
                     False,
@@ -84,14 +84,19 @@ def boot_check(
             hv.default_maxmemory,
         )
         choice = choose_accel(host, "auto")
-        directory = st.vm_dir(name)
+        directory = st.vm_dir(name, host.env)
         plan = build_plan(
             host, cfg, name=name, directory=directory, accel=choice.accel, size=size, guest=guest
         )
         marker = ready_marker or (guest.ready_marker if guest else DEFAULT_MARKER)
         started = time.monotonic()
         directory = lifecycle.start(
-            plan, ready_marker=marker, ready_timeout=timeout, accel_auto=True, detach=True
+            plan,
+            ready_marker=marker,
+            ready_timeout=timeout,
+            accel_auto=True,
+            detach=True,
+            env=host.env,
         )
         record = st.judge(name, directory)
         state = lifecycle.wait_ready(directory, timeout)

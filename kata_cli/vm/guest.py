@@ -1,12 +1,16 @@
 """The tiny test guest built by `kata-cli vm guest build` (kernel + busybox initrd): where
-the cache is and which entry of it is complete."""
+the cache is and which entry of it is complete.
+
+The cache is found through the run's `Environment` (`KATA_CLI_GUEST_CACHE`,
+`XDG_CACHE_HOME`, `HOME`, `KATA_CLI_TEST_GUEST`): commands hand in `host.env`, library
+callers that hand in none get the process's."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from kata_cli.environment import Environment
 from kata_cli.host import local_host
 from kata_cli.record import record
 
@@ -28,11 +32,27 @@ class TestGuest:
     kernel_version: str
 
 
-def cache_root() -> Path:
-    explicit = os.environ.get("KATA_CLI_GUEST_CACHE")
+def _home(env: Environment) -> Path:
+    """`HOME` as `Path.home()` reads it (set, even empty, it wins), else the account's."""
+    home = env.get("HOME")
+    if home is not None:
+        return Path(home)
+    import pwd
+
+    try:
+        return Path(pwd.getpwuid(env.euid).pw_dir)
+    except KeyError:
+        raise RuntimeError("Could not determine home directory.") from None
+
+
+def cache_root(env: Environment | None = None) -> Path:
+    """The test-guest cache for the environment `env` (the process's when None)."""
+    if env is None:
+        env = Environment.from_process()
+    explicit = env.get("KATA_CLI_GUEST_CACHE")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = env.get("XDG_CACHE_HOME") or str(_home(env) / ".cache")
     return Path(base) / "kata-cli" / "test-guest"
 
 
@@ -58,12 +78,14 @@ def load_guest(directory: Path) -> TestGuest | None:
     )
 
 
-def find_test_guest() -> TestGuest | None:
+def find_test_guest(env: Environment | None = None) -> TestGuest | None:
     """The newest complete test guest in the cache (`KATA_CLI_TEST_GUEST` names one)."""
-    explicit = os.environ.get("KATA_CLI_TEST_GUEST")
+    if env is None:
+        env = Environment.from_process()
+    explicit = env.get("KATA_CLI_TEST_GUEST")
     if explicit:
         return load_guest(Path(explicit))
-    root = cache_root()
+    root = cache_root(env)
     ages: list[tuple[float, str]] = []
     for name in local_host().listdir_or_empty(str(root)):
         try:

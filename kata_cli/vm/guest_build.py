@@ -265,7 +265,7 @@ def _initrd(host: Host, unpacked: Unpacked, progress: Progress) -> bytes:
 def build_guest(host: Host, progress: Progress = _no_progress, rebuild: bool = False) -> GuestBuild:
     """Build the test guest into the cache (or find it there); returns where it is."""
     package, version = kernel_package(host)
-    directory = cache_root() / entry_name(package, version)
+    directory = cache_root(host.env) / entry_name(package, version)
     if not rebuild and load_guest(directory) is not None:
         return GuestBuild(str(directory), package, version, reused=True)
     find_busybox(host)  # before a download of tens of MiB

@@ -16,6 +16,7 @@ from kata_cli.vm import state as st
 from kata_cli.vm.qmp import Qmp, QmpError
 
 if TYPE_CHECKING:  # the plan module pulls in the configuration: `vm list` needs neither
+    from kata_cli.environment import Environment
     from kata_cli.vm.plan import LaunchPlan
 
 LIST_SCHEMA = "kata-cli/vm-list/1"
@@ -53,10 +54,12 @@ def start(
     detach: bool,
     kvm_progress_timeout: float = 8.0,
     sandbox: st.SandboxEndpoint | None = None,
+    env: Environment | None = None,
 ) -> Path:
     """Create the VM directory and start its supervisor (which starts QEMU). Returns the dir.
 
-    `sandbox` is the shim endpoint of `vm run --sandbox`.
+    `sandbox` is the shim endpoint of `vm run --sandbox`; `env` locates the run directory
+    (the process's environment when None).
     """
     launch = st.Launch(
         name=plan.name,
@@ -77,7 +80,7 @@ def start(
     )
     import subprocess  # here, not at the top: `vm list` never starts anything
 
-    directory = st.claim_vm_dir(launch)
+    directory = st.claim_vm_dir(launch, env)
     try:
         done = subprocess.run(
             [sys.executable, "-m", "kata_cli.vm.supervisor", "--daemonize", str(directory)],
@@ -208,10 +211,10 @@ def stop(record: st.VmRecord, grace: float = DEFAULT_GRACE) -> StopResult:
     return StopResult(STOP_SCHEMA, record.name, method, round(time.monotonic() - started, 3))
 
 
-def prune(grace: float = 1.0) -> list[StopResult]:
+def prune(grace: float = 1.0, env: Environment | None = None) -> list[StopResult]:
     """Stop orphaned VMs and remove the state of dead, failed, exited and stale ones."""
     results = []
-    for record in st.list_records():
+    for record in st.list_records(env):
         if record.condition in ("orphaned", "dead", "failed", "exited", "stale"):
             results.append(stop(record, grace))
     return results
@@ -262,9 +265,9 @@ def console_in_use(record: st.VmRecord) -> bool:
     return False
 
 
-def list_vms() -> VmList:
+def list_vms(env: Environment | None = None) -> VmList:
     summaries = []
-    for record in st.list_records():
+    for record in st.list_records(env):
         plan = record.launch.plan if record.launch else {}
         qemu = record.state.qemu if record.state else None
         alive = record.qemu_alive
@@ -280,7 +283,7 @@ def list_vms() -> VmList:
                 accel=(record.state.accel if record.state else "") or plan.get("accel", ""),
             )
         )
-    return VmList(LIST_SCHEMA, str(st.vms_dir()), summaries)
+    return VmList(LIST_SCHEMA, str(st.vms_dir(env)), summaries)
 
 
 @records.record

@@ -128,7 +128,7 @@ def prepare(host: Host, config: Config, request: PlanRequest) -> Prepared:
 
     guest = None
     if request.test_guest:
-        guest = find_test_guest()
+        guest = find_test_guest(host.env)
         if guest is None:
             raise NoTestGuest("no test guest is cached", "build it with: kata-cli vm guest build")
     hv = config.hypervisor
@@ -146,7 +146,7 @@ def prepare(host: Host, config: Config, request: PlanRequest) -> Prepared:
         host,
         config,
         name=name,
-        directory=st.vm_dir(name),
+        directory=st.vm_dir(name, host.env),
         accel=choice.accel,
         size=size,
         guest=guest,
@@ -167,7 +167,7 @@ def sandbox_endpoint(host: Host, plan: LaunchPlan) -> st.SandboxEndpoint:
     if not Path(plan.sockets["hvsock"]).is_relative_to(host.root):
         # `kata-cli exec` reads the URL as a host path and looks for it under the root
         raise KataError(
-            f"--sandbox: the run directory {st.run_root()} is outside the host root "
+            f"--sandbox: the run directory {st.run_root(host.env)} is outside the host root "
             f"{host.root}, so `kata-cli exec` could not reach the VM",
             f"set KATA_CLI_RUN_DIR to a directory under {host.root}",
         )
@@ -261,6 +261,7 @@ def run(
                 accel_auto=options.accel_auto,
                 detach=options.detach,
                 sandbox=sandbox,
+                env=host.env,
             )
             state = lifecycle.wait_ready(directory, options.ready_timeout)
             record = st.judge(plan.name, directory)

@@ -1,7 +1,10 @@
 """Where VMs started by kata-cli are recorded, and whether they still run.
 
 Run directory: `KATA_CLI_RUN_DIR` when set (tests use it), else `/run/kata-cli` as
-root, else `$XDG_RUNTIME_DIR/kata-cli`, else `/tmp/kata-cli-<uid>`. Each VM has
+root, else `$XDG_RUNTIME_DIR/kata-cli`, else `/tmp/kata-cli-<uid>`, all of them as the
+run's `Environment` says (the command hands in `host.env`; the process's own for library
+callers that hand in none). A VM's directory, once found, is all that acting on it needs:
+the lock and the removals work on its parent `vms/`. Each VM has
 `<run dir>/vms/<name>/` with `launch.json` (written by the CLI before the supervisor
 starts) and `state.json` (written by the supervisor), both atomically. A process is
 identified by pid *and* start time (psutil), never by a bare pid.
@@ -21,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kata_cli.environment import Environment
 from kata_cli.errors import KataError, UsageError
 from kata_cli.host import atomic_write
 from kata_cli.record import asdict, field, fields, record
@@ -42,24 +46,27 @@ LOCK_TIMEOUT = 10.0
 LOG_TAIL_BYTES = 64 * 1024  # enough for the last lines of a failed boot
 
 
-def run_root() -> Path:
-    explicit = os.environ.get("KATA_CLI_RUN_DIR")
+def run_root(env: Environment | None = None) -> Path:
+    """The run directory for the environment `env` (the process's when None)."""
+    if env is None:
+        env = Environment.from_process()
+    explicit = env.get("KATA_CLI_RUN_DIR")
     if explicit:
         return Path(explicit)
-    if os.geteuid() == 0:
+    if env.is_root:
         return Path("/run/kata-cli")
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    runtime = env.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "kata-cli"
-    return Path(f"/tmp/kata-cli-{os.getuid()}")
+    return Path(f"/tmp/kata-cli-{env.euid}")
 
 
 def virtiofs_socket(index: int) -> str:
     return VIRTIOFS_SOCKET.format(index=index)
 
 
-def vms_dir() -> Path:
-    return run_root() / "vms"
+def vms_dir(env: Environment | None = None) -> Path:
+    return run_root(env) / "vms"
 
 
 def check_name(name: str) -> str:
@@ -71,8 +78,8 @@ def check_name(name: str) -> str:
     return name
 
 
-def vm_dir(name: str) -> Path:
-    return vms_dir() / check_name(name)
+def vm_dir(name: str, env: Environment | None = None) -> Path:
+    return vms_dir(env) / check_name(name)
 
 
 @record
@@ -313,8 +320,8 @@ def vm_sockets(directory: Path) -> dict[str, str]:
     return sockets
 
 
-def list_records() -> list[VmRecord]:
-    root = vms_dir()
+def list_records(env: Environment | None = None) -> list[VmRecord]:
+    root = vms_dir(env)
     try:
         names = sorted(os.listdir(root))
     except OSError:
@@ -322,31 +329,30 @@ def list_records() -> list[VmRecord]:
     return [judge(name, root / name) for name in names if NAME_RE.match(name)]
 
 
-def find_record(name: str) -> VmRecord:
-    directory = vm_dir(name)
+def find_record(name: str, env: Environment | None = None) -> VmRecord:
+    directory = vm_dir(name, env)
     if not directory.is_dir():
         raise KataError(f"no VM named {name!r}", "see 'kata-cli vm list'")
     return judge(name, directory)
 
 
-def require_running(name: str) -> VmRecord:
+def require_running(name: str, env: Environment | None = None) -> VmRecord:
     """The record of a VM whose QEMU runs; a one-line error naming its condition if not."""
-    record = find_record(name)
+    record = find_record(name, env)
     if not record.qemu_alive:
         raise KataError(f"VM {name!r} is not running ({record.condition})")
     return record
 
 
 def remove_vm_dir(directory: Path) -> None:
-    """Remove a VM directory (only ever one under our own vms/ directory)."""
-    if directory.parent != vms_dir():
+    """Remove a VM directory (only ever `<run dir>/vms/<VM name>`)."""
+    if directory.parent.name != "vms" or not NAME_RE.match(directory.name):
         raise ValueError(f"refusing to remove {directory}: not a VM directory")
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def ensure_vms_dir() -> Path:
-    """Create the vms/ directory (mode 0700); a one-line error when that is impossible."""
-    root = vms_dir()
+def ensure_vms_dir(root: Path) -> Path:
+    """Create the vms/ directory `root` (mode 0700); a one-line error when that is impossible."""
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not os.access(root, os.W_OK | os.X_OK):
@@ -360,14 +366,15 @@ def ensure_vms_dir() -> Path:
 
 
 @contextlib.contextmanager
-def vms_lock(timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Serialise claiming and removing VM directories between kata-cli processes.
+def vms_lock(root: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Serialise claiming and removing VM directories in the vms/ directory `root`
+    between kata-cli processes.
 
     The last VM's release removes the lock file (and vms/): a waiter that then locks
     the removed file sees its inode is no longer the one at the path, and starts over."""
     deadline = time.monotonic() + timeout
     while True:
-        fd = _open_lock()
+        fd = _open_lock(root)
         try:
             while True:
                 try:
@@ -375,38 +382,37 @@ def vms_lock(timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise KataError(f"{vms_dir()} stays locked by another kata-cli") from None
+                        raise KataError(f"{root} stays locked by another kata-cli") from None
                     time.sleep(0.01)
-            if _is_current_lock(fd):
+            if _is_current_lock(fd, root):
                 yield
                 return
         finally:
             os.close(fd)
 
 
-def _open_lock() -> int:
+def _open_lock(root: Path) -> int:
     for _attempt in range(3):  # the last release may remove vms/ in between
-        root = ensure_vms_dir()
+        ensure_vms_dir(root)
         try:
             return os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except FileNotFoundError:
             continue
         except OSError as exc:
             raise KataError(f"cannot lock {root}: {exc.strerror or exc}") from None
-    raise KataError(f"cannot lock {vms_dir()}: it keeps disappearing")
+    raise KataError(f"cannot lock {root}: it keeps disappearing")
 
 
-def _is_current_lock(fd: int) -> bool:
+def _is_current_lock(fd: int, root: Path) -> bool:
     try:
-        held, current = os.fstat(fd), os.stat(vms_dir() / LOCK_FILE)
+        held, current = os.fstat(fd), os.stat(root / LOCK_FILE)
     except OSError:
         return False
     return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
 
 
-def _remove_lock_when_idle() -> None:
-    """With the lock held: no VM left, so neither the lock file nor vms/ need stay."""
-    root = vms_dir()
+def _remove_lock_when_idle(root: Path) -> None:
+    """With the lock of `root` held: no VM left, so neither the lock file nor vms/ need stay."""
     try:
         if os.listdir(root) != [LOCK_FILE]:
             return
@@ -416,12 +422,12 @@ def _remove_lock_when_idle() -> None:
         pass
 
 
-def claim_vm_dir(launch: Launch) -> Path:
+def claim_vm_dir(launch: Launch, env: Environment | None = None) -> Path:
     """Create `vms/<name>/` holding `launch.json`, atomically: the directory appears
     complete (a staging directory renamed into place) or not at all, and two CLIs
     racing for one name cannot both win. The directory of a dead VM is replaced."""
-    directory = vm_dir(launch.name)
-    with vms_lock():
+    directory = vm_dir(launch.name, env)
+    with vms_lock(directory.parent):
         if directory.exists():
             record = judge(launch.name, directory)
             if record.condition in ("running", "booting", "orphaned"):
@@ -445,14 +451,14 @@ def claim_vm_dir(launch: Launch) -> Path:
 
 def discard_vm_dir(directory: Path) -> None:
     """Remove a directory we claimed but never started a VM in (the supervisor failed)."""
-    with vms_lock():
+    with vms_lock(directory.parent):
         remove_vm_dir(directory)
-        _remove_lock_when_idle()
+        _remove_lock_when_idle(directory.parent)
 
 
 def release_vm_dir(record: VmRecord) -> None:
     """Remove a VM's directory unless another VM of that name has claimed it since."""
-    with vms_lock():
+    with vms_lock(record.directory.parent):
         current = read_launch(record.directory)
         if (
             current is not None
@@ -461,4 +467,4 @@ def release_vm_dir(record: VmRecord) -> None:
         ):
             return
         remove_vm_dir(record.directory)
-        _remove_lock_when_idle()
+        _remove_lock_when_idle(record.directory.parent)

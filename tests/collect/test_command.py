@@ -398,3 +398,30 @@ def test_unwritable_output_is_one_line_error(cli, seeded, stubs, tmp_path):
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot write" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_config_named_on_the_command_line_is_read_through_the_runs_host_type(
+    cli, seeded, stubs, tmp_path
+):
+    """--config names a file of this machine: the section gathers it through
+    `host.this_machine()`, the run's Host type (here one that marks what it read)."""
+    from kata_cli.host import Host
+
+    quick_docker(stubs)
+    named = tmp_path / "named.toml"
+    named.write_text('[hypervisor.qemu]\npath = "/usr/bin/qemu"\n')
+    mark = b"# read through the run's Host type\n"
+
+    class Marking(Host):
+        def read_bytes(self, host_path: str, limit: int | None = None) -> bytes:
+            data = super().read_bytes(host_path, limit)
+            return data + mark if host_path == str(named) else data
+
+    cli.host_type = Marking
+    root = ("--host-root", str(seeded.root), "--config", str(named))
+    args = ("collect-data", *FAST, "--json", "--full-configs")
+    result = cli(*root, *args, env={"PATH": str(stubs)})
+    assert result.exit_code == 0, result.stderr
+    config = {i["title"]: i for i in items(result.json(), "config")}
+    gathered = config[f"{named} (named by option)"]
+    assert gathered["status"] == "ok" and gathered["text"].endswith(mark.decode())

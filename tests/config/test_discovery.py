@@ -6,7 +6,11 @@ import pytest
 
 from kata_cli.appctx import AppContext
 from kata_cli.config import default_config_paths, load
+from kata_cli.config.discovery import locate
+from kata_cli.environment import Environment
 from kata_cli.errors import ConfigError
+from kata_cli.host import Host
+from tests.conftest import MINIMAL_QEMU_CONFIG, host_denying_reads
 
 GO = default_config_paths()[:3]
 RS = default_config_paths()[3:]
@@ -81,11 +85,11 @@ def test_embedded_default_when_nothing_found(fake_host):
     assert config.notices and "embedded default" in config.notices[0]
 
 
-def test_embedded_default_is_announced_on_stderr(fake_host, capsys, monkeypatch):
+def test_embedded_default_is_announced_on_stderr(fake_host, capsys):
     from kata_cli.render.terminal import note  # what the CLI hands in
 
-    monkeypatch.delenv("KATA_CONF_FILE", raising=False)
-    app = AppContext.create(host_root=str(fake_host.root), notify=note)
+    env = Environment.fake(environ={})  # no KATA_CONF_FILE
+    app = AppContext.create(host_root=str(fake_host.root), notify=note, env=env)
     config = app.load_config()
     assert config.embedded
     err = capsys.readouterr().err
@@ -119,3 +123,21 @@ def test_a_symlink_loop_at_a_default_path_is_an_error(fake_host):
     fake_host.symlink("/etc/kata-containers/configuration.toml", "configuration.toml")
     with pytest.raises(ConfigError, match="Cannot use config file"):
         discovery.locate(fake_host.host, environ={})
+
+
+@pytest.mark.parametrize("named_by", ["env", "option"])
+def test_a_named_file_is_read_through_the_hosts_type_and_environment(fake_host, tmp_path, named_by):
+    """KATA_CONF_FILE comes from the host's environment (not the process's); the file it
+    or --config names is read on this machine through the run's Host type
+    (`host.this_machine()`), so a fault injected there reaches it."""
+    path = tmp_path / "named.toml"
+    path.write_text(MINIMAL_QEMU_CONFIG)
+    environ = {"KATA_CONF_FILE": str(path)} if named_by == "env" else {}
+    explicit = str(path) if named_by == "option" else None
+    env = Environment.fake(environ=environ)
+    located = locate(Host(fake_host.root, env), explicit)
+    assert located is not None and (located.source, located.path) == (named_by, str(path))
+    assert located.fs.is_native and located.fs.env is env
+    denied = host_denying_reads(str(path))
+    with pytest.raises(ConfigError, match=r"error reading file .*named\.toml.*: permission denied"):
+        load(denied(fake_host.root, env), explicit=explicit)

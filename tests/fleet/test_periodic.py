@@ -314,3 +314,34 @@ def test_one_shot_json_out_is_a_node_document(cli, fake_host, tmp_path):
     assert doc["node"] == "from-env" and doc["verdict"] == "not-capable"
     assert doc["reason"] == "nested-virtualization-off" and doc["hypervisor"] == "qemu"
     assert doc["timestamp"].endswith("Z") and doc["duration_seconds"] >= 0
+
+
+def test_node_name_and_state_file_come_from_the_runs_environment(cli, fake_host, tmp_path):
+    """NODE_NAME (when no --node-name, and so no option variable, says otherwise),
+    XDG_RUNTIME_DIR and who runs us are the environment handed to the run, not the
+    process's (which has no NODE_NAME and another XDG_RUNTIME_DIR here)."""
+    fake_host.no_kvm()
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    cli.environment.update(
+        euid=1000,
+        environ={"NODE_NAME": "env-node", "XDG_RUNTIME_DIR": str(runtime), "NO_COLOR": "1"},
+    )
+    process: dict[str, str | None] = {
+        "NODE_NAME": None,
+        "XDG_RUNTIME_DIR": str(tmp_path / "nowhere"),
+    }
+    root = ("--host-root", str(fake_host.root))
+    one_shot = tmp_path / "one-shot.json"
+    res = cli(*root, "check", "-n", "--json-out", str(one_shot), env=process)
+    assert res.exit_code == 1, res.stderr
+    assert json.loads(one_shot.read_text())["node"] == "env-node"
+    periodic_out = tmp_path / "periodic.json"
+    args = ("check", "--every", "1ms", "--count", "1", "--json-out", str(periodic_out))
+    res = cli(*root, *args, env=process)
+    assert json.loads(periodic_out.read_text())["node"] == "env-node", res.stderr
+    state = json.loads((runtime / "kata-cli-check-state.json").read_text())
+    assert state["schema"] == periodic.STATE_SCHEMA
+    res = cli("fleet", "probe", env=process)  # the default state file: the same one
+    assert res.exit_code == 0, res.stderr
+    assert not (tmp_path / "nowhere").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -53,22 +54,32 @@ def test_boot_of_another_host_roots_hypervisor_is_not_run(monkeypatch, fake_host
     assert "not run: host root is not /" in report.detail
 
 
-def test_test_guest_under_another_host_root_boots_with_none_of_its_programs(monkeypatch, fake_host):
+def test_test_guest_under_another_host_root_boots_with_none_of_its_programs(
+    monkeypatch, fake_host, tmp_path
+):
     from kata_cli.config import load
+    from kata_cli.environment import Environment
     from kata_cli.host import Host
+    from kata_cli.vm.guest import GUEST_FORMAT
     from tests.conftest import MINIMAL_QEMU_CONFIG
 
     fake_host.config(MINIMAL_QEMU_CONFIG)
+    guest = tmp_path / "guest"  # a cached test guest, named by the run's environment
+    guest.mkdir()
+    (guest / "guest.json").write_text(json.dumps({"format": GUEST_FORMAT, "ready_marker": "x"}))
+    (guest / "vmlinux").write_bytes(b"")
+    (guest / "initrd.img").write_bytes(b"")
     planned = []
 
     def plan(host, cfg, **kwargs):
-        planned.append(cfg.hypervisor)
+        planned.append((cfg.hypervisor, kwargs["guest"]))
         raise Terminated()  # stop here: the plan's configuration is what we look at
 
-    monkeypatch.setattr(bootcheck, "find_test_guest", lambda: SimpleNamespace(ready_marker="x"))
     monkeypatch.setattr(bootcheck, "choose_accel", lambda host, mode: SimpleNamespace(accel="tcg"))
     monkeypatch.setattr(bootcheck, "build_plan", plan)
-    host = Host(fake_host.root)
+    host = Host(fake_host.root, Environment.fake(environ={"KATA_CLI_TEST_GUEST": str(guest)}))
     with pytest.raises(Terminated):
         bootcheck.boot_check(host, load(host), use_test_guest=True, timeout=5)
-    assert planned[0].path == "" and planned[0].virtio_fs_daemon == ""
+    hypervisor, planned_guest = planned[0]
+    assert hypervisor.path == "" and hypervisor.virtio_fs_daemon == ""
+    assert planned_guest.directory == str(guest)  # the environment's guest, not the process's

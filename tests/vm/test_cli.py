@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from kata_cli.environment import Environment
+from kata_cli.vm import state as st
 from tests.conftest import MINIMAL_QEMU_CONFIG, Cli, FakeHost
 
 
@@ -158,3 +161,36 @@ def test_sandbox_refuses_a_symlink_on_the_way_to_its_socket(
     assert result.exit_code == 1
     assert result.stderr.startswith("--sandbox: /run/vc/sbs is a symbolic link"), result.stderr
     assert list(outside.iterdir()) == []
+
+
+def test_the_vm_commands_use_the_run_directory_of_the_runs_environment(
+    cli: Cli, tmp_path: Path, vm_run_dir: Path
+) -> None:
+    """The environment handed to the run names the run directory, not the process's
+    (KATA_CLI_RUN_DIR is the session's `vm_run_dir` here)."""
+    run_dir = tmp_path / "env-run"
+    cli.environment["environ"] = {"KATA_CLI_RUN_DIR": str(run_dir), "NO_COLOR": "1"}
+    gone = st.ProcessRef(2**22 + 4321, 1.0)
+    env = Environment.fake(environ={"KATA_CLI_RUN_DIR": str(run_dir)})
+    for name in ("old", "older"):
+        launch = st.Launch(name, ["qemu"], "R", 10.0, "tcg", False, True, time.time() - 60)
+        directory = st.claim_vm_dir(launch, env)
+        st.write_state(directory, st.VmState("ready", supervisor=gone, qemu=gone))
+    listed = cli("vm", "list", "--json").json()
+    assert listed["run_dir"] == str(run_dir / "vms")
+    assert [(vm["name"], vm["condition"]) for vm in listed["vms"]] == [
+        ("old", "dead"),
+        ("older", "dead"),
+    ]
+    assert cli("vm", "inspect", "old", "--json").json()["condition"] == "dead"
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"")
+    for args in (("exec", "old", "--", "true"), ("console", "old"), ("disk-add", "old", str(disk))):
+        result = cli("vm", *args)
+        assert result.stderr == "VM 'old' is not running (dead)\n", args
+    stopped = cli("vm", "stop", "old", "--json")
+    assert stopped.exit_code == 0, stopped.stderr
+    assert not (run_dir / "vms" / "old").exists()
+    assert [stop["name"] for stop in cli("vm", "prune", "--json").json()] == ["older"]
+    assert not (run_dir / "vms").exists()  # the last release removes vms/ and its lock
+    assert not (vm_run_dir / "vms" / "old").exists()

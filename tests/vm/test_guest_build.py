@@ -12,9 +12,10 @@ from textwrap import dedent
 
 import pytest
 
+from kata_cli.environment import Environment
 from kata_cli.errors import KataError
 from kata_cli.host import Host
-from kata_cli.vm.guest import GUEST_FORMAT, find_test_guest
+from kata_cli.vm.guest import GUEST_FORMAT, cache_root, find_test_guest
 from kata_cli.vm.guest_build import BUSYBOX_PATHS, MODULES, build_guest, entry_name
 from kata_cli.vm.guest_initrd import (
     S_IFDIR,
@@ -25,7 +26,7 @@ from kata_cli.vm.guest_initrd import (
     is_static_elf,
     read_newc,
 )
-from tests.conftest import run_subprocess
+from tests.conftest import Cli, run_subprocess
 
 KATA = [sys.executable, "-m", "kata_cli"]
 RELEASE = "6.1.0-99-amd64"
@@ -154,6 +155,36 @@ def test_a_cached_guest_is_reused_without_downloading(fake_apt: Path) -> None:
     rebuilt = build_guest(Host("/"), rebuild=True)
     assert not rebuilt.reused
     assert f"apt-get download -q {PACKAGE}={VERSION}" in fake_apt.read_text()
+
+
+@pytest.mark.parametrize(
+    ("euid", "environ", "expected"),
+    [
+        (1000, {"KATA_CLI_GUEST_CACHE": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/c"),
+        (1000, {"XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/x/kata-cli/test-guest"),
+        (1000, {"XDG_CACHE_HOME": "", "HOME": "/h"}, "/h/.cache/kata-cli/test-guest"),
+        (0, {}, "/root/.cache/kata-cli/test-guest"),  # no HOME: the account's (root's)
+    ],
+)
+def test_the_cache_is_the_one_the_environment_names(
+    euid: int, environ: dict[str, str], expected: str
+) -> None:
+    assert cache_root(Environment.fake(euid=euid, environ=environ)) == Path(expected)
+
+
+def test_the_command_builds_into_the_cache_of_the_runs_environment(
+    fake_apt: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """`vm guest build` and then `vm plan --test-guest` use the cache the environment
+    handed to the run names (the process's KATA_CLI_GUEST_CACHE is another one)."""
+    cache = tmp_path / "env-cache"
+    cli.environment["environ"] = {**os.environ, "KATA_CLI_GUEST_CACHE": str(cache)}
+    result = cli("vm", "guest", "build")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{cache / entry_name(PACKAGE, VERSION)}\n"
+    assert find_test_guest() is None  # nothing in the process's cache
+    guest = find_test_guest(Environment.fake(environ={"KATA_CLI_GUEST_CACHE": str(cache)}))
+    assert guest is not None and guest.directory == str(cache / entry_name(PACKAGE, VERSION))
 
 
 def test_the_command_prints_the_cache_directory_and_plain_progress(fake_apt: Path) -> None:

@@ -3,26 +3,31 @@ the directories it creates being removed again (only those, only when empty)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from kata_cli.config import load
+from kata_cli.environment import Environment
 from kata_cli.errors import KataError
 from kata_cli.vm import state as st
+from kata_cli.vm.guest import GUEST_FORMAT
 from kata_cli.vm.runner import PlanRequest, prepare, sandbox_endpoint
 from tests.conftest import MINIMAL_QEMU_CONFIG, FakeHost
 
 
 @pytest.fixture
-def host_with_run_dir(fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> FakeHost:
-    """A qemu host whose run directory lives under its root (as `--sandbox` needs)."""
+def host_with_run_dir(fake_host: FakeHost) -> FakeHost:
+    """A qemu host whose run directory lives under its root (as `--sandbox` needs), named
+    by the host's environment (the process's KATA_CLI_RUN_DIR is the session's)."""
     fake_host.cpuinfo()
     fake_host.meminfo()
     fake_host.config(MINIMAL_QEMU_CONFIG)
     fake_host.assets(MINIMAL_QEMU_CONFIG)
     fake_host.dir("/run")
-    monkeypatch.setenv("KATA_CLI_RUN_DIR", str(fake_host.local("/run/kata-cli")))
+    run_dir = str(fake_host.local("/run/kata-cli"))
+    fake_host.env = Environment.fake(environ={"KATA_CLI_RUN_DIR": run_dir})
     return fake_host
 
 
@@ -72,3 +77,22 @@ def test_a_sandbox_of_that_name_is_refused(host_with_run_dir: FakeHost) -> None:
     plan = prepare(host, load(host), PlanRequest(name="taken", accel="tcg")).plan
     with pytest.raises(KataError, match="a sandbox named 'taken' already exists"):
         sandbox_endpoint(host, plan)
+
+
+def test_the_test_guest_is_the_one_the_hosts_environment_names(
+    host_with_run_dir: FakeHost, tmp_path: Path
+) -> None:
+    guest = tmp_path / "guest"
+    guest.mkdir()
+    meta = {"format": GUEST_FORMAT, "ready_marker": "GUEST-UP"}
+    (guest / "guest.json").write_text(json.dumps(meta))
+    (guest / "vmlinux").write_bytes(b"")
+    (guest / "initrd.img").write_bytes(b"")
+    env = host_with_run_dir.env
+    assert env is not None
+    host_with_run_dir.env = env.replace(environ={**env.environ, "KATA_CLI_TEST_GUEST": str(guest)})
+    host = host_with_run_dir.host
+    prepared = prepare(host, load(host), PlanRequest(name="g", accel="tcg", test_guest=True))
+    assert prepared.ready_marker == "GUEST-UP"
+    assert prepared.plan.kernel == str(guest / "vmlinux")
+    assert prepared.plan.initrd == str(guest / "initrd.img")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from kata_cli.environment import Environment
+from kata_cli.errors import KataError
 from kata_cli.vm import state as st
 from kata_cli.vm.accel import choose_accel
 from kata_cli.vm.qmp import Qmp, QmpError
@@ -70,7 +72,7 @@ def test_process_ref_needs_pid_and_start_time() -> None:
 
 
 def _record(tmp_run: Path, name: str, state: st.VmState | None, **launch: object) -> Path:
-    directory = st.vm_dir(name)
+    directory = st.vm_dir(name, _env(tmp_run))
     directory.mkdir(parents=True)
     values: dict[str, object] = {
         "name": name,
@@ -91,9 +93,43 @@ def _record(tmp_run: Path, name: str, state: st.VmState | None, **launch: object
 
 
 @pytest.fixture
-def tmp_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KATA_CLI_RUN_DIR", str(tmp_path / "run"))
-    yield tmp_path / "run"
+def tmp_run(tmp_path: Path) -> Path:
+    """A run directory, handed to the state functions as `_env(tmp_run)`; the process's
+    own KATA_CLI_RUN_DIR (the session's, tests/vm/conftest.py) is another one."""
+    return tmp_path / "run"
+
+
+def _env(run_dir: Path) -> Environment:
+    return Environment.fake(environ={"KATA_CLI_RUN_DIR": str(run_dir)})
+
+
+@pytest.mark.parametrize(
+    ("euid", "environ", "expected"),
+    [
+        (1000, {"KATA_CLI_RUN_DIR": "/srv/kc", "XDG_RUNTIME_DIR": "/run/user/1000"}, "/srv/kc"),
+        (0, {"XDG_RUNTIME_DIR": "/run/user/0"}, "/run/kata-cli"),
+        (1000, {"XDG_RUNTIME_DIR": "/run/user/1000"}, "/run/user/1000/kata-cli"),
+        (1000, {"XDG_RUNTIME_DIR": ""}, "/tmp/kata-cli-1000"),
+        (1000, {}, "/tmp/kata-cli-1000"),
+    ],
+)
+def test_the_run_directory_is_the_one_the_environment_names(
+    euid: int, environ: dict[str, str], expected: str
+) -> None:
+    env = Environment.fake(euid=euid, environ=environ)
+    assert st.run_root(env) == Path(expected)
+    assert st.vm_dir("web", env) == Path(expected) / "vms" / "web"
+
+
+def test_vms_are_found_in_the_environments_run_directory_only(tmp_run: Path) -> None:
+    gone = st.ProcessRef(2**22 + 4321, 1.0)
+    _record(tmp_run, "mine", st.VmState("ready", supervisor=gone, qemu=gone))
+    assert [r.name for r in st.list_records(_env(tmp_run))] == ["mine"]
+    assert st.find_record("mine", _env(tmp_run)).condition == "dead"
+    elsewhere = _env(tmp_run.parent / "other")
+    assert st.list_records(elsewhere) == []
+    with pytest.raises(KataError, match="no VM named 'mine'"):
+        st.find_record("mine", elsewhere)
 
 
 def test_dead_and_stale_vms_are_recognised(tmp_run: Path) -> None:
@@ -102,7 +138,7 @@ def test_dead_and_stale_vms_are_recognised(tmp_run: Path) -> None:
     _record(tmp_run, "exited", st.VmState("exited", supervisor=gone, qemu=gone))
     _record(tmp_run, "stale", None)
     (tmp_run / "vms" / "junk").mkdir()
-    conditions = {r.name: r.condition for r in st.list_records()}
+    conditions = {r.name: r.condition for r in st.list_records(_env(tmp_run))}
     assert conditions == {"dead": "dead", "exited": "exited", "stale": "stale", "junk": "stale"}
 
 
@@ -111,7 +147,7 @@ def test_a_foreground_vm_whose_cli_died_is_orphaned(tmp_run: Path) -> None:
     gone = st.ProcessRef(2**22 + 4321, 1.0)
     _record(tmp_run, "orphan", st.VmState("ready", supervisor=me, qemu=me), detach=False, cli=gone)
     _record(tmp_run, "fine", st.VmState("ready", supervisor=me, qemu=me), detach=False, cli=me)
-    conditions = {r.name: r.condition for r in st.list_records()}
+    conditions = {r.name: r.condition for r in st.list_records(_env(tmp_run))}
     assert conditions == {"orphan": "orphaned", "fine": "running"}
 
 
@@ -130,8 +166,6 @@ def _launch(name: str) -> st.Launch:
 
 def test_racing_claims_for_one_name_have_one_winner(tmp_run: Path) -> None:
     """Two `vm run --name X` at once: exactly one claims X, the other is told it exists."""
-    from kata_cli.errors import KataError
-
     winners: list[Path] = []
     losers: list[str] = []
     barrier = threading.Barrier(6)
@@ -139,7 +173,7 @@ def test_racing_claims_for_one_name_have_one_winner(tmp_run: Path) -> None:
     def claim() -> None:
         barrier.wait()
         try:
-            winners.append(st.claim_vm_dir(_launch("race")))
+            winners.append(st.claim_vm_dir(_launch("race"), _env(tmp_run)))
         except KataError as exc:
             losers.append(exc.message)
 
@@ -158,7 +192,7 @@ def test_racing_claims_for_one_name_have_one_winner(tmp_run: Path) -> None:
 def test_a_dead_vms_directory_is_reclaimed(tmp_run: Path) -> None:
     gone = st.ProcessRef(2**22 + 4321, 1.0)
     _record(tmp_run, "again", st.VmState("ready", supervisor=gone, qemu=gone))
-    directory = st.claim_vm_dir(_launch("again"))
+    directory = st.claim_vm_dir(_launch("again"), _env(tmp_run))
     assert st.read_state(directory) is None  # the old state went with the old VM
 
 
@@ -167,21 +201,24 @@ def test_release_keeps_a_directory_reclaimed_meanwhile(tmp_run: Path) -> None:
     remove the new VM's directory."""
     gone = st.ProcessRef(2**22 + 4321, 1.0)
     _record(tmp_run, "reused", st.VmState("ready", supervisor=gone, qemu=gone))
-    old = st.find_record("reused")
-    st.claim_vm_dir(_launch("reused"))
+    old = st.find_record("reused", _env(tmp_run))
+    st.claim_vm_dir(_launch("reused"), _env(tmp_run))
     st.release_vm_dir(old)
     assert (tmp_run / "vms" / "reused" / "launch.json").exists()
-    st.release_vm_dir(st.find_record("reused"))
+    st.release_vm_dir(st.find_record("reused", _env(tmp_run)))
     assert not (tmp_run / "vms" / "reused").exists()
 
 
 def test_the_last_release_removes_the_lock_file_and_vms_dir(tmp_run: Path) -> None:
-    first, second = st.claim_vm_dir(_launch("one")), st.claim_vm_dir(_launch("two"))
+    first, second = (
+        st.claim_vm_dir(_launch("one"), _env(tmp_run)),
+        st.claim_vm_dir(_launch("two"), _env(tmp_run)),
+    )
     st.release_vm_dir(st.judge("one", first))
     assert sorted(os.listdir(tmp_run / "vms")) == [".lock", "two"]  # a VM is left
     st.release_vm_dir(st.judge("two", second))
     assert not (tmp_run / "vms").exists()
-    st.claim_vm_dir(_launch("three"))  # and the next claim recreates both
+    st.claim_vm_dir(_launch("three"), _env(tmp_run))  # and the next claim recreates both
     assert sorted(os.listdir(tmp_run / "vms")) == [".lock", "three"]
 
 
@@ -190,14 +227,16 @@ def test_a_lock_whose_file_was_removed_meanwhile_is_taken_again(tmp_run: Path) -
     lock on nothing; it must notice and lock the file at the path instead."""
     import fcntl
 
-    st.ensure_vms_dir()
+    st.ensure_vms_dir(tmp_run / "vms")
     lock = tmp_run / "vms" / st.LOCK_FILE
-    with st.vms_lock():
+    with st.vms_lock(tmp_run / "vms"):
         stale = os.open(lock, os.O_RDWR)
         os.unlink(lock)  # what the last release does while holding the lock
     try:
         fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the waiter's lock: on no file
-        with st.vms_lock(timeout=2):  # not blocked by it, and holding the real file
+        with st.vms_lock(
+            tmp_run / "vms", timeout=2
+        ):  # not blocked by it, and holding the real file
             assert lock.exists()
             with pytest.raises(BlockingIOError):
                 probe = os.open(lock, os.O_RDWR)
@@ -209,21 +248,15 @@ def test_a_lock_whose_file_was_removed_meanwhile_is_taken_again(tmp_run: Path) -
         os.close(stale)
 
 
-def test_an_unusable_run_dir_is_a_one_line_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from kata_cli.errors import KataError
-
+def test_an_unusable_run_dir_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
-    monkeypatch.setenv("KATA_CLI_RUN_DIR", str(tmp_path / "file"))
     with pytest.raises(KataError, match=r"cannot use the run directory .*/file/vms: Not a dir"):
-        st.claim_vm_dir(_launch("x"))
+        st.claim_vm_dir(_launch("x"), _env(tmp_path / "file"))
     if os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
-        monkeypatch.setenv("KATA_CLI_RUN_DIR", str(locked))
         with pytest.raises(KataError, match="Permission denied"):
-            st.claim_vm_dir(_launch("x"))
+            st.claim_vm_dir(_launch("x"), _env(locked))
 
 
 def test_bad_names_are_usage_errors(tmp_run: Path) -> None:
@@ -231,7 +264,7 @@ def test_bad_names_are_usage_errors(tmp_run: Path) -> None:
 
     for bad in ("", "-x", "a/b", "x" * 80, "../up"):
         with pytest.raises(UsageError):
-            st.vm_dir(bad)
+            st.vm_dir(bad, _env(tmp_run))
 
 
 # -- hybrid vsock relay -----------------------------------------------------------------

@@ -112,7 +112,7 @@ def probe(ctx: Context) -> Iterator[Item]:
     yield Item("text", "Default search list", text="\n".join(rows) + "\n")
 
     if config is not None and config.source in ("option", "env"):
-        local = Host("/")
+        local = ctx.host.this_machine()  # named on the command line: on this machine
         yield _content(ctx, local, config.path, f"{config.path} (named by {config.source})")
         for dropin in _dropins(local, config.path):
             yield _content(ctx, local, dropin, f"{dropin} (drop-in)")

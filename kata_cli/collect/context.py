@@ -8,11 +8,12 @@ the environment, output and file size bounds, and every timeout: `min(--timeout 
 command's own, time left before --deadline)`.
 
 The runner hands each section a view of the context scoped to what the section declares
-(`for_section`): its probe may gather only the files of its `files` and `reads` (through
-`read_file`, `read_tail`, `expand`) and run only its `commands` and `uses`; anything else
-raises `UndeclaredAccess`, a programming error that the runner reports as a failed item
-and the tests catch. Looking at host state (`ctx.host.is_dir`, `listdir`, ...) is not
-gathering and stays free.
+(`for_section`): its probe may read only the files of its `files` and `reads` (through
+`read_file`, `read_tail`, `expand`, `read_text_or`, `read_head`) and run only its
+`commands` and `uses`; anything else raises `UndeclaredAccess`, a programming error that
+the runner reports as a failed item and the tests catch. Looking at host state
+(`ctx.host.is_dir`, `listdir`, `kind`, ...) reads no content and stays free; the
+libraries a probe hands `ctx.host` to (check, env, `probe.py`) read what they declare.
 """
 
 from __future__ import annotations
@@ -81,9 +82,9 @@ class UndeclaredAccess(Exception):
 
 @record(frozen=True)
 class Scope:
-    """What one section declared: host paths or globs (matched component by component,
-    `{sandbox}` and `{config_dir}` filled from the options and the configuration in
-    effect) and the commands it may run."""
+    """What one section declared: host paths or globs (matched component by component;
+    `{sandbox}` is --sandbox, `{config_dir}` the directory of the configuration in
+    effect, `{image}` and `{initrd}` its guest assets) and the commands it may run."""
 
     section: str
     reads: tuple[str, ...]
@@ -178,20 +179,27 @@ class Context:
         return patterns
 
     def _read_placeholder(self, names: list[str]) -> dict[str, str] | None:
-        """The values of `{sandbox}` (--sandbox) and `{config_dir}` (the directory of
-        the configuration file in effect); None when one of `names` has none."""
+        """The values of the placeholders `names` (see `Scope`), glob characters escaped;
+        None when one of them has no value (no --sandbox, no configuration, no image)."""
         values: dict[str, str] = {}
         for name in names:
-            if name == "sandbox" and self.options.sandbox:
-                values[name] = self.options.sandbox
-            elif name == "config_dir":
-                config = self.config()
-                if config is None or not config.path.startswith("/"):
-                    return None
-                values[name] = posixpath.dirname(config.path)
-            else:
+            value = self._placeholder(name)
+            if not value:
                 return None
+            values[name] = re.sub(r"([*?\[])", r"[\1]", value)
         return values
+
+    def _placeholder(self, name: str) -> str | None:
+        if name == "sandbox":
+            return self.options.sandbox
+        config = self.config()
+        if config is None:
+            return None
+        if name == "config_dir":
+            return posixpath.dirname(config.path) if config.path.startswith("/") else None
+        if name in ("image", "initrd"):
+            return str(getattr(config.hypervisor, name))
+        return None
 
     def _check_read(self, host_path: str) -> None:
         if not self.declares(host_path):
@@ -412,6 +420,16 @@ class Context:
             item.detail = (item.detail + "; " if item.detail else "") + "first 2 MiB only"
         item.text = data.decode("utf-8", "replace")
         return item
+
+    def read_text_or(self, host_path: str, default: str | None = None) -> str | None:
+        """A declared host file's text, or `default` when it cannot be read."""
+        self._check_read(host_path)
+        return self.host.read_text_or(host_path, default)
+
+    def read_head(self, host_path: str, limit: int) -> bytes:
+        """The first `limit` bytes of a declared host file (OSError when unreadable)."""
+        self._check_read(host_path)
+        return self.host.read_bytes(host_path, limit=limit)
 
     def read_tail(self, host_path: str, size: int) -> tuple[bytes, bool]:
         """The last `size` bytes of a (log) file and whether the start was cut off."""

@@ -46,7 +46,7 @@ class Section:
     `uses` and `reads` declare the commands and files the probe itself runs and reads
     (in that order in the output): the probe picks and interprets, the context runs.
     They bind: the probe's context (`Context.for_section`) runs nothing but `commands`
-    and `uses` and gathers no file but `files` and `reads` (`UndeclaredAccess`).
+    and `uses` and reads no file but `files` and `reads` (`UndeclaredAccess`).
     """
 
     id: str
@@ -56,6 +56,6 @@ class Section:
     commands: tuple[Command, ...] = ()
     probe: Callable[[Context], Iterable[Item]] | None = None
     uses: tuple[Command, ...] = ()  # commands the probe runs (Context.command), in order
-    reads: tuple[str, ...] = ()  # host paths or globs the probe gathers ({sandbox}, {config_dir})
+    reads: tuple[str, ...] = ()  # host paths or globs the probe reads (placeholders: Scope)
     requires: tuple[str, ...] = ()  # programs: the whole section is omitted when none exists
     files_lang: str = ""

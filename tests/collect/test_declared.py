@@ -21,8 +21,11 @@ from kata_cli.collect.sections import (
     guest_assets,
     kernel_log,
     logs,
+    meta,
+    modules,
     packages,
     sandboxes,
+    security,
     versions,
 )
 from kata_cli.host import Host
@@ -56,8 +59,32 @@ def test_probe_commands_are_declared_on_their_sections():
     assert versions.SECTION.uses == (versions.CONFIGURED, *versions.KATA_PROGRAMS)
     assert guest_assets.SECTION.uses == (guest_assets.DEBUGFS, *guest_assets.DECOMPRESSORS.values())
     assert container_managers.CONTAINERD.reads == container_managers.CONTAINERD_CONFIGS
-    assert sandboxes.SECTION.reads == sandboxes.STATE_FILES
+    assert sandboxes.SECTION.reads == ("/proc/*/cmdline", *sandboxes.STATE_FILES)
+    assert security.SECTION.reads == (
+        security.SELINUX_ENFORCE,
+        security.APPARMOR_ENABLED,
+        security.APPARMOR_PROFILES,
+    )
+    assert meta.SECTION.reads == meta.MACHINE_ID_FILES
+    assert modules.SECTION.reads == ("/sys/module/*/parameters/*",)
+    assert guest_assets.SECTION.reads == ("{image}", "{initrd}")
     assert config_files.SECTION.reads == config_files.CONFIG_FILES
+
+
+def test_no_section_reads_host_files_behind_its_context():
+    """A probe reads file contents through the context, which checks its declarations;
+    `ctx.host` is for looking at host state (exists, listdir, kind) only."""
+    offenders = []
+    for path in sorted(Path(sections_pkg.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr.startswith(("read", "open"))
+                and ast.unparse(node.func.value).endswith("host")
+            ):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert offenders == []
 
 
 def test_no_section_builds_a_context_of_its_own():
@@ -85,6 +112,12 @@ def test_a_scoped_context_refuses_undeclared_files_and_commands(tmp_path):
         ctx.read_file("/etc/other.conf")
     with pytest.raises(UndeclaredAccess, match=re.escape("/etc/other.conf")):
         ctx.read_tail("/etc/other.conf", 100)
+    with pytest.raises(UndeclaredAccess, match=re.escape("/etc/other.conf")):
+        ctx.read_text_or("/etc/other.conf")
+    with pytest.raises(UndeclaredAccess, match=re.escape("/etc/other.conf")):
+        ctx.read_head("/etc/other.conf", 10)
+    assert ctx.read_text_or("/etc/declared.conf") == "declared\n"
+    assert ctx.read_head("/etc/declared.conf", 3) == b"dec"
     with pytest.raises(UndeclaredAccess, match=re.escape("reads /etc/*.conf")):
         ctx.expand(["/etc/*.conf"])
     with pytest.raises(UndeclaredAccess, match="section demo runs false, which"):
@@ -215,3 +248,15 @@ def test_a_configuration_candidate_resolving_elsewhere_is_named_not_gathered(fak
     skipped = by_path["/srv/elsewhere.toml"]
     assert (skipped.status, skipped.text) == ("skipped", "")
     assert skipped.detail == "not gathered: outside the configuration directories"
+
+
+def test_configured_asset_placeholders_match_the_paths_literally(fake_host):
+    image = "/opt/kata/img[1]*.img"  # glob characters in a configured path are letters
+    fake_host.config(
+        MINIMAL_QEMU_CONFIG.replace("/opt/kata/share/kata-containers/kata-containers.img", image)
+    )
+    ctx = Context(fake_host.host, Options()).for_section("guest", ("{image}", "{initrd}"), ())
+    assert ctx.config() is not None and ctx.config().hypervisor.image == image
+    assert ctx.declares(image)
+    assert not ctx.declares("/opt/kata/img1x.img")
+    assert not ctx.declares("/etc/shadow")

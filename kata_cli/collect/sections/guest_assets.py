@@ -89,7 +89,7 @@ def filesystem(block: bytes) -> str:
 def image_probe(ctx: Context, path: str) -> Item:
     item = Item("file", f"Image {path}", path=path, lang="yaml")
     try:
-        head = ctx.host.read_bytes(path, limit=64 * 1024)
+        head = ctx.read_head(path, limit=64 * 1024)
         # debugfs opens a path: the image's, resolved inside the root
         local = path if ctx.options.chroot else str(ctx.host.local_path(path))
     except OSError as exc:
@@ -123,7 +123,7 @@ def _read_at(ctx: Context, path: str, offset: int, size: int) -> bytes:
     # Host has no seek; images are read up to the partition start (offsets are small)
     if offset > 64 * 1024 * 1024:
         raise OSError(0, f"partition offset {offset} too large to probe")
-    return ctx.host.read_bytes(path, limit=offset + size)[offset:]
+    return ctx.read_head(path, limit=offset + size)[offset:]
 
 
 def _strip_debugfs_banner(text: str) -> str:
@@ -229,7 +229,7 @@ def initrd_osbuilder(ctx: Context, data: bytes) -> tuple[str, bytes | None]:
 def initrd_probe(ctx: Context, path: str) -> Item:
     item = Item("file", f"Initrd {path}", path=path, lang="yaml")
     try:
-        data = ctx.host.read_bytes(path, limit=MAX_INITRD)
+        data = ctx.read_head(path, limit=MAX_INITRD)
     except OSError as exc:
         item.status, item.detail = _read_error(exc)
         return item
@@ -272,4 +272,5 @@ SECTION = Section(
     "initrd (gzip/zstd/xz/lz4/cpio detected by magic number, read in memory).",
     probe=probe,
     uses=(DEBUGFS, *DECOMPRESSORS.values()),
+    reads=("{image}", "{initrd}"),  # the configured guest assets
 )

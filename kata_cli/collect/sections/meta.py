@@ -17,7 +17,7 @@ MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
 def host_id(ctx: Context) -> str:
     """A stable, non-reversible id of the host: sha256 of its machine-id, 16 hex digits."""
     for path in MACHINE_ID_FILES:
-        text = (ctx.host.read_text_or(path, "") or "").strip()
+        text = (ctx.read_text_or(path, "") or "").strip()
         if text:
             return hashlib.sha256(f"kata-cli:{text}".encode()).hexdigest()[:16]
     return "unknown (no machine-id)"
@@ -62,4 +62,5 @@ SECTION = Section(
     title="Meta details",
     description="Tool version and commit, host id (hashed machine-id), kernel, distribution.",
     probe=probe,
+    reads=MACHINE_ID_FILES,
 )

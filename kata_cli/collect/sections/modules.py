@@ -35,7 +35,7 @@ def modules_probe(ctx: Context) -> Iterator[Item]:
             continue
         params: dict[str, str] = {}
         for param in ctx.host.listdir_or_empty(f"/sys/module/{name}/parameters"):
-            value = ctx.host.read_text_or(f"/sys/module/{name}/parameters/{param}")
+            value = ctx.read_text_or(f"/sys/module/{name}/parameters/{param}")
             params[param] = "(unreadable)" if value is None else value.strip()
         data[name] = params
         shown = " ".join(f"{k}={v}" for k, v in params.items())
@@ -61,4 +61,5 @@ SECTION = Section(
     title="Kernel modules and CPU",
     description="kvm, vhost and vsock modules with their parameters; CPU virtualisation flags.",
     probe=modules_probe,
+    reads=("/sys/module/*/parameters/*",),
 )

@@ -33,7 +33,7 @@ def processes(ctx: Context) -> list[tuple[int, str]]:
     for name in ctx.host.listdir_or_empty("/proc"):
         if not (name.isascii() and name.isdigit()):  # (a "²" entry is not a pid)
             continue
-        raw = ctx.host.read_text_or(f"/proc/{name}/cmdline")
+        raw = ctx.read_text_or(f"/proc/{name}/cmdline")
         if not raw:
             continue
         cmdline = raw.replace("\0", " ").strip()
@@ -116,5 +116,5 @@ SECTION = Section(
     description="Sandboxes (listing, else /run/vc/sbs and /run/kata), VM and shim processes; "
     "with --sandbox, its persisted state and processes.",
     probe=probe,
-    reads=STATE_FILES,  # with --sandbox
+    reads=("/proc/*/cmdline", *STATE_FILES),  # the state files with --sandbox
 )

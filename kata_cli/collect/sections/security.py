@@ -8,6 +8,10 @@ from kata_cli.collect.context import Context
 from kata_cli.collect.model import Item
 from kata_cli.collect.section import Section
 
+SELINUX_ENFORCE = "/sys/fs/selinux/enforce"
+APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
+APPARMOR_PROFILES = "/sys/kernel/security/apparmor/profiles"
+
 
 def cgroup_version(ctx: Context) -> str:
     if ctx.host.is_file("/sys/fs/cgroup/cgroup.controllers"):
@@ -20,19 +24,19 @@ def cgroup_version(ctx: Context) -> str:
 
 
 def selinux_state(ctx: Context) -> str:
-    enforce = ctx.host.read_text_or("/sys/fs/selinux/enforce")
+    enforce = ctx.read_text_or(SELINUX_ENFORCE)
     if enforce is None:
         return "disabled or not present"
     return "enforcing" if enforce.strip() == "1" else "permissive"
 
 
 def apparmor_state(ctx: Context) -> str:
-    enabled = ctx.host.read_text_or("/sys/module/apparmor/parameters/enabled")
+    enabled = ctx.read_text_or(APPARMOR_ENABLED)
     if enabled is None:
         return "not present"
     if enabled.strip() != "Y":
         return "disabled"
-    profiles = ctx.host.read_text_or("/sys/kernel/security/apparmor/profiles")
+    profiles = ctx.read_text_or(APPARMOR_PROFILES)
     if profiles is None:
         return "enabled"
     count = len(profiles.splitlines())
@@ -55,4 +59,5 @@ SECTION = Section(
     title="cgroups, SELinux and AppArmor",
     description="cgroup version, SELinux mode, AppArmor state and Kata-related profiles.",
     probe=security_probe,
+    reads=(SELINUX_ENFORCE, APPARMOR_ENABLED, APPARMOR_PROFILES),
 )

@@ -167,6 +167,22 @@ def test_import_loop_ends(kata_host):
     assert config.files == [CTR, "/etc/containerd/a.toml"]
 
 
+def test_drop_ins_importing_their_own_directory_are_read_once(kata_host):
+    """40 drop-ins that each import `conf.d/*.toml` again: containerd reads each file
+    once and starts; their 1,600 import entries used to fail the config as more than
+    1024 pending imports."""
+    for index in range(40):
+        kata_host.file(
+            f"/etc/containerd/conf.d/{index:02}.toml", 'version = 2\nimports = ["*.toml"]\n'
+        )
+    kata_host.file(CTR, 'version = 2\nimports = ["conf.d/*.toml"]\n' + kata_handler())
+    config = containerd.load(kata_host.host, CTR)
+    assert config.errors == []
+    assert len(config.files) == 41
+    result = run(kata_host)["wiring.containerd.config"]
+    assert result.status == "pass", result.detail
+
+
 def test_thousands_of_imports_are_bounded(kata_host):
     for index in range(300):
         kata_host.file(f"/etc/containerd/d/{index:04}.toml", 'version = 2\nimports = ["*.toml"]\n')

@@ -46,7 +46,7 @@ V3_IMAGES = "io.containerd.cri.v1.images"
 DEVMAPPER_PLUGIN = "io.containerd.snapshotter.v1.devmapper"
 DEFAULT_SNAPSHOTTER = "overlayfs"
 MAX_IMPORTS_PER_FILE = 64
-MAX_PENDING = 1024  # import entries waiting to be read (duplicates included)
+MAX_PENDING = 1024  # distinct files waiting to be read
 _KATA_TYPE = re.compile(r"io\.containerd\.kata[A-Za-z0-9_-]*\.v2")
 _KATA_SHIM = re.compile(r"containerd-shim-kata[A-Za-z0-9_-]*-v2")
 
@@ -277,7 +277,13 @@ def read_files(host: Host, path: str) -> ContainerdConfig:
         merge(merged, migrated)
         merge(legacy, {k: v for k, v in migrated.items() if k != "plugins"})
         legacy.setdefault("plugins", {}).update(table(migrated, "plugins"))
-        pending += _imports(host, current, data, config.errors, budget)
+        # containerd reads each file once: a file imported again (a drop-in importing
+        # its own directory) is no new work, and must not count against MAX_PENDING
+        pending += [
+            path
+            for path in _imports(host, current, data, config.errors, budget)
+            if path not in loaded and path not in pending
+        ]
         if budget.exhausted:
             config.errors.append("imports match too many files; the rest were not read")
             break

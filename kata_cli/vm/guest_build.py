@@ -20,7 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kata_cli.errors import KataError
-from kata_cli.host import Host, ProcessResult, atomic_write, kill_running, local_host
+from kata_cli.host import (
+    Host,
+    ProcessResult,
+    atomic_write,
+    kill_running,
+    local_host,
+    output_problem,
+)
 from kata_cli.record import record
 from kata_cli.vm.guest import DEBUG_PORT_NAME, DEFAULT_MARKER, GUEST_FORMAT, cache_root, load_guest
 from kata_cli.vm.guest_initrd import extract_vmlinux, init_script, initrd_archive, is_static_elf
@@ -269,6 +276,12 @@ def build_guest(host: Host, progress: Progress = _no_progress, rebuild: bool = F
     if not rebuild and load_guest(directory) is not None:
         return GuestBuild(str(directory), package, version, reused=True)
     find_busybox(host)  # before a download of tens of MiB
+    problem = _cache_problem(directory)  # so is a cache that cannot be written
+    if problem:
+        raise GuestBuildError(
+            f"cannot write the test guest to {directory}: {problem}",
+            "set KATA_CLI_GUEST_CACHE to a writable directory",
+        )
     with tempfile.TemporaryDirectory(prefix="kata-cli-guest.") as tmp:
         work = Path(tmp)
         deb = _download(host, work, package, version, progress)
@@ -276,6 +289,17 @@ def build_guest(host: Host, progress: Progress = _no_progress, rebuild: bool = F
         initrd = _initrd(host, unpacked, progress)
         _install(directory, unpacked, initrd, package, version)
     return GuestBuild(str(directory), package, version, reused=False)
+
+
+def _cache_problem(directory: Path) -> str | None:
+    """Why `directory` could not be created and written, or None; nothing is created."""
+    this_host = local_host()
+    existing = directory
+    while existing != existing.parent and not this_host.lexists(str(existing)):
+        existing = existing.parent
+    if not this_host.is_dir(str(existing)):
+        return f"{existing} is not a directory"
+    return output_problem(str(existing / "guest.json"))
 
 
 def _install(

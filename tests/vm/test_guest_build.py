@@ -228,6 +228,20 @@ def test_a_failed_download_is_one_line_and_leaves_no_cache_entry(
     assert find_test_guest() is None
 
 
+def test_an_unwritable_cache_is_refused_before_the_download(
+    fake_apt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache under a file used to be found out after downloading tens of MiB."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("KATA_CLI_GUEST_CACHE", str(blocker / "cache"))
+    with pytest.raises(KataError) as caught:
+        build_guest(Host("/"))
+    assert f"{blocker} is not a directory" in caught.value.one_line()
+    assert "KATA_CLI_GUEST_CACHE" in caught.value.one_line()
+    assert "apt-get download" not in fake_apt.read_text()
+
+
 def test_vm_run_test_guest_without_a_cached_guest_names_the_build_command(
     fake_apt: Path, tmp_path: Path
 ) -> None:

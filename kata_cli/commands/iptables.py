@@ -44,11 +44,10 @@ def iptables(ctx: click.Context) -> None:
 @pass_app
 def get(app: AppContext, sandbox_id: str, v6: bool) -> None:
     """Print the guest's rules (iptables-save format)."""
-    from kata_cli.render.terminal import out
+    from kata_cli.render.text import peer_text
     from kata_cli.shim.client import client_for
 
-    text = client_for(app.host, sandbox_id).iptables_get(v6)
-    out(text, end="" if text.endswith("\n") else "\n")
+    peer_text(client_for(app.host, sandbox_id).iptables_get(v6))
 
 
 @iptables.command(name="set")

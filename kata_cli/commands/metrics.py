@@ -33,8 +33,7 @@ def metrics(app: AppContext, sandbox_id: str) -> None:
     sizes, the CID and port of its agent URL) are length-checked before conversion. Exit
     statuses (all three): 0 done, 1 an error, 2 a usage error.
     """
-    from kata_cli.render.terminal import out
+    from kata_cli.render.text import peer_text
     from kata_cli.shim.client import client_for
 
-    text = client_for(app.host, sandbox_id).metrics()
-    out(text, end="" if text.endswith("\n") else "\n")
+    peer_text(client_for(app.host, sandbox_id).metrics())

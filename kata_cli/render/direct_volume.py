@@ -39,8 +39,10 @@ def row(vol: VolumeEntry) -> tuple[str, ...]:
 
 
 def render_stats(text: str) -> None:
-    """The guest's statistics, as the shim answered them."""
-    out(text)
+    """The guest's statistics, as the shim answered them (plus a newline, as upstream)."""
+    from kata_cli.render.text import printable_lines
+
+    out(printable_lines(text) if terminal.stdout_is_tty() else text)
 
 
 def confirm(text: str) -> None:

@@ -280,6 +280,43 @@ def test_control_characters_of_a_body_are_escaped(run, shim):
     assert "bad\\x1b[2J\\x07 news" in line
 
 
+HOSTILE_BODY = b"up 1\x1b]0;owned\x07\x1b[2J\r\nrule\tA\n"
+PEER_OUTPUTS = [
+    (("metrics", "sb"), "/metrics"),
+    (("iptables", "get", "--sandbox-id", "sb"), "/iptables"),
+]
+
+
+@pytest.mark.parametrize(("args", "endpoint"), PEER_OUTPUTS, ids=["metrics", "iptables"])
+def test_a_peers_answer_is_escaped_on_a_terminal_and_verbatim_in_a_pipe(
+    run, cli, shim, args, endpoint
+):
+    """An escape sequence in a shim's answer used to act on the user's terminal (set
+    its title, clear the screen); a pipe still gets the bytes as sent."""
+    shim("sb").reply(endpoint, HOSTILE_BODY)
+    piped = run(*args)
+    assert (piped.exit_code, piped.stdout) == (0, HOSTILE_BODY.decode())
+    cli.environment["stdout_isatty"] = True
+    shown = run(*args)
+    assert shown.exit_code == 0
+    assert shown.stdout == "up 1\\x1b]0;owned\\x07\\x1b[2J\\r\nrule\tA\n"
+
+
+def test_volume_stats_are_escaped_on_a_terminal(run, cli, shim, fake_host):
+    from kata_cli.shim.volumes import VOLUMES_ROOT
+
+    info = '{"volume-type": "block", "device": "/dev/sda", "fstype": "ext4"}'
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json", info)
+    fake_host.file(f"{VOLUMES_ROOT}/L2EvYi9j/sb", "")
+    shim("sb").reply("/direct-volume/stats", b'{"usage":"\x1b[2J"}')
+    assert run("direct-volume", "stats", "--volume-path", "/a/b/c").stdout == (
+        '{"usage":"\x1b[2J"}\n'
+    )
+    cli.environment["stdout_isatty"] = True
+    shown = run("direct-volume", "stats", "--volume-path", "/a/b/c")
+    assert shown.stdout == '{"usage":"\\x1b[2J"}\n'
+
+
 @pytest.mark.parametrize(
     ("url", "needle"),
     [

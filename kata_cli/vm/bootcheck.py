@@ -99,7 +99,7 @@ def boot_check(
             env=host.env,
         )
         record = st.judge(name, directory)
-        state = lifecycle.wait_ready(directory, timeout)
+        state = lifecycle.wait_ready(directory, timeout, host.env)
         seconds = round(time.monotonic() - started, 3)
         record = st.judge(name, directory)
         stage = "console"

@@ -103,15 +103,17 @@ def start(
     return directory
 
 
-def wait_ready(directory: Path, timeout: float) -> st.VmState:
-    """Wait until the supervisor says ready/failed/exited; raise BootFailed unless ready."""
-    started = time.monotonic()
+def wait_ready(directory: Path, timeout: float, env: Environment | None = None) -> st.VmState:
+    """Wait until the supervisor says ready/failed/exited; raise BootFailed unless ready.
+    The deadlines run on `env`'s monotonic clock (the process's when None)."""
+    monotonic = env.monotonic if env is not None else time.monotonic
+    started = monotonic()
     deadline = started + timeout + 5
     state: st.VmState | None = None
     detail = ""
-    while time.monotonic() < deadline:
+    while monotonic() < deadline:
         state = st.read_state(directory)
-        if state is None and time.monotonic() - started > SPAWN_TIMEOUT:
+        if state is None and monotonic() - started > SPAWN_TIMEOUT:
             detail = f"the VM supervisor did not report within {SPAWN_TIMEOUT:g}s"
             break
         if state is not None:

@@ -263,7 +263,7 @@ def run(
                 sandbox=sandbox,
                 env=host.env,
             )
-            state = lifecycle.wait_ready(directory, options.ready_timeout)
+            state = lifecycle.wait_ready(directory, options.ready_timeout, host.env)
             record = st.judge(plan.name, directory)
             plugged = [hotplug_disk(record, disk) for disk in options.disks]
             ready = True

@@ -53,8 +53,8 @@ def _check_golden(name: str, text: str) -> None:
     assert path.read_text() == text, f"{name} differs (see tests/envinfo/golden/)"
 
 
-def test_toml_matches_golden_and_parses(fake_host, monkeypatch, host_programs_run):
-    monkeypatch.setattr("kata_cli.probe.cpu_count", lambda host: 2)
+def test_toml_matches_golden_and_parses(fake_host, host_programs_run):
+    # CPUs = 2: the fixture host's /proc/cpuinfo lists two processors
     info = _report(_qemu_host(fake_host), capable=True)
     assert info.warnings == []
     text = to_toml(info)
@@ -92,8 +92,8 @@ def test_toml_header_order(fake_host):
     assert text.endswith("]\n") is False and text.endswith("\n") and not text.endswith("\n\n")
 
 
-def test_json_matches_golden(fake_host, monkeypatch, host_programs_run):
-    monkeypatch.setattr("kata_cli.probe.cpu_count", lambda host: 2)
+def test_json_matches_golden(fake_host, host_programs_run):
+    # CPUs = 2: the fixture host's /proc/cpuinfo lists two processors
     text = to_json(_report(_qemu_host(fake_host), capable=True))
     _check_golden("env-qemu.json", text)
     assert '"SocketPath": "\\u003c\\u003cunknown\\u003e\\u003e"' in text

@@ -24,7 +24,7 @@ def test_interrupted_boot_check_stops_its_vm(monkeypatch, tmp_path, interrupt):
     monkeypatch.setattr(bootcheck.lifecycle, "start", lambda *a, **k: tmp_path)
     monkeypatch.setattr(bootcheck.st, "judge", lambda name, directory: record)
 
-    def wait_ready(directory, timeout):
+    def wait_ready(directory, timeout, env=None):
         raise interrupt
 
     monkeypatch.setattr(bootcheck.lifecycle, "wait_ready", wait_ready)

@@ -3,6 +3,7 @@ the KVM progress watchdog, boot timeouts and early exits, without booting anythi
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kata_cli.environment import Environment
 from kata_cli.vm import lifecycle
 from kata_cli.vm import state as st
 from kata_cli.vm.plan import LaunchPlan
@@ -177,19 +179,18 @@ def test_a_guest_silent_on_ttys0_is_named_as_such(fake_qemu: str, cleanup: list[
     assert not st.find_record("silent").qemu_alive
 
 
-def test_a_supervisor_that_never_reports_fails_at_spawn(
-    monkeypatch: pytest.MonkeyPatch, cleanup: list[str]
-) -> None:
+def test_a_supervisor_that_never_reports_fails_at_spawn(cleanup: list[str]) -> None:
     cleanup.append("mute")
-    monkeypatch.setattr(lifecycle, "SPAWN_TIMEOUT", 0.2)
     launch = st.Launch("mute", ["true"], "READY", 5.0, "tcg", False, True, time.time())
     directory = st.claim_vm_dir(launch)  # no supervisor: state.json never appears
-    started = time.monotonic()
+    seconds = itertools.count(0.0, 1.0)  # the run's clock: a second passes at every look
+    env = Environment.fake(monotonic=lambda: next(seconds))
     with pytest.raises(lifecycle.BootFailed) as failure:
-        lifecycle.wait_ready(directory, 60)
-    assert time.monotonic() - started < 5
+        lifecycle.wait_ready(directory, 60, env)
     assert failure.value.stage == "spawn"
-    assert "did not report within 0.2s" in failure.value.message
+    assert f"did not report within {lifecycle.SPAWN_TIMEOUT:g}s" in failure.value.message
+    # the wait ran on that clock, and the spawn limit, not the boot timeout, ended it
+    assert lifecycle.SPAWN_TIMEOUT < next(seconds) < 60
 
 
 def test_check_boot_on_a_guest_silent_on_ttys0_names_the_stage(

@@ -5,97 +5,95 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-import kata_cli.collect.sections as sections_pkg
+import kata_cli.collect.sections as sections
 from kata_cli.collect import collect
 from kata_cli.collect.context import Context, UndeclaredAccess, fill, path_matches
 from kata_cli.collect.model import FAILED, NOT_FOUND, Options
 from kata_cli.collect.runner import run_sections
 from kata_cli.collect.section import Command, Section
-from kata_cli.collect.sections import (
-    config_files,
-    container_managers,
-    guest_assets,
-    kernel_log,
-    logs,
-    meta,
-    modules,
-    packages,
-    sandboxes,
-    security,
-    versions,
-)
 from kata_cli.host import Host
 from tests.collect.conftest import SANDBOX_ID
 from tests.collect.test_command import quick_docker
 from tests.conftest import MINIMAL_QEMU_CONFIG
 
 
+def _calls_in_sections(name: str, on: Callable[[str], bool] | None = None) -> list[str]:
+    """`file:line` of every call of `name` in the section modules (a method of a receiver
+    that `on` accepts, or a plain function when `on` is None)."""
+    found = []
+    for path in sorted(Path(sections.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if on is None:
+                hit = isinstance(func, ast.Name) and func.id == name
+            else:
+                hit = isinstance(func, ast.Attribute) and func.attr.startswith(name)
+                hit = hit and on(ast.unparse(func.value))
+            if hit:
+                found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
 def test_no_section_builds_argv_in_its_probe():
     """Every command a section runs is a declared `Command`: no probe calls ctx.run() or
     ctx.host.run()."""
-    offenders = []
-    for path in sorted(Path(sections_pkg.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "run"
-                and "ctx" in ast.unparse(node.func.value)
-            ):
-                offenders.append(f"{path.name}:{node.lineno}")
-    assert offenders == []
+    assert _calls_in_sections("run", lambda receiver: "ctx" in receiver) == []
 
 
 def test_probe_commands_are_declared_on_their_sections():
-    assert logs.SECTION.uses == (logs.KATA_JOURNAL, logs.CONTAINERD_JOURNAL)
-    assert logs.SECTION.reads == logs.LOG_FILES
-    assert kernel_log.SECTION.uses == (kernel_log.DMESG, kernel_log.KERNEL_JOURNAL)
-    assert packages.SECTION.uses == (packages.DPKG, packages.RPM)
-    assert packages.SECTION.reads == (packages.DPKG_STATUS,)
-    assert versions.SECTION.uses == (versions.CONFIGURED, *versions.KATA_PROGRAMS)
-    assert guest_assets.SECTION.uses == (guest_assets.DEBUGFS, *guest_assets.DECOMPRESSORS.values())
-    assert container_managers.CONTAINERD.reads == container_managers.CONTAINERD_CONFIGS
-    assert sandboxes.SECTION.reads == ("/proc/*/cmdline", *sandboxes.STATE_FILES)
-    assert security.SECTION.reads == (
-        security.SELINUX_ENFORCE,
-        security.APPARMOR_ENABLED,
-        security.APPARMOR_PROFILES,
+    assert sections.logs.SECTION.uses == (
+        sections.logs.KATA_JOURNAL,
+        sections.logs.CONTAINERD_JOURNAL,
     )
-    assert meta.SECTION.reads == meta.MACHINE_ID_FILES
-    assert modules.SECTION.reads == ("/sys/module/*/parameters/*",)
-    assert guest_assets.SECTION.reads == ("{image}", "{initrd}")
-    assert config_files.SECTION.reads == config_files.CONFIG_FILES
+    assert sections.logs.SECTION.reads == sections.logs.LOG_FILES
+    assert sections.kernel_log.SECTION.uses == (
+        sections.kernel_log.DMESG,
+        sections.kernel_log.KERNEL_JOURNAL,
+    )
+    assert sections.packages.SECTION.uses == (sections.packages.DPKG, sections.packages.RPM)
+    assert sections.packages.SECTION.reads == (sections.packages.DPKG_STATUS,)
+    assert sections.versions.SECTION.uses == (
+        sections.versions.CONFIGURED,
+        *sections.versions.KATA_PROGRAMS,
+    )
+    assert sections.guest_assets.SECTION.uses == (
+        sections.guest_assets.DEBUGFS,
+        *sections.guest_assets.DECOMPRESSORS.values(),
+    )
+    assert (
+        sections.container_managers.CONTAINERD.reads
+        == sections.container_managers.CONTAINERD_CONFIGS
+    )
+    assert sections.sandboxes.SECTION.reads == ("/proc/*/cmdline", *sections.sandboxes.STATE_FILES)
+    assert sections.security.SECTION.reads == (
+        sections.security.SELINUX_ENFORCE,
+        sections.security.APPARMOR_ENABLED,
+        sections.security.APPARMOR_PROFILES,
+    )
+    assert sections.meta.SECTION.reads == sections.meta.MACHINE_ID_FILES
+    assert sections.modules.SECTION.reads == ("/sys/module/*/parameters/*",)
+    assert sections.guest_assets.SECTION.reads == ("{image}", "{initrd}")
+    assert sections.config_files.SECTION.reads == sections.config_files.CONFIG_FILES
 
 
 def test_no_section_reads_host_files_behind_its_context():
     """A probe reads file contents through the context, which checks its declarations;
     `ctx.host` is for looking at host state (exists, listdir, kind) only."""
-    offenders = []
-    for path in sorted(Path(sections_pkg.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr.startswith(("read", "open"))
-                and ast.unparse(node.func.value).endswith("host")
-            ):
-                offenders.append(f"{path.name}:{node.lineno}")
-    assert offenders == []
+    for method in ("read", "open"):
+        assert _calls_in_sections(method, lambda receiver: receiver.endswith("host")) == []
 
 
 def test_no_section_builds_a_context_of_its_own():
     """A probe sees the scoped context the runner hands it; a new `Context(...)` would
     escape its declarations (`ctx.on_host()` keeps them)."""
-    offenders = []
-    for path in sorted(Path(sections_pkg.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and ast.unparse(node.func) == "Context":
-                offenders.append(f"{path.name}:{node.lineno}")
-    assert offenders == []
+    assert _calls_in_sections("Context") == []
 
 
 def test_a_scoped_context_refuses_undeclared_files_and_commands(tmp_path):
@@ -156,7 +154,7 @@ def test_declared_paths_match_component_by_component():
 
 def test_sandbox_and_config_dir_placeholders(fake_host):
     fake_host.config(MINIMAL_QEMU_CONFIG, path="/opt/kata/share/defaults/kata-containers/c.toml")
-    reads = (*sandboxes.STATE_FILES, "{config_dir}/config.d/*")
+    reads = (*sections.sandboxes.STATE_FILES, "{config_dir}/config.d/*")
     options = Options(sandbox="abc", explicit_config=None)
     ctx = Context(fake_host.host, options).for_section("s", reads, ())
     assert ctx.declares("/run/vc/sbs/abc/persist.json")
@@ -222,7 +220,7 @@ def test_the_context_runs_a_declared_command_with_its_placeholders(tmp_path):
 
 def test_a_missing_configured_program_is_not_run(tmp_path):
     ctx = Context(Host(tmp_path), Options())
-    item = ctx.command(versions.CONFIGURED, program="/opt/kata/bin/qemu")
+    item = ctx.command(sections.versions.CONFIGURED, program="/opt/kata/bin/qemu")
     assert item.status == NOT_FOUND
     assert item.title == "/opt/kata/bin/qemu --version"
     assert item.argv == ["/opt/kata/bin/qemu", "--version"]
@@ -241,7 +239,7 @@ def test_a_configuration_candidate_resolving_elsewhere_is_named_not_gathered(fak
     fake_host.file("/srv/elsewhere.toml", 'secret = "not a configuration"\n')
     fake_host.symlink("/etc/kata-containers/runtime-rs/configuration.toml", "/srv/elsewhere.toml")
     report = collect(
-        fake_host.host, Options(timeout=5, deadline=30), sections=[config_files.SECTION]
+        fake_host.host, Options(timeout=5, deadline=30), sections=[sections.config_files.SECTION]
     )
     by_path = {item.path: item for _, item in report.items() if item.kind == "file"}
     assert by_path["/etc/kata-containers/configuration.toml"].status == "ok"

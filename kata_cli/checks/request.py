@@ -41,8 +41,9 @@ def split_ids(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def validate(options: CheckOptions, is_root: bool) -> None:
-    """Refuse what cannot be done before anything runs (usage errors, exit 2; root)."""
+def validate(options: CheckOptions, is_root: bool, native: bool = True) -> None:
+    """Refuse what cannot be done before anything runs (usage errors, exit 2; root).
+    `native`: the host root is `/` (this machine's own kernel is the one judged)."""
     from kata_cli.checks.registry import catalogue
 
     specs = catalogue()
@@ -57,6 +58,13 @@ def validate(options: CheckOptions, is_root: bool) -> None:
             )
     if options.load_modules and not is_root:
         raise KataError("--load-modules needs root", "run it with sudo, or load modules yourself")
+    if options.load_modules and not native:
+        # modprobe loads into the kernel kata-cli runs on, from this machine's
+        # /lib/modules, whatever --host-root names: not the host being judged
+        raise UsageError(
+            "--load-modules loads modules into this machine's kernel: it needs the host root /",
+            "load the modules on that host itself (modprobe), then check again",
+        )
 
 
 def check_host(
@@ -73,7 +81,7 @@ def check_host(
     A configuration that does not load becomes a failing `config.load`; a `--config`
     naming nothing is raised at once for people, after the report for machines
     (`machine_readable`: --json) or once a report file (--junit) is written."""
-    validate(options, is_root)
+    validate(options, is_root, host.is_native)
     try:
         config: Config | None = load_config()
         error = None

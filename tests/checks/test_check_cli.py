@@ -258,6 +258,25 @@ def test_load_modules_needs_root(cli, fake_host, as_user):
     )
 
 
+def test_load_modules_under_another_host_root_is_refused(cli, fake_host, as_root, tmp_path):
+    """modprobe acts on the kernel kata-cli runs on: with --host-root naming another
+    host it used to load this machine's modules for the other host's missing ones."""
+    upstream_intel(fake_host)
+    fake_host.remove("/sys/module/vhost_net")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    marker = tmp_path / "modprobe-ran"
+    (bin_dir / "modprobe").write_text(f"#!/bin/sh\ntouch {marker}\n")
+    (bin_dir / "modprobe").chmod(0o755)
+    result = check(cli, fake_host, "-n", "--load-modules", env={"PATH": str(bin_dir)})
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "--load-modules loads modules into this machine's kernel: it needs the host root / "
+        "(load the modules on that host itself (modprobe), then check again)\n"
+    )
+    assert result.stdout == "" and not marker.exists()
+
+
 def test_alias_kata_check(cli, fake_host, as_user):
     upstream_intel(fake_host)
     result = cli("--host-root", str(fake_host.root), "kata-check", "-n")

@@ -83,6 +83,9 @@ def test_bash_offers_vm_names(kata_on_path, tmp_path):
     for name in ("alpha", "beta", "other"):
         (run_dir / "vms" / name).mkdir(parents=True)
     (run_dir / "vms" / ".lock").write_text("")
+    # not VM names: a newline would hand the shell two candidates, "evil" and "gamma"
+    (run_dir / "vms" / "evil\ngamma").mkdir()
+    (run_dir / "vms" / "-dash").mkdir()
     env = dict(kata_on_path, KATA_CLI_RUN_DIR=str(run_dir))
     assert _bash_complete(env, "kata-cli vm stop ") == ["alpha", "beta", "other"]
     assert _bash_complete(env, "kata-cli vm inspect b") == ["beta"]

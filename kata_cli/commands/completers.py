@@ -49,10 +49,11 @@ def vm_names(ctx: click.Context, _param: click.Parameter, incomplete: str) -> li
     """Names of the VMs `kata-cli vm` knows (directories in its state directory)."""
     try:
         from kata_cli.host import Host
-        from kata_cli.vm.state import vms_dir
+        from kata_cli.vm.state import NAME_RE, vms_dir
 
         directory = vms_dir()
-        names = [n for n in Host("/").listdir_or_empty(str(directory)) if not n.startswith(".")]
+        # only names `vm` accepts: a directory called "a\nb" would offer the shell two words
+        names = [n for n in Host("/").listdir_or_empty(str(directory)) if NAME_RE.match(n)]
         return _matching(names, incomplete)
     except Exception:
         return []

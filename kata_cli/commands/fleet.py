@@ -115,8 +115,11 @@ def report(
     except ValueError as exc:
         raise UsageError(f"--stale-after: {exc}") from None
     merger = fleet_report.Merger()
+    stdin = getattr(sys.stdin, "buffer", None)
+    if stdin is None and "-" in (paths or ("-",)):
+        raise KataError("`-`: standard input is closed", "pipe the node documents in")
     try:
-        inputs.merge_inputs(paths or ("-",), sys.stdin.buffer, merger)
+        inputs.merge_inputs(paths or ("-",), stdin, merger)
     except OSError as exc:
         where = exc.filename if exc.filename else "input"
         raise KataError(

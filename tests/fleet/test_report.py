@@ -157,6 +157,20 @@ def test_bad_documents_are_named_never_fatal(cli, tmp_path, text, problem):
     assert problem in data["bad_documents"][0]["problem"]
 
 
+def test_closed_stdin_is_one_line(tmp_path):
+    """`fleet report` with standard input closed (`<&-`) was an internal error."""
+    from tests.conftest import run_subprocess
+
+    closed = run_subprocess("fleet", "report", preexec_fn=lambda: os.close(0))
+    assert (closed.returncode, closed.stdout) == (1, "")
+    assert closed.stderr == "`-`: standard input is closed (pipe the node documents in)\n"
+    (tmp_path / "n.json").write_text(json.dumps(doc("good")))
+    named = run_subprocess(
+        "fleet", "report", str(tmp_path / "n.json"), preexec_fn=lambda: os.close(0)
+    )
+    assert named.returncode == 0, named.stderr
+
+
 def test_special_files_in_a_directory_are_skipped(cli, tmp_path):
     nodes = write_dir(tmp_path / "nodes", [doc("good")])
     os.mkfifo(nodes / "fifo")

@@ -222,7 +222,15 @@ def machine_options(
     return Machine(machine_type, machine, cpu, memory)
 
 
+def qemu_value(text: str) -> str:
+    """A value inside a QEMU option list (`key=VALUE,key=...`): a comma is doubled, as
+    QEMU reads it. An image path holding `,share=on` would otherwise add that option
+    (and make the read-only root image writable from the guest)."""
+    return text.replace(",", ",,")
+
+
 def root_image_args(image: str, image_device: str, image_size: int) -> list[str]:
+    image = qemu_value(image)
     if image_device == "nvdimm":
         return [
             "-object",
@@ -242,6 +250,8 @@ def root_image_args(image: str, image_device: str, image_size: int) -> list[str]
 
 def console_args(sockets: dict[str, str], console_log: str) -> list[str]:
     """QMP, the serial console (logged to a file) and the debug virtio-serial port."""
+    sockets = {name: qemu_value(path) for name, path in sockets.items()}
+    console_log = qemu_value(console_log)
     return [
         "-qmp",
         f"unix:{sockets['qmp']},server=on,wait=off",
@@ -425,7 +435,8 @@ def virtiofsd_argv(
             daemon,
             f"--socket-path={socket_path}",
             "-o",
-            f"source={source}",
+            # libfuse splits -o at commas; a backslash escapes one
+            "source=" + source.replace("\\", "\\\\").replace(",", "\\,"),
             "-o",
             f"cache={mode}",
         ]
@@ -452,14 +463,14 @@ def _share_args(shares: list[Share], memory_mib: int, directory: Path) -> list[s
         if share.mode == "virtio-fs":
             args += [
                 "-chardev",
-                f"socket,id=vfs{index},path={directory / st.virtiofs_socket(index)}",
+                f"socket,id=vfs{index},path={qemu_value(str(directory / st.virtiofs_socket(index)))}",
                 "-device",
                 f"vhost-user-fs-pci,chardev=vfs{index},tag={share.tag}",
             ]
         else:
             args += [
                 "-fsdev",
-                f"local,id=fs{index},path={share.source},security_model=none",
+                f"local,id=fs{index},path={qemu_value(share.source)},security_model=none",
                 "-device",
                 f"virtio-9p-pci,fsdev=fs{index},mount_tag={share.tag}",
             ]

@@ -12,7 +12,7 @@ from kata_cli.config.kernel_params import kernel_parameters_string
 from kata_cli.errors import ConfigError, UsageError
 from kata_cli.record import replace
 from kata_cli.vm.guest import TestGuest
-from kata_cli.vm.plan import LaunchPlan, build_plan
+from kata_cli.vm.plan import LaunchPlan, build_plan, virtiofsd_argv
 from kata_cli.vm.sizing import VmSize
 from tests.conftest import (
     KATA_CONFIGS,
@@ -123,6 +123,35 @@ def test_test_guest_replaces_kernel_and_image(fake_host: FakeHost, tmp_path: Pat
     assert plan.kernel == guest.kernel and plan.initrd == guest.initrd and plan.image == ""
     assert "systemd.unit" not in plan.kernel_params  # no image: no systemd units
     assert plan.argv[plan.argv.index("-initrd") + 1] == guest.initrd
+
+
+def test_commas_in_paths_cannot_add_qemu_options(fake_host: FakeHost, tmp_path: Path) -> None:
+    """QEMU reads `a,b` in an option list as two options and `a,,b` as one value: an
+    image named `x,share=on,y.img` in the configuration used to map the read-only root
+    image with share=on (guest writes reaching the host's file)."""
+    image = "/opt/kata/share/kata-containers/x,share=on,y.img"
+    config = MINIMAL_QEMU_CONFIG.replace(
+        "/opt/kata/share/kata-containers/kata-containers.img", image
+    )
+    host = _host_with(fake_host, config)
+    fake_host.remove("/opt/kata/libexec/virtiofsd")
+    shared = tmp_path / "dir,security_model=passthrough"
+    shared.mkdir()
+    directory = tmp_path / "run,dir"
+    plan = _plan(host, shares=[str(shared)], directory=directory)
+    backend = next(arg for arg in plan.argv if arg.startswith("memory-backend-file,"))
+    assert f"mem-path={fake_host.local(image)}".replace(",", ",,") + ",size=" in backend
+    assert ",share=on," not in backend.replace(",,", "")
+    fsdev = f"local,id=fs0,path={str(shared.resolve()).replace(',', ',,')},security_model=none"
+    assert fsdev in plan.argv
+    escaped_dir = str(directory).replace(",", ",,")
+    assert f"unix:{escaped_dir}/qmp.sock,server=on,wait=off" in plan.argv
+    assert all(str(directory) not in arg for arg in plan.argv if arg.startswith("socket,"))
+
+
+def test_the_c_virtiofsd_gets_its_source_escaped_for_libfuse() -> None:
+    argv = virtiofsd_argv("/usr/lib/qemu/virtiofsd", "/run/s.sock", "/srv/a,allow_other", "", [])
+    assert "source=/srv/a\\,allow_other" in argv
 
 
 def test_shares_use_9p_without_a_virtiofsd(fake_host: FakeHost, tmp_path: Path) -> None:

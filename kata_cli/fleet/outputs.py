@@ -44,12 +44,11 @@ def write_outputs(outputs: Outputs, run: NodeRun, interval: float | None = None)
     if outputs.prometheus:
         _write(outputs.prometheus, prometheus.textfile(run), "--prometheus")
     if outputs.json_out:
-        import json
-
         from kata_cli.fleet.node import node_document
+        from kata_cli.render.jsonout import json_text
 
-        data = json.dumps(node_document(run), ensure_ascii=False) + "\n"
-        _write(outputs.json_out, data.encode("utf-8", "backslashreplace"), "--json-out")
+        data = json_text(node_document(run)) + "\n"
+        _write(outputs.json_out, data.encode("utf-8"), "--json-out")
 
 
 def _write(path: str, data: bytes, option: str) -> None:

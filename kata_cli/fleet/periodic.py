@@ -122,7 +122,9 @@ class Loop:
             return exc.one_line()
         if self.json_lines:
             try:
-                self.emit(json.dumps(node_document(run), ensure_ascii=False))
+                from kata_cli.render.jsonout import json_text
+
+                self.emit(json_text(node_document(run)))
             except (OSError, ValueError):  # a closed stdout must not stop the labels
                 pass
         return ""

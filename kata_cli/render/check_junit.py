@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kata_cli.checks.model import FAIL, LEVELS, SKIP, WARN, CheckReport
 from kata_cli.errors import KataError
-from kata_cli.render.text import printable
+from kata_cli.render.text import printable, valid_xml
 
 
 def _flag(value: bool | None) -> str:
@@ -47,7 +47,7 @@ def junit_xml(report: CheckReport) -> bytes:
         elif detail:
             ET.SubElement(case, "system-out").text = detail
     ET.indent(suite)
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True) + b"\n"
+    return valid_xml(ET.tostring(suite, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
 def write_junit(path: str, report: CheckReport) -> None:

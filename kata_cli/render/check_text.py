@@ -112,11 +112,12 @@ def render_json(report: CheckReport, config_error: str = "") -> None:
     """The JSON object on stdout; a configuration that did not load is also one stderr line."""
     if config_error:
         err(printable(config_error))
-    import json
 
     for action in report.actions:
         note(action)
-    out(json.dumps(report_data(report), indent=2, ensure_ascii=False))
+    from kata_cli.render.jsonout import json_text
+
+    out(json_text(report_data(report), indent=2))
 
 
 LIST_SCHEMA = "kata-cli/check-list/1"

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from kata_cli.collect.model import Report
 from kata_cli.render import collect_json, collect_markdown
+from kata_cli.render.text import valid_utf8
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -35,7 +36,7 @@ def members(report: Report) -> dict[str, bytes]:
             if not text:
                 continue
             name = f"{top}/sections/{s_index:02d}-{section.id}/{i_index:02d}-{slug(item.title)}.txt"
-            files[name] = text.encode()
+            files[name] = valid_utf8(text).encode()
     return files
 
 

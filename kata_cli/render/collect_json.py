@@ -11,13 +11,12 @@ from kata_cli.collect.model import Report
 
 
 def render(report: Report) -> str:
-    import json
 
-    from kata_cli.render.jsonout import to_data
+    from kata_cli.render.jsonout import json_text, to_data
 
     data = to_data(report)
     for section in data["sections"]:
         for item in section["items"]:
             item.pop("full_text", None)  # archive-only: the JSON keeps the bounded output
     # default=str: probes may hand over values JSON lacks (TOML datetimes, paths)
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json_text(data, indent=2, default=str) + "\n"

@@ -124,6 +124,8 @@ def _header(report: Report) -> str:
 
 
 def render_with(report: Report, cap: int | None) -> str:
+    from kata_cli.render.text import valid_utf8
+
     parts = [
         "<details>\n<summary>Show <tt>kata-cli collect-data</tt> details</summary>\n\n",
         _header(report),
@@ -133,7 +135,9 @@ def render_with(report: Report, cap: int | None) -> str:
     if skipped:
         parts.append(f"Not present on this host: {escape_inline(', '.join(skipped))}.\n\n")
     parts.append("</details>\n")
-    return "".join(parts)
+    # a file name that is not UTF-8 (a config.d entry, a sandbox file) must not stop the
+    # report from being written: its foreign bytes become U+FFFD
+    return valid_utf8("".join(parts))
 
 
 def render(report: Report, budget: int | None = BUDGET) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kata_cli.fleet.node import CAPABLE, NOT_CAPABLE, UNKNOWN, rfc3339
@@ -108,7 +107,9 @@ def report_data(report: FleetReport) -> dict[str, Any]:
 
 
 def render_json(report: FleetReport) -> None:
-    out(json.dumps(report_data(report), indent=2, ensure_ascii=False))
+    from kata_cli.render.jsonout import json_text
+
+    out(json_text(report_data(report), indent=2))
 
 
 def junit_xml(report: FleetReport) -> bytes:
@@ -149,4 +150,6 @@ def junit_xml(report: FleetReport) -> bytes:
         )
         ET.SubElement(case, "error", type="bad-document", message=_clean(bad.problem))
     ET.indent(suite)
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True) + b"\n"
+    from kata_cli.render.text import valid_xml
+
+    return valid_xml(ET.tostring(suite, encoding="utf-8", xml_declaration=True)) + b"\n"

@@ -25,7 +25,10 @@ def _data(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    text = json.dumps(_data(value), indent=2, ensure_ascii=False)
+    from kata_cli.render.text import valid_utf8
+
+    # Go's encoder writes U+FFFD for bytes that are not UTF-8
+    text = valid_utf8(json.dumps(_data(value), indent=2, ensure_ascii=False))
     for char, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),

@@ -40,6 +40,9 @@ _ESCAPES = {
 
 
 def quote(text: str) -> str:
+    from kata_cli.render.text import valid_utf8
+
+    text = valid_utf8(text)  # BurntSushi writes U+FFFD for bytes that are not UTF-8
     out = ['"']
     for char in text:
         code = ord(char)

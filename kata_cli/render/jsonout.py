@@ -19,4 +19,12 @@ def to_data(value: Any) -> Any:
 
 
 def dumps(value: Any, indent: int | None = 2) -> str:
-    return json.dumps(to_data(value), indent=indent, ensure_ascii=False) + "\n"
+    return json_text(to_data(value), indent=indent) + "\n"
+
+
+def json_text(data: Any, **options: Any) -> str:
+    """`json.dumps` as every JSON output writes it: UTF-8 text (`valid_utf8`), not ASCII
+    escapes; a foreign byte of a file name is U+FFFD."""
+    from kata_cli.render.text import valid_utf8
+
+    return valid_utf8(json.dumps(data, ensure_ascii=False, **options))

@@ -33,7 +33,9 @@ def document(result: LintResult, fixed: int = 0) -> dict[str, Any]:
 
 
 def render(result: LintResult, fixed: int = 0) -> None:
-    out(json.dumps(document(result, fixed), indent=2, ensure_ascii=False))
+    from kata_cli.render.jsonout import json_text
+
+    out(json_text(document(result, fixed), indent=2))
 
 
 def render_rules(rules: tuple[Rule, ...]) -> None:

@@ -27,7 +27,10 @@ def toml_value(value: Any) -> str:
 
 
 def render_toml(view: View, origin: bool) -> None:
-    out(f"# effective {view.flavour} configuration from {', '.join(view.files)}")
+    from kata_cli.render.text import printable
+
+    # file names are the host's: escaped (control characters, bytes that are not UTF-8)
+    out(printable(f"# effective {view.flavour} configuration from {', '.join(view.files)}"))
     for table in view.tables:
         out()
         out(f"[{table.name}]")
@@ -37,7 +40,7 @@ def render_toml(view: View, origin: bool) -> None:
                 note = entry.origin
                 if entry.adjusted:
                     note += f" ({entry.adjusted})"
-                line += f"  # {note}"
+                line += f"  # {printable(note)}"
             out(line)
 
 
@@ -53,4 +56,6 @@ def render_json(view: View) -> None:
             f"{t.name}.{e.key}": e.adjusted for t in view.tables for e in t.entries if e.adjusted
         },
     }
-    out(json.dumps(data, indent=2, ensure_ascii=False))
+    from kata_cli.render.jsonout import json_text
+
+    out(json_text(data, indent=2))

@@ -7,7 +7,6 @@ line and column.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
@@ -89,4 +88,6 @@ def document(result: LintResult, rules: tuple[Rule, ...]) -> dict[str, Any]:
 
 
 def render(result: LintResult, rules: tuple[Rule, ...]) -> None:
-    out(json.dumps(document(result, rules), indent=2, ensure_ascii=False))
+    from kata_cli.render.jsonout import json_text
+
+    out(json_text(document(result, rules), indent=2))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from kata_cli.render.jsonout import dumps
 from kata_cli.render.terminal import err, note, out, warn
+from kata_cli.render.text import printable_lines
 from kata_cli.vm.shares import mount_command
 
 if TYPE_CHECKING:
@@ -15,33 +16,39 @@ if TYPE_CHECKING:
     from kata_cli.vm.runner import RunEnd, VmRunResult
 
 
+def _say(text: str = "") -> None:
+    """A line of human output: paths and kernel parameters come from the host's
+    configuration, so control characters are escaped (newlines between lines stay)."""
+    out(printable_lines(text))
+
+
 def _table(rows: list[list[str]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        out("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        _say("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
 
 
 def render_plan(plan: LaunchPlan, as_json: bool) -> None:
     if as_json:
         out(dumps(plan), end="")
         return
-    out(f"name:          {plan.name}")
-    out(f"accelerator:   {plan.accel}")
-    out(f"vCPUs:         {plan.vcpus} (max {plan.max_vcpus})")
-    out(f"memory:        {plan.memory_mib} MiB")
-    out(f"kernel:        {plan.kernel}")
+    _say(f"name:          {plan.name}")
+    _say(f"accelerator:   {plan.accel}")
+    _say(f"vCPUs:         {plan.vcpus} (max {plan.max_vcpus})")
+    _say(f"memory:        {plan.memory_mib} MiB")
+    _say(f"kernel:        {plan.kernel}")
     if plan.initrd:
-        out(f"initrd:        {plan.initrd}")
+        _say(f"initrd:        {plan.initrd}")
     if plan.image:
-        out(f"image:         {plan.image} ({plan.image_device}, read-only)")
-    out(f"kernel params: {plan.kernel_params}")
+        _say(f"image:         {plan.image} ({plan.image_device}, read-only)")
+    _say(f"kernel params: {plan.kernel_params}")
     for share in plan.shares:
-        out(f"share:         {share.source} -> tag {share.tag} ({share.mode})")
-        out(f"               in the guest: {mount_command(share.tag, share.mode)}")
+        _say(f"share:         {share.source} -> tag {share.tag} ({share.mode})")
+        _say(f"               in the guest: {mount_command(share.tag, share.mode)}")
     for text in plan.notes:
-        out(f"note:          {text}")
-    out("command line:")
-    out(
+        _say(f"note:          {text}")
+    _say("command line:")
+    _say(
         " \\\n".join("  " + " ".join(shlex.quote(a) for a in group) for group in _groups(plan.argv))
     )
 
@@ -68,14 +75,14 @@ def render_run(result: VmRunResult, as_json: bool) -> None:
         out(dumps(result), end="")
         return
     seconds = f"{result.ready_seconds:.2f}s" if result.ready_seconds is not None else "?"
-    out(f"{result.name}: ready in {seconds} ({result.accel}), pid {result.pid}")
-    out(f"  debug console (hybrid vsock): {result.hvsock}")
-    out(f"  serial console: {result.console}")
+    _say(f"{result.name}: ready in {seconds} ({result.accel}), pid {result.pid}")
+    _say(f"  debug console (hybrid vsock): {result.hvsock}")
+    _say(f"  serial console: {result.console}")
     for disk in result.disks:
-        out(f"  hot-plugged disk: {disk}")
+        _say(f"  hot-plugged disk: {disk}")
     for share in result.shares:
-        out(f"  share {share.source} -> tag {share.tag} ({share.mode}); in the guest:")
-        out(f"    {share.mount}")
+        _say(f"  share {share.source} -> tag {share.tag} ({share.mode}); in the guest:")
+        _say(f"    {share.mount}")
 
 
 _ENDED = {
@@ -130,26 +137,26 @@ def render_inspect(info: VmInspect, as_json: bool) -> None:
         out(dumps(info), end="")
         return
     status = info.status.get("status", "-") if isinstance(info.status, dict) else "-"
-    out(f"name:      {info.name}")
-    out(f"state:     {info.condition} (QMP: {status})")
-    out(f"pid:       {info.pid or '-'}")
+    _say(f"name:      {info.name}")
+    _say(f"state:     {info.condition} (QMP: {status})")
+    _say(f"pid:       {info.pid or '-'}")
     if info.rss_bytes is not None:
-        out(f"rss:       {info.rss_bytes // (1024 * 1024)} MiB")
+        _say(f"rss:       {info.rss_bytes // (1024 * 1024)} MiB")
     if isinstance(info.cpus, list):
-        out(f"vCPUs:     {len(info.cpus)}")
+        _say(f"vCPUs:     {len(info.cpus)}")
     if isinstance(info.memory, dict):
-        out(f"memory:    {int(info.memory.get('base-memory', 0)) // (1024 * 1024)} MiB")
+        _say(f"memory:    {int(info.memory.get('base-memory', 0)) // (1024 * 1024)} MiB")
     for disk in info.block or []:
         ro = " (read-only)" if disk.get("read_only") else ""
-        out(f"disk:      {disk.get('qdev') or disk.get('device')}: {disk.get('file')}{ro}")
+        _say(f"disk:      {disk.get('qdev') or disk.get('device')}: {disk.get('file')}{ro}")
     for key, path in info.sockets.items():
-        out(f"socket:    {key} {path}")
+        _say(f"socket:    {key} {path}")
     for share in info.shares:
-        out(f"share:     {share['source']} -> tag {share['tag']} ({share['mode']})")
-        out(f"           in the guest: {share['mount']}")
+        _say(f"share:     {share['source']} -> tag {share['tag']} ({share['mode']})")
+        _say(f"           in the guest: {share['mount']}")
     if info.plan:
-        out("command line:")
-        out("  " + " ".join(shlex.quote(arg) for arg in info.plan.get("argv", [])))
+        _say("command line:")
+        _say("  " + " ".join(shlex.quote(arg) for arg in info.plan.get("argv", [])))
 
 
 def render_stops(results: list[StopResult], as_json: bool) -> None:
@@ -157,4 +164,4 @@ def render_stops(results: list[StopResult], as_json: bool) -> None:
         out(dumps(results), end="")
         return
     for result in results:
-        out(f"{result.name}: stopped ({result.method}) in {result.seconds:.2f}s")
+        _say(f"{result.name}: stopped ({result.method}) in {result.seconds:.2f}s")

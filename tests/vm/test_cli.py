@@ -49,6 +49,21 @@ def test_plan_text(cli: Cli, fake_host: FakeHost) -> None:
     assert "  -machine q35,accel=tcg,nvdimm=on \\" in result.stdout
 
 
+def test_plan_text_escapes_control_characters_of_the_configuration(
+    cli: Cli, fake_host: FakeHost
+) -> None:
+    """kernel_params holding an escape sequence used to reach the terminal raw (twice:
+    the kernel params line and -append); JSON keeps the value exact."""
+    host = _host(fake_host)
+    host.config(MINIMAL_QEMU_CONFIG.replace("cgroup_no_v1=all", "a=\\u001b]0;owned\\u0007"))
+    result = cli("--host-root", str(host.root), "vm", "plan", "--accel", "tcg")
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.count("a=\\x1b]0;owned\\x07") == 2
+    data = cli("--host-root", str(host.root), "vm", "plan", "--accel", "tcg", "--json").json()
+    assert "a=\x1b]0;owned\x07" in data["kernel_params"]
+
+
 def test_bad_memory_limit_is_a_usage_error(cli: Cli, fake_host: FakeHost) -> None:
     host = _host(fake_host)
     result = cli("--host-root", str(host.root), "vm", "plan", "--memory-limit", "lots")

@@ -7,7 +7,7 @@ Every check belongs to one *level* of the verdict:
   run a Kata VM at all;
 * `installation`: the Kata configuration and what it names (hypervisor, kernel, image,
   firmware, virtio-fs daemon): is Kata installed so that a sandbox can start;
-* `wiring`: the container manager (containerd, CRI-O) hands pods to Kata;
+* `wiring`: the container manager (containerd, k3s, RKE2, CRI-O) hands pods to Kata;
 * `advisory`: never decides (a newer release is available).
 """
 

@@ -135,9 +135,19 @@ def check(app: AppContext, **options: Any) -> None:
     name derived from `runtime_type` (`io.containerd.kata-qemu.v2` ->
     `containerd-shim-kata-qemu-v2`) looked up in containerd's search path, systemd's default
     `PATH` (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`): a shim only in
-    `/opt/kata/bin` FAILs with the `ln -s` to run. CRI-O: `/etc/crio/crio.conf`, then every
-    file of `/etc/crio/crio.conf.d/` by name, merged key by key; a handler is Kata's when its
-    name or `runtime_path` says `kata`.
+    `/opt/kata/bin` FAILs with the `ln -s` to run. k3s and RKE2: their embedded containerd
+    is judged the same way, from the files only (it is never run), under its own ids
+    (`wiring.k3s.*`, `wiring.rke2.*`): `/var/lib/rancher/{k3s,rke2}/agent/etc/containerd/config.toml`,
+    which they rewrite at every start from `config-v3.toml.tmpl` or `config.toml.tmpl` when
+    one exists. A template newer than `config.toml` (or without one) is what the next start
+    uses: `wiring.<k3s|rke2>.template` WARNs, and the template is judged when it is plain
+    TOML; a Go template (`{{ ... }}`) or a file that does not parse cannot be judged (WARN
+    naming it; `config.toml`, what runs now, is judged instead). A Kata handler written into
+    `config.toml` itself with no template is lost at the next start (WARN). Shims are looked
+    up in k3s's `/var/lib/rancher/k3s/data/current/bin` (and `bin/aux`; without `current`,
+    every `data/*/bin`) or RKE2's `/var/lib/rancher/rke2/bin`, then the `PATH` above. CRI-O:
+    `/etc/crio/crio.conf`, then every file of `/etc/crio/crio.conf.d/` by name, merged key
+    by key; a handler is Kata's when its name or `runtime_path` says `kata`.
 
     **Broken configuration.** When the configuration does not load (invalid TOML, several
     `[hypervisor.*]` tables and no `[runtime] hypervisor_name`, a value of the wrong type),
@@ -165,7 +175,7 @@ def check(app: AppContext, **options: Any) -> None:
     | `assets` | `assets.hypervisor`, `assets.kernel`, `assets.guest-rootfs` (exactly one of image/initrd), `assets.firmware`: exist under the host root, are non-empty files, executable where needed | yes (installation) |
     | `confidential` | `confidential.tdx`, `confidential.sev-snp` | only when the configuration asks for a confidential guest |
     | `boot` | `boot.vm` with `--boot` (configured kernel and image: installation level) or `--boot-guest` (test guest: hardware level), `--boot-timeout`, `--boot-marker LINE` (the console text that means a Kata image is up, e.g. `Freeing unused kernel image`) | yes, when asked for |
-    | `wiring` | `wiring.manager` (containerd and/or CRI-O configured; SKIP when neither is, or Kata is not installed), `wiring.containerd.config` (the file and its imports load), `wiring.containerd.handlers` (a handler with `runtime_type = "io.containerd.kata*.v2"`; the FAIL names the file and the table to add), and per handler `wiring.containerd.shim.<h>`, `wiring.containerd.kata-config.<h>` (`options.ConfigPath` exists and loads), `wiring.containerd.snapshotter.<h>` (devmapper pool, overlay, proxy plugin socket); CRI-O: `wiring.crio.config`, `wiring.crio.handlers`, `wiring.crio.runtime-type.<h>` (`"vm"`), `wiring.crio.shim.<h>`, `wiring.crio.kata-config.<h>` (`runtime_config_path`) | yes (wiring) |
+    | `wiring` | `wiring.manager` (names every manager configured: containerd, k3s, RKE2, CRI-O; SKIP when none is, or Kata is not installed), `wiring.containerd.config` (the file and its imports load), `wiring.containerd.handlers` (a handler with `runtime_type = "io.containerd.kata*.v2"`; the FAIL names the file and the table to add), and per handler `wiring.containerd.shim.<h>`, `wiring.containerd.kata-config.<h>` (`options.ConfigPath` exists and loads), `wiring.containerd.snapshotter.<h>` (devmapper pool, overlay, proxy plugin socket); k3s and RKE2: the same checks as `wiring.k3s.*` / `wiring.rke2.*`, plus `wiring.k3s.template` / `wiring.rke2.template` (optional: WARN when the template is newer than `config.toml`); CRI-O: `wiring.crio.config`, `wiring.crio.handlers`, `wiring.crio.runtime-type.<h>` (`"vm"`), `wiring.crio.shim.<h>`, `wiring.crio.kata-config.<h>` (`runtime_config_path`) | yes (wiring) |
     | `release` | `release.newer` with `--check-release` | never (advisory) |
 
     The CPU and module requirements are data: `share/checks/x86_64.toml`, selected by CPU

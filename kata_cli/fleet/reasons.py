@@ -49,7 +49,7 @@ REASONS: tuple[Reason, ...] = (
     Reason("no-confidential-support", ("confidential.*",), "confidential guests unavailable"),
     Reason(
         "container-manager-config-error",
-        ("wiring.*.config",),
+        ("wiring.*.config", "wiring.*.template"),
         "the container manager's configuration does not load",
     ),
     Reason(
@@ -80,8 +80,13 @@ def reason_for(result: CheckResult) -> Reason:
     """The vocabulary entry of one failing check."""
     if result.id in ("cpu.flag.vmx", "cpu.flag.svm") and NESTED_MARK in result.detail:
         return BY_VALUE["nested-virtualization-off"]
+    check_id = result.id
+    if check_id.startswith("wiring."):
+        # `wiring.<manager>.<check>.<handler>`: the handler name (dots replaced) is not
+        # part of what failed, and may itself read `config` or `shim`
+        check_id = ".".join(check_id.split(".")[:3])
     for reason in REASONS[:-1]:
-        if any(fnmatch.fnmatchcase(result.id, p) for p in reason.patterns):
+        if any(fnmatch.fnmatchcase(check_id, p) for p in reason.patterns):
             return reason
     if result.category == "wiring" or result.level == "wiring":
         return BY_VALUE["no-kata-handler"]  # a container-manager check added later

@@ -176,6 +176,33 @@ def crio(host: FakeHost) -> None:
     )
 
 
+K3S = "/var/lib/rancher/k3s/agent/etc/containerd"
+RKE2 = "/var/lib/rancher/rke2/agent/etc/containerd"
+V3_RUNTIMES = 'plugins."io.containerd.cri.v1.runtime".containerd.runtimes'
+V3_KATA = f'version = 3\n[{V3_RUNTIMES}.kata]\nruntime_type = "io.containerd.kata.v2"\n'
+V3_RUNC = f'version = 3\n[{V3_RUNTIMES}.runc]\nruntime_type = "io.containerd.runc.v2"\n'
+
+
+def k3s_or_rke2(files: dict[str, str], shim: str | None, template_newer: bool = False) -> Any:
+    """k3s's or RKE2's containerd files (`template_newer`: a template edited after the
+    last start wrote config.toml), the Kata shim at `shim`."""
+
+    def build(host: FakeHost) -> None:
+        import os
+
+        capable_intel(host)
+        host.file("/proc/filesystems", "nodev\tsysfs\nnodev\toverlay\n")
+        if shim:
+            host.executable(shim)
+        for path, text in files.items():
+            host.file(path, text)
+            newer = path.endswith(".tmpl") is template_newer
+            when = 1_700_000_000 - (60 if newer else 3600)
+            os.utime(host.local(path), (when, when))
+
+    return build
+
+
 def nested_off(vendor: str, pvm: bool = False) -> Any:
     """A VM whose hypervisor does not pass VT-x/SVM through; maybe with kvm_pvm loaded."""
 
@@ -512,6 +539,63 @@ CASES = [
         (WIRE,),
         unjudged=(),
         failed_checks=("wiring.crio.runtime-type.kata",),
+    ),
+    Case(
+        "k3s-kata-handler-rendered-from-its-template",
+        k3s_or_rke2(
+            {
+                f"{K3S}/config-v3.toml.tmpl": '{{ template "base" . }}\n',
+                f"{K3S}/config.toml": V3_KATA,
+            },
+            "/var/lib/rancher/k3s/data/current/bin/containerd-shim-kata-v2",
+        ),
+        0,
+        unjudged=(),
+    ),
+    Case(
+        "k3s-without-kata-handler",
+        k3s_or_rke2({f"{K3S}/config.toml": V3_RUNC}, SHIM),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.k3s.handlers",),
+    ),
+    Case(
+        "k3s-go-template-not-rendered-yet-cannot-be-judged",
+        k3s_or_rke2(
+            {f"{K3S}/config-v3.toml.tmpl": '{{ template "base" . }}\n'}, SHIM, template_newer=True
+        ),
+        0,
+        unjudged=(),
+    ),
+    Case(
+        "k3s-toml-template-newer-than-config-is-judged",
+        k3s_or_rke2(
+            {f"{K3S}/config-v3.toml.tmpl": V3_RUNC, f"{K3S}/config.toml": V3_KATA},
+            SHIM,
+            template_newer=True,
+        ),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.k3s.handlers",),
+    ),
+    Case(
+        "rke2-kata-handler-shim-in-its-bin",
+        k3s_or_rke2(
+            {f"{RKE2}/config.toml.tmpl": V3_KATA, f"{RKE2}/config.toml": V3_KATA},
+            "/var/lib/rancher/rke2/bin/containerd-shim-kata-v2",
+        ),
+        0,
+        unjudged=(),
+    ),
+    Case(
+        "rke2-shim-only-in-opt-kata",
+        k3s_or_rke2({f"{RKE2}/config.toml": V3_KATA}, "/opt/kata/bin/containerd-shim-kata-v2"),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.rke2.shim.kata",),
     ),
     Case(
         "embedded-default-containerd-not-judged",

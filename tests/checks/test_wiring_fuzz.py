@@ -31,6 +31,7 @@ HEADERS = [
     "[crio.runtime.runtimes.kata]",
     "[crio.runtime]",
     "[[plugins.x]]",
+    '{{ template "base" . }}',
 ]
 KEYS = [
     "version",
@@ -84,6 +85,9 @@ FILES = [
     "/etc/containerd/d/b.toml",
     "/etc/crio/crio.conf",
     "/etc/crio/crio.conf.d/50-kata.conf",
+    "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
+    "/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl",
+    "/var/lib/rancher/rke2/agent/etc/containerd/config.toml.tmpl",
 ]
 
 

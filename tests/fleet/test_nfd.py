@@ -98,6 +98,26 @@ def test_reasons_from_check_ids():
     assert reasons.reason_for(wiring).value == "no-kata-handler"
 
 
+def test_reasons_of_per_handler_and_embedded_containerd_ids():
+    """A per-handler id (`wiring.<manager>.<check>.<handler>`) is its check's reason,
+    whatever the handler is called: these used to fall through to no-kata-handler."""
+    cases = {
+        "wiring.containerd.shim.kata": "no-kata-shim",
+        "wiring.containerd.snapshotter.kata-qemu": "no-snapshotter",
+        "wiring.containerd.kata-config.kata": "bad-handler-config",
+        "wiring.crio.runtime-type.kata": "no-kata-handler",
+        "wiring.containerd.shim.config": "no-kata-shim",  # a handler named `config`
+        "wiring.k3s.config": "container-manager-config-error",
+        "wiring.k3s.template": "container-manager-config-error",  # with --strict
+        "wiring.k3s.handlers": "no-kata-handler",
+        "wiring.rke2.shim.kata": "no-kata-shim",
+        "wiring.rke2.kata-config.handlers": "bad-handler-config",
+    }
+    for check_id, value in cases.items():
+        failed = CheckResult(check_id, "wiring", "d", FAIL, True, level="wiring")
+        assert reasons.reason_for(failed).value == value, check_id
+
+
 def test_warnings_and_skips_do_not_give_a_reason():
     run = node_run([result("vsock.device", WARN), result("assets.kernel", SKIP)])
     assert "runtime.kata.reason" not in nfd.features(run)

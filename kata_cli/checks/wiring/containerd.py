@@ -33,6 +33,7 @@ from kata_cli.checks.wiring.tomlfiles import (
     string,
     table,
 )
+from kata_cli.config import tomlread
 from kata_cli.host import Host
 from kata_cli.record import field, record
 
@@ -115,6 +116,8 @@ class ContainerdConfig:
     # containerd 1.x's view of the same files: a later file's plugin table replaces the
     # whole earlier one instead of being merged into it (files source only)
     legacy_data: dict[str, Any] | None = None
+    # handler name -> the files whose tables name it, in read order (files source only)
+    handler_files: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def plugins(self) -> dict[str, Any]:
@@ -223,9 +226,11 @@ def dump(host: Host, path: str) -> tuple[ContainerdConfig | None, str]:
         config.errors.insert(0, f"containerd cannot load it: {reason}")
         config.dump_note = "`containerd config dump` failed"
         return config, ""
-    try:
-        data = tomllib.loads(result.stdout_text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    try:  # the installed binary is the host's too: its output gets the files' limits
+        data = tomlread.loads(result.stdout_text)
+    except tomlread.TomlLimitError as exc:
+        return None, f"`containerd config dump` printed TOML past kata-cli's limits ({exc})"
+    except tomllib.TOMLDecodeError:
         return None, "`containerd config dump` printed no TOML"
     version = data.get("version")
     imports = data.get("imports")
@@ -274,6 +279,11 @@ def read_files(host: Host, path: str) -> ContainerdConfig:
             config.errors.append(f"{current}: plugins must be a table")
             continue
         migrated = _migrate(data, version, root_version)
+        runtimes = table(
+            migrated, "plugins", runtime_plugin(root_version), "containerd", "runtimes"
+        )
+        for name in runtimes:
+            config.handler_files.setdefault(name, []).append(current)
         merge(merged, migrated)
         merge(legacy, {k: v for k, v in migrated.items() if k != "plugins"})
         legacy.setdefault("plugins", {}).update(table(migrated, "plugins"))

@@ -60,7 +60,9 @@ def _node_table(report: FleetReport) -> list[str]:
     for node in report.nodes:
         verdict = "stale" if node.stale else node.verdict
         when = rfc3339(node.timestamp) if node.timestamp is not None else "-"
-        rows.append((_clean(node.node), verdict, node.reason or "-", node.hypervisor or "-", when))
+        # every field comes from the node's document: escaped like the node name
+        reason, hypervisor = _clean(node.reason or "-"), _clean(node.hypervisor or "-")
+        rows.append((_clean(node.node), verdict, reason, hypervisor, when))
     headers = ("NODE", "VERDICT", "REASON", "HYPERVISOR", "LAST RUN")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"

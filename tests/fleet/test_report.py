@@ -225,6 +225,14 @@ def test_control_characters_in_node_names_are_escaped(cli, tmp_path):
     assert "\x1b" not in res.stdout
 
 
+def test_control_characters_in_every_table_field_are_escaped(cli, tmp_path):
+    """The hypervisor (and reason) column came from the document unescaped."""
+    nodes = write_dir(tmp_path / "nodes", [doc("n1", "module.kvm", hypervisor="q\x1b[2J")])
+    res = cli("fleet", "report", str(nodes))
+    assert res.exit_code == 0
+    assert "\x1b" not in res.stdout and "q\\x1b[2J" in res.stdout
+
+
 def test_merge_5000_documents_in_process(tmp_path):
     """The bench measures the time; this proves the merge at that size is right."""
     lines = []

@@ -11,7 +11,7 @@ import click
 
 from kata_cli.appctx import AppContext
 from kata_cli.commands.check_body import clock
-from kata_cli.commands.options import pass_app
+from kata_cli.commands.options import Percent, pass_app
 from kata_cli.errors import KataError, UsageError, VerdictFailure
 
 
@@ -76,7 +76,7 @@ def probe(app: AppContext, state_file: str | None, max_age: str | None) -> None:
 )
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=Percent(),
     metavar="PERCENT",
     help="Exit 1 when less than PERCENT of the nodes are capable.",
 )

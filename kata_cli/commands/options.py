@@ -35,6 +35,20 @@ class Seconds(click.FloatRange):
         return seconds
 
 
+class Percent(click.FloatRange):
+    """A percentage, 0 to 100. Plain FloatRange lets nan through (every comparison with
+    it is false), which made `--fail-under nan` a gate that never fails."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0, max=100)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        percent = super().convert(value, param, ctx)
+        if math.isnan(percent):
+            self.fail(f"{value!r} is not a percentage.", param, ctx)
+        return percent
+
+
 def flavour_option(func: click.decorators.FC) -> click.decorators.FC:
     """`--flavour go|rs` for commands that need to override the detected flavour."""
     return click.option(

@@ -210,6 +210,9 @@ def test_fail_under(cli, tmp_path):
     assert res.exit_code == 1
     assert "66.7% of 3 nodes are capable, under --fail-under 70%" in res.stderr
     assert cli("fleet", "report", str(nodes), "--fail-under", "101").exit_code == 2
+    # nan compares false with everything: it used to be a gate that never fails
+    nan = cli("fleet", "report", str(nodes), "--fail-under", "nan")
+    assert nan.exit_code == 2 and "'nan' is not a percentage" in nan.stderr
 
 
 def test_stale_after_option(cli, tmp_path):

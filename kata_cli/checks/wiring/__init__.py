@@ -1,5 +1,7 @@
-"""Container-manager wiring checks: containerd and CRI-O runtime handlers for Kata.
+"""Container-manager wiring checks: containerd (standalone, or embedded by k3s and RKE2)
+and CRI-O runtime handlers for Kata.
 
-`containerd` and `crio` read the managers' configuration (bounded, through `Host`);
-`units` turns what they found into check results.
+`containerd`, `rancher` (k3s's and RKE2's files and templates) and `crio` read the
+managers' configuration (bounded, through `Host`); `units` (the catalogue and the run),
+`containerd_units` and `handlers` turn what they found into check results.
 """

@@ -1,5 +1,6 @@
-"""What every Kata runtime handler is judged on, whichever manager names it: its shim
-is an executable the manager finds, and its Kata configuration file loads."""
+"""What every manager's checks share: how a wiring check is declared, and what every Kata
+runtime handler is judged on, whichever manager names it: its shim is an executable the
+manager finds, and its Kata configuration file loads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from kata_cli.checks.context import CheckContext
-from kata_cli.checks.model import CheckResult, CheckSpec
+from kata_cli.checks.model import WIRING, CheckResult, CheckSpec
 from kata_cli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -17,6 +18,23 @@ if TYPE_CHECKING:
 # look shims up in
 SEARCH_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 KATA_BIN_DIRS = ("/opt/kata/bin", "/opt/kata/runtime-rs/bin")
+CATEGORY = "wiring"
+MAX_HANDLERS = 16  # per manager: each gets its shim, configuration and snapshotter checks
+
+
+def wiring_spec(
+    suffix: str, description: str, remedy: str, required: bool = True, per_item: bool = False
+) -> CheckSpec:
+    """A check of the wiring level: `wiring.<suffix>`."""
+    return CheckSpec(
+        f"wiring.{suffix}",
+        CATEGORY,
+        description,
+        required=required,
+        remedy=remedy,
+        level=WIRING,
+        per_item=per_item,
+    )
 
 
 def shown(name: str) -> str:

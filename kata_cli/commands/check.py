@@ -144,10 +144,11 @@ def check(app: AppContext, **options: Any) -> None:
     TOML; a Go template (`{{ ... }}`) or a file that does not parse cannot be judged (WARN
     naming it; `config.toml`, what runs now, is judged instead). A Kata handler written into
     `config.toml` itself with no template is lost at the next start (WARN). Shims are looked
-    up in k3s's `/var/lib/rancher/k3s/data/current/bin` (and `bin/aux`; without `current`,
-    every `data/*/bin`) or RKE2's `/var/lib/rancher/rke2/bin`, then the `PATH` above. CRI-O:
-    `/etc/crio/crio.conf`, then every file of `/etc/crio/crio.conf.d/` by name, merged key
-    by key; a handler is Kata's when its name or `runtime_path` says `kata`.
+    up in k3s's `/var/lib/rancher/k3s/data/current/bin` (without `current`, every
+    `data/*/bin`) or RKE2's `/var/lib/rancher/rke2/bin`, then the `PATH` above (then k3s's
+    `bin/aux`). CRI-O: `/etc/crio/crio.conf`, then every file of `/etc/crio/crio.conf.d/`
+    by name, merged key by key; a handler is Kata's when its name or `runtime_path` says
+    `kata`.
 
     **Broken configuration.** When the configuration does not load (invalid TOML, several
     `[hypervisor.*]` tables and no `[runtime] hypervisor_name`, a value of the wrong type),

@@ -190,9 +190,9 @@ def test_the_search_path_of_each_distribution(k3s_host):
     path = rancher.K3S.search_path(host, ("/usr/bin", "/bin"))
     assert path == (
         "/var/lib/rancher/k3s/data/current/bin",
-        "/var/lib/rancher/k3s/data/current/bin/aux",
         "/usr/bin",
         "/bin",
+        "/var/lib/rancher/k3s/data/current/bin/aux",  # after PATH: the host's tools win
     )
     assert rancher.RKE2.search_path(host, ("/usr/bin",)) == ("/usr/bin",)
 
@@ -316,6 +316,21 @@ def test_a_pending_template_that_is_not_toml_is_a_warning_naming_it(k3s_host, co
     # config.toml, what runs now, is still judged
     assert by_id["wiring.k3s.config"].status == "pass"
     assert by_id["wiring.k3s.handlers"].status == "pass"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_template_that_is_no_file_is_a_warning_not_a_hang(k3s_host, kind):
+    k3s_host.file(f"{K3S}/config.toml", RUNC_V3 + KATA_V3)
+    age(k3s_host, f"{K3S}/config.toml", 3600)
+    local = k3s_host.local(f"{K3S}/config-v3.toml.tmpl")
+    if kind == "fifo":
+        os.mkfifo(local)
+    else:
+        local.mkdir()
+    template = run(k3s_host)["wiring.k3s.template"]
+    assert template.status == "warn"
+    expected = "not a regular file" if kind == "fifo" else "is a directory"
+    assert template.detail.startswith(f"{K3S}/config-v3.toml.tmpl: {expected}"), template.detail
 
 
 def test_garbage_config_toml_is_a_config_failure(k3s_host):

@@ -35,8 +35,9 @@ class Distribution:
     label: str  # in text
     data_dir: str
     restart: str  # how its containerd is restarted
-    bin_dirs: tuple[str, ...]  # prepended to PATH for its containerd
+    bin_dirs: tuple[str, ...]  # put before PATH for its containerd
     fallback_bin_glob: str = ""  # where its binaries are when bin_dirs do not exist
+    after_path: tuple[str, ...] = ()  # put after PATH (the host's own tools win)
 
     @property
     def containerd_dir(self) -> str:
@@ -51,13 +52,14 @@ class Distribution:
         return tuple(f"{self.containerd_dir}/{name}" for name in TEMPLATES)
 
     def search_path(self, host: Host, system: tuple[str, ...]) -> tuple[str, ...]:
-        """The directories its containerd finds shims in: its own binaries, then the
-        system PATH. k3s runs from `data/current`; without that link (an extracted but
-        never started release) every `data/*/bin` stands in."""
+        """The directories its containerd finds shims in: its own binaries, the system
+        PATH, then its auxiliary tools. k3s runs from `data/current`; without that link
+        (an extracted but never started release) every `data/*/bin` stands in."""
         own = tuple(d for d in self.bin_dirs if host.is_dir(d))
         if not own and self.fallback_bin_glob:
             own = tuple(glob(host, self.fallback_bin_glob)[:MAX_DATA_DIRS])
-        return own + tuple(d for d in system if d not in own)
+        last = tuple(d for d in self.after_path if host.is_dir(d))
+        return own + tuple(d for d in system if d not in own) + last
 
 
 K3S = Distribution(
@@ -65,8 +67,9 @@ K3S = Distribution(
     label="k3s",
     data_dir="/var/lib/rancher/k3s",
     restart="systemctl restart k3s (k3s-agent on agents)",
-    bin_dirs=("/var/lib/rancher/k3s/data/current/bin", "/var/lib/rancher/k3s/data/current/bin/aux"),
+    bin_dirs=("/var/lib/rancher/k3s/data/current/bin",),
     fallback_bin_glob="/var/lib/rancher/k3s/data/*/bin",
+    after_path=("/var/lib/rancher/k3s/data/current/bin/aux",),
 )
 RKE2 = Distribution(
     key="rke2",

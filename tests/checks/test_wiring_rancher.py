@@ -207,7 +207,10 @@ def test_a_hand_edit_of_config_toml_without_template_is_lost_at_the_next_start(k
     handlers = by_id["wiring.k3s.handlers"]
     assert handlers.status == "warn"
     assert "rewrites" in handlers.detail and "lost at its next start" in handlers.detail
-    assert f"copy {K3S}/config.toml to {K3S}/config.toml.tmpl" in handlers.remedy
+    assert f"copy {K3S}/config.toml to {K3S}/config-v3.toml.tmpl" in handlers.remedy
+    k3s_host.file(f"{K3S}/config.toml", RUNC_V3.replace("3", "2", 1) + KATA_V3.replace(V3, V2))
+    handlers = run(k3s_host)["wiring.k3s.handlers"]
+    assert f"copy {K3S}/config.toml to {K3S}/config.toml.tmpl (it is" in handlers.remedy
     assert "k3s rewrites it at every start" in by_id["wiring.k3s.config"].detail
 
 

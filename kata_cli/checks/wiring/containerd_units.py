@@ -163,9 +163,9 @@ def judge(
             f"{listed}; {_source(config)}; but {how.manager} rewrites {config.path} at every "
             f"start and no template renders {', '.join(shown(n) for n in how.lost_at_restart[:4])}"
             ": lost at its next start",
-            f"copy {config.path} to {posixpath.dirname(config.path)}/config.toml.tmpl (it is "
-            f"then rendered at every start), or move the handler into a file {config.path} "
-            "imports",
+            f"copy {config.path} to {posixpath.dirname(config.path)}/{_template_name(config)} "
+            f"(it is then rendered at every start), or move the handler into a file "
+            f"{config.path} imports",
         )
     else:
         yield specs.handlers.passed(f"{listed}; {_source(config)}")
@@ -223,11 +223,15 @@ def _template_to_edit(found: rancher.Embedded, config: containerd.ContainerdConf
     """Where a Kata handler goes so that the distribution's every start renders it."""
     if found.template is not None:
         return found.template.path
-    name = "config-v3.toml.tmpl" if config.version >= 3 else "config.toml.tmpl"
     return (
-        f"{found.distribution.containerd_dir}/{name} (a new template: a copy of config.toml, "
+        f"{found.distribution.containerd_dir}/{_template_name(config)} (a new template: a copy of config.toml, "
         'or {{ template "base" . }} followed by the table)'
     )
+
+
+def _template_name(config: containerd.ContainerdConfig) -> str:
+    """The template a distribution renders a configuration of this version from."""
+    return rancher.TEMPLATES[0] if config.version >= 3 else rancher.TEMPLATES[1]
 
 
 def _template(spec: CheckSpec, found: rancher.Embedded, template: rancher.Template) -> CheckResult:

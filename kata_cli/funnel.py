@@ -26,6 +26,7 @@ from kata_cli.errors import (
 
 def guarded(body: Callable[[], int]) -> int:
     """Run `body` with SIGTERM raised as `Terminated`; every error becomes a status."""
+    streams = _watch_output()
     previous = _terminate_as_interrupt()
     try:
         return _funnel(body)
@@ -34,6 +35,7 @@ def guarded(body: Callable[[], int]) -> int:
             import signal
 
             signal.signal(signal.SIGTERM, previous)
+        _unwatch_output(streams)
 
 
 def interrupted(exc: BaseException) -> int:
@@ -78,6 +80,8 @@ def _funnel(body: Callable[[], int]) -> int:
         silence_stdout()
         return EXIT_FAILURE
     except Exception as exc:
+        if isinstance(exc, StdoutFailed):
+            return output_failed(exc, EXIT_FAILURE)
         if debug:
             raise
         sys.stderr.write(
@@ -87,6 +91,111 @@ def _funnel(body: Callable[[], int]) -> int:
         return EXIT_FAILURE
 
 
+class StdoutFailed(OSError):
+    """Standard output could not be written: a full disk, an I/O error, or closed when the
+    process started (`kata-cli ... >&-`). Not a broken pipe: that is the reader's choice."""
+
+
+class _WatchedStdout:
+    """The process's standard output for the length of a run: writes and flushes that fail
+    raise `StdoutFailed`, so the funnel can name the real culprit (not "internal error")."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutFailed(exc.errno, exc.strerror) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutFailed(exc.errno, exc.strerror) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _ClosedStdout:
+    """Standard output when the process started without one: writing to it fails with
+    "Bad file descriptor", as for any program whose output was closed; a command that
+    writes nothing there is not affected."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, _text: str) -> int:
+        import errno
+
+        raise StdoutFailed(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _Discard:
+    """A stream that takes everything and keeps nothing (stderr when the process started
+    without one; stdout once it has failed)."""
+
+    encoding = "utf-8"
+    errors = "backslashreplace"
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _watch_output() -> tuple[Any, Any] | None:
+    """Watch the process's own standard output (not a caller's stand-in, e.g. a test's
+    capture); a closed stdout or stderr gets a stand-in. What to restore afterwards."""
+    original = (sys.stdout, sys.stderr)
+    if sys.stderr is None:
+        sys.stderr = _Discard()
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    elif sys.stdout is sys.__stdout__:
+        sys.stdout = _WatchedStdout(sys.stdout)
+    else:
+        return None if sys.stderr is original[1] else original
+    return original
+
+
+def _unwatch_output(original: tuple[Any, Any] | None) -> None:
+    if original is not None:
+        sys.stdout, sys.stderr = original
+
+
+def output_failed(exc: OSError, code: int) -> int:
+    """Report that standard output could not be written; the exit status (1 unless the
+    command had already failed otherwise). A broken pipe is the reader's choice: silent."""
+    if isinstance(sys.stdout, _ClosedStdout):
+        sys.stdout = _Discard()
+    else:
+        silence_stdout()
+    if not isinstance(exc, BrokenPipeError):
+        try:
+            sys.stderr.write(f"kata-cli: cannot write standard output: {exc.strerror or exc}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+    return code or EXIT_FAILURE
+
+
 def silence_stdout() -> None:
     """After a closed pipe: send what is still buffered for stdout nowhere."""
     try:
@@ -94,5 +203,5 @@ def silence_stdout() -> None:
 
         devnull = devnull_fd(os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # no descriptor: nothing to silence
         pass

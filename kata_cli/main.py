@@ -26,6 +26,11 @@ VERSION_ARGS = (["--version"], ["-v"])
 
 def main() -> None:
     args = sys.argv[1:]
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and getattr(sys.stdout, "errors", "") == "strict":
+        # a text no renderer escaped (a file name that is not UTF-8) prints as \udcff
+        # rather than ending the run with UnicodeEncodeError
+        reconfigure(errors="backslashreplace")
     if args in VERSION_ARGS and _print_version():
         sys.exit(0)
     _exit(dispatch(args))
@@ -49,7 +54,9 @@ def dispatch(
 
 def _exit(code: int) -> None:
     """Exit with `code`, skipping the interpreter's teardown when that changes nothing
-    observable: stdout and stderr flushed, `atexit` handlers run, no other thread alive."""
+    observable: stdout and stderr flushed, `atexit` handlers run, no other thread alive.
+    Output that cannot be written (a full disk, a closed pipe) is reported here as in
+    the run itself: one line, status 1 (silently for a closed pipe)."""
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         sys.exit(code)  # a non-daemon thread may still be working: the usual exit joins it
@@ -57,8 +64,12 @@ def _exit(code: int) -> None:
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
             if stream is not None:
                 stream.flush()
+    except OSError as exc:
+        from kata_cli.funnel import output_failed
+
+        code = output_failed(exc, code)
     except Exception:
-        sys.exit(code)  # e.g. a closed pipe: the usual exit reports it as it always has
+        sys.exit(code)
     import atexit
     import os
 

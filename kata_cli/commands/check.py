@@ -37,7 +37,8 @@ from kata_cli.commands.options import Seconds, flavour_option, pass_app
 @click.option(
     "--load-modules",
     is_flag=True,
-    help="Load missing kernel modules with modprobe (root only) and report what was loaded.",
+    help="Load missing kernel modules with modprobe and report what was loaded "
+    "(root, host root / only).",
 )
 @click.option("--boot", is_flag=True, help="Also boot a VM with the configured assets.")
 @click.option("--boot-guest", is_flag=True, help="Also boot a VM with the built-in test guest.")

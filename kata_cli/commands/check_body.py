@@ -57,6 +57,9 @@ def run_check(
 
         check_text.render_list(catalogue(), as_json)
         return
+    for option, value in (("--junit", junit_path), ("--state-file", state_file)):
+        if value == "":  # an unset shell variable: refuse rather than ignore it
+            raise UsageError(f"{option} '': name a file")
     if junit_path == "-":
         raise UsageError(
             "--junit -: the JUnit XML goes to a file, stdout carries the report",

@@ -20,6 +20,10 @@ def run_env(
     flavour: str | None = None,
 ) -> None:
     """Build the report and print it (or write it atomically to `file_path`)."""
+    if file_path == "":  # an unset shell variable: refuse before reading anything
+        from kata_cli.errors import UsageError
+
+        raise UsageError("--file '': name a file", "or - for standard output")
     from kata_cli.envinfo import build_env_info, to_json, to_toml
     from kata_cli.errors import KataError
     from kata_cli.render.terminal import out, warn

@@ -103,7 +103,7 @@ class _WatchedStdout:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
 
-    def write(self, text: str) -> int:
+    def write(self, text: Any) -> int:
         try:
             return int(self._stream.write(text))
         except BrokenPipeError:
@@ -120,7 +120,13 @@ class _WatchedStdout:
             raise StdoutFailed(exc.errno, exc.strerror) from None
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
+        found = getattr(self._stream, name)
+        return _WatchedStdout(found) if name == "buffer" else found
+
+
+def stdout_closed() -> bool:
+    """Whether the process started with standard output closed (`>&-`)."""
+    return sys.stdout is None or isinstance(sys.stdout, _ClosedStdout)
 
 
 class _ClosedStdout:

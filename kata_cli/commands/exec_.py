@@ -132,6 +132,7 @@ def exec_(
 
     from kata_cli.console.session import ESCAPE_HELP, guard_standard_fds, interactive_session
     from kata_cli.errors import VerdictFailure
+    from kata_cli.funnel import stdout_closed
     from kata_cli.render.terminal import err, note, stdin_is_tty
     from kata_cli.shim.agenturl import DEFAULT_DEBUG_PORT, parse_agent_url
     from kata_cli.shim.debugconsole import agent_url_for, dial_debug_console
@@ -160,16 +161,16 @@ def exec_(
             return
         if stdin_is_tty():
             err(f"Connected to the debug console of sandbox {ref.id}. {ESCAPE_HELP}.")
-        if sys.stdout is not None:
+        if not stdout_closed():
             sys.stdout.flush()
         interactive_session(sock, stdin_fd=0, stdout_fd=1, window_size=window_size)
 
 
 def _write_stdout(data: bytes) -> None:
-    """Guest output, byte-exact (dropped when stdout was closed: sys.stdout is None)."""
-    import sys
-
+    """Guest output, byte-exact (dropped when stdout was closed: the exit status is the
+    guest command's)."""
+    from kata_cli.funnel import stdout_closed
     from kata_cli.render.terminal import out_bytes
 
-    if sys.stdout is not None:
+    if not stdout_closed():
         out_bytes(data)

@@ -169,6 +169,38 @@ def test_containerd_kata_handler_is_extracted(cli, seeded, stubs):
     assert handlers["data"][key]["runtime_type"] == "io.containerd.kata.v2"
 
 
+def test_k3s_and_rke2_containerd_files_are_gathered(cli, seeded, stubs):
+    """The files `check` judges for k3s and RKE2 (config.toml, its templates, the drop-ins
+    recent releases import); a config.toml nested past the TOML limits is one failed
+    item, and the files after it are still gathered."""
+    from kata_cli.checks.wiring import rancher
+
+    quick_docker(stubs)
+    k3s = rancher.K3S.containerd_dir
+    rke2 = rancher.RKE2.containerd_dir
+    runtimes = 'plugins."io.containerd.cri.v1.runtime".containerd.runtimes'
+    seeded.file(f"{k3s}/config.toml", "version = 3\nx = " + "[" * 3000 + "]" * 3000 + "\n")
+    seeded.file(f"{k3s}/config-v3.toml.tmpl", '{{ template "base" . }}\n')
+    seeded.file(f"{k3s}/config-v3.toml.d/kata.toml", f'[{runtimes}.kata]\nruntime_type = "x"\n')
+    seeded.file(
+        f"{rke2}/config.toml", f'[{runtimes}.kata]\nruntime_type = "io.containerd.kata.v2"\n'
+    )
+    seeded.file(f"{rke2}/config.toml.tmpl", "version = 2\n")
+    report = run(cli, seeded, stubs, "--json").json()
+    by_title = {i["title"]: i for i in items(report, "containerd")}
+    for dist in (rancher.K3S, rancher.RKE2):
+        for path in (dist.config, *dist.templates):
+            if seeded.local(path).exists():
+                assert by_title[path]["status"] == "ok", path
+    assert f"{k3s}/config-v3.toml.d/kata.toml" in by_title
+    assert by_title[f"Kata runtime handlers in {k3s}/config.toml"]["status"] == "failed"
+    assert "nested too deeply" in by_title[f"Kata runtime handlers in {k3s}/config.toml"]["detail"]
+    rke2_handlers = by_title[f"Kata runtime handlers in {rke2}/config.toml"]["data"]
+    assert rke2_handlers[f"{runtimes.replace(chr(34), '')}.kata"]["runtime_type"] == (
+        "io.containerd.kata.v2"
+    )
+
+
 def test_sandbox_focus(cli, seeded, stubs):
     quick_docker(stubs)
     report = run(cli, seeded, stubs, "--json", "--sandbox", SANDBOX_ID).json()

@@ -22,8 +22,19 @@ SYSTEMD_PROPERTIES = (
 CONTAINERD_CONFIGS = (
     "/etc/containerd/config.toml",
     "/etc/containerd/conf.d/*.toml",
-    "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
-    "/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl",
+    # the containerd k3s and RKE2 embed: the file they write at every start, the templates
+    # they write it from, the drop-in directories recent releases import
+    *(
+        f"/var/lib/rancher/{dist}/agent/etc/containerd/{name}"
+        for dist in ("k3s", "rke2")
+        for name in (
+            "config.toml",
+            "config-v3.toml.tmpl",
+            "config.toml.tmpl",
+            "config-v3.toml.d/*.toml",
+            "config.toml.d/*.toml",
+        )
+    ),
 )
 
 
@@ -45,8 +56,9 @@ def unit(name: str) -> Command:
 
 
 def kata_runtime_handlers(text: str) -> dict[str, Any]:
-    """containerd runtime tables whose name or runtime_type mentions kata."""
-    import tomllib
+    """containerd runtime tables whose name or runtime_type mentions kata (a file past the
+    TOML limits raises ValueError like any invalid one, never RecursionError)."""
+    from kata_cli.config import tomlread
 
     found: dict[str, Any] = {}
 
@@ -61,7 +73,7 @@ def kata_runtime_handlers(text: str) -> dict[str, Any]:
         for key, value in node.items():
             walk(value, (*path, key))
 
-    walk(tomllib.loads(text), ())
+    walk(tomlread.loads(text), ())
     return found
 
 
@@ -109,12 +121,12 @@ KUBERNETES = Section(
 CONTAINERD = Section(
     id="containerd",
     title="containerd",
-    description="containerd version, unit, configuration files (k3s too) and the kata "
-    "runtime handler stanzas extracted from them.",
+    description="containerd version, unit, configuration files (k3s and RKE2 too) and the "
+    "kata runtime handler stanzas extracted from them.",
     commands=(Command(("containerd", "--version")), unit("containerd")),
     probe=containerd_probe,  # each file followed by the kata handlers extracted from it
     reads=CONTAINERD_CONFIGS,
-    requires=("containerd", "k3s"),
+    requires=("containerd", "k3s", "rke2"),
 )
 CRIO = Section(
     id="crio",

@@ -27,7 +27,9 @@ def metrics(app: AppContext, sandbox_id: str) -> None:
     /iptables, status code: 500, response data: ...`, the body cut at 1 KiB); a missing, dead
     or silent shim is one line saying which: missing, not a socket, refusing connections,
     permission denied (run as root), silent for 3 s, or an answer that is cut short or is not
-    HTTP. Answers are read in linear time up to a cap: 64 MiB of body (`Content-Length`,
+    HTTP. What the shim answers (`metrics`, `iptables get`, `direct-volume stats`) is printed
+    followed by a newline, as upstream prints it, even after a body's own final newline;
+    verbatim into a pipe, with control characters escaped on a terminal. Answers are read in linear time up to a cap: 64 MiB of body (`Content-Length`,
     chunked or until close), 64 KiB and 100 lines of headers, 262144 chunks; beyond it the
     error says `answer too large`. Numbers a shim sends (status, `Content-Length`, chunk
     sizes, the CID and port of its agent URL) are length-checked before conversion. Exit

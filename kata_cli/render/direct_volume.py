@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from kata_cli.render import terminal
 from kata_cli.render.listing import render_listing
-from kata_cli.render.terminal import out
 
 if TYPE_CHECKING:
     from kata_cli.shim.volumes import VolumeEntry
@@ -40,9 +39,9 @@ def row(vol: VolumeEntry) -> tuple[str, ...]:
 
 def render_stats(text: str) -> None:
     """The guest's statistics, as the shim answered them (plus a newline, as upstream)."""
-    from kata_cli.render.text import printable_lines
+    from kata_cli.render.text import peer_text
 
-    out(printable_lines(text) if terminal.stdout_is_tty() else text)
+    peer_text(text)
 
 
 def confirm(text: str) -> None:

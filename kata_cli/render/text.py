@@ -55,10 +55,11 @@ def printable_lines(text: str) -> str:
 
 def peer_text(text: str) -> None:
     """Print text a peer sent (a shim's metrics, iptables rules, volume statistics) as a
-    result: verbatim into a pipe or file, where scripts read it; with its control
+    result, followed by a newline as upstream prints it (even after one the body ends
+    with): verbatim into a pipe or file, where scripts read it; with its control
     characters escaped on a terminal, where an escape sequence would act on the screen."""
     from kata_cli.render.terminal import out, stdout_is_tty
 
     if stdout_is_tty():
         text = printable_lines(text)
-    out(text, end="" if text.endswith("\n") else "\n")
+    out(text)

@@ -22,7 +22,7 @@ METRICS = "# HELP kata_shim_fds fds\nkata_shim_fds 12\n"
 def test_metrics(run, shim, dialect):
     server = shim("sb1", dialect).reply("/metrics", METRICS)
     result = run("metrics", "sb1")
-    assert (result.exit_code, result.stdout) == (0, METRICS)
+    assert (result.exit_code, result.stdout) == (0, METRICS + "\n")  # upstream's extra newline
     assert server.requests[0].method == "GET"
 
 
@@ -46,8 +46,9 @@ def test_metrics_dead_shim_is_one_line(run, fake_host):
 
 def test_iptables_get_v4_and_v6(run, shim):
     server = shim("sb1").reply("/iptables", "*filter\nCOMMIT").reply("/ip6tables", "*nat\n")
+    # the body and a newline, as upstream prints it (after a body's own newline too)
     assert run("iptables", "get", "--sandbox-id", "sb1").stdout == "*filter\nCOMMIT\n"
-    assert run("iptables", "get", "--sandbox-id", "sb1", "--v6").stdout == "*nat\n"
+    assert run("iptables", "get", "--sandbox-id", "sb1", "--v6").stdout == "*nat\n\n"
     assert [r.path for r in server.requests] == ["/iptables", "/ip6tables"]
 
 

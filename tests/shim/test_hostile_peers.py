@@ -295,11 +295,11 @@ def test_a_peers_answer_is_escaped_on_a_terminal_and_verbatim_in_a_pipe(
     its title, clear the screen); a pipe still gets the bytes as sent."""
     shim("sb").reply(endpoint, HOSTILE_BODY)
     piped = run(*args)
-    assert (piped.exit_code, piped.stdout) == (0, HOSTILE_BODY.decode())
+    assert (piped.exit_code, piped.stdout) == (0, HOSTILE_BODY.decode() + "\n")
     cli.environment["stdout_isatty"] = True
     shown = run(*args)
     assert shown.exit_code == 0
-    assert shown.stdout == "up 1\\x1b]0;owned\\x07\\x1b[2J\\r\nrule\tA\n"
+    assert shown.stdout == "up 1\\x1b]0;owned\\x07\\x1b[2J\\r\nrule\tA\n\n"
 
 
 def test_volume_stats_are_escaped_on_a_terminal(run, cli, shim, fake_host):

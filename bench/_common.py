@@ -22,7 +22,14 @@ def wall_time(
     argv: Sequence[str], env: dict[str, str], timeout: float = 120, **kwargs: object
 ) -> float:
     """One run's wall time. A blocking wait measures exactly (subprocess.run(timeout=...)
-    polls with sleeps of up to 50 ms and would round runs up); a timer kills a hung run."""
+    polls with sleeps of up to 50 ms and would round runs up); a timer kills a hung run.
+
+    Runs happen in `/` (`python -m kata_cli` in a checkout would import the source tree
+    beside it, not the installed copy) and may write bytecode caches, as a user's
+    interpreter does (PYTHONDONTWRITEBYTECODE in a developer's shell would otherwise make
+    every run compile every module again)."""
+    env = {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    kwargs.setdefault("cwd", "/")
     start = time.perf_counter()
     proc = subprocess.Popen(
         list(argv), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, **kwargs

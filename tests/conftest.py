@@ -243,6 +243,14 @@ class FakeHost:
         self.vhost_vsock()
         return self
 
+    def manager(self, *programs: str) -> FakeHost:
+        """Container managers installed: their program (`containerd`, `crio`) in
+        /usr/bin, so that check judges their configuration files (a file of a manager
+        that is not installed is left over, and not judged)."""
+        for program in programs:
+            self.executable(f"/usr/bin/{program}")
+        return self
+
     def intel(self) -> FakeHost:
         """An Intel host with KVM: flags, modules, meminfo, os-release, kernel, a qemu
         configuration (`.installed()` adds its assets and /dev/vhost-vsock)."""

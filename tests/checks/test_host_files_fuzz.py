@@ -72,6 +72,7 @@ def test_check_json_agrees_with_its_exit_status_on_fuzzed_host_files(path, conte
     with tempfile.TemporaryDirectory() as tmp:
         fake = FakeHost(Path(tmp) / "host")
         fake.intel().installed() if _can_mknod() else fake.intel()
+        fake.manager("containerd")  # so that a fuzzed config.toml is judged
         fake.file(path, content)
         cli = Cli(dict(PINNED_ENV))
         cli.environment["euid"] = 1000

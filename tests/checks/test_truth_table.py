@@ -115,6 +115,7 @@ def containerd(pool_present: bool) -> Any:
 
     def build(host: FakeHost) -> None:
         capable_intel(host)
+        host.manager("containerd")
         host.modules("dm_thin_pool")
         host.file(
             "/etc/containerd/config.toml",
@@ -135,8 +136,13 @@ RUNTIMES = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes'
 KATA_HANDLER = f'[{RUNTIMES}.kata]\nruntime_type = "io.containerd.kata.v2"\n'
 
 
-def wiring(files: dict[str, str], shim: str | None = SHIM) -> Any:
-    """A container manager's files (containerd or CRI-O), the Kata shim at `shim`."""
+def wiring(
+    files: dict[str, str],
+    shim: str | None = SHIM,
+    managers: tuple[str, ...] = ("containerd", "crio"),
+) -> Any:
+    """A container manager's files (containerd or CRI-O), the Kata shim at `shim`, the
+    `managers` installed."""
 
     def build(host: FakeHost) -> None:
         capable_intel(host)
@@ -145,6 +151,7 @@ def wiring(files: dict[str, str], shim: str | None = SHIM) -> Any:
             host.executable(shim)
         for path, text in files.items():
             host.file(path, text)
+        host.manager(*managers)
 
     return build
 
@@ -152,6 +159,7 @@ def wiring(files: dict[str, str], shim: str | None = SHIM) -> Any:
 def containerd_without_kata(host: FakeHost, installed_too: bool = True) -> None:
     if installed_too:
         capable_intel(host)
+    host.manager("containerd")
     host.file(
         "/etc/containerd/config.toml",
         'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n'
@@ -167,6 +175,7 @@ def embedded_with_containerd(host: FakeHost) -> None:
 
 def crio(host: FakeHost) -> None:
     capable_intel(host)
+    host.manager("crio")
     host.executable("/usr/local/bin/containerd-shim-kata-v2")
     host.file(
         "/etc/crio/crio.conf.d/50-kata.conf",
@@ -183,9 +192,15 @@ V3_KATA = f'version = 3\n[{V3_RUNTIMES}.kata]\nruntime_type = "io.containerd.kat
 V3_RUNC = f'version = 3\n[{V3_RUNTIMES}.runc]\nruntime_type = "io.containerd.runc.v2"\n'
 
 
-def k3s_or_rke2(files: dict[str, str], shim: str | None, template_newer: bool = False) -> Any:
+def k3s_or_rke2(
+    files: dict[str, str],
+    shim: str | None,
+    template_newer: bool = False,
+    managers: tuple[str, ...] = (),
+) -> Any:
     """k3s's or RKE2's containerd files (`template_newer`: a template edited after the
-    last start wrote config.toml), the Kata shim at `shim`."""
+    last start wrote config.toml), the Kata shim at `shim`, the standalone `managers`
+    installed (none: k3s and RKE2 bring their own containerd)."""
 
     def build(host: FakeHost) -> None:
         import os
@@ -199,6 +214,7 @@ def k3s_or_rke2(files: dict[str, str], shim: str | None, template_newer: bool = 
             newer = path.endswith(".tmpl") is template_newer
             when = 1_700_000_000 - (60 if newer else 3600)
             os.utime(host.local(path), (when, when))
+        host.manager(*managers)
 
     return build
 
@@ -598,6 +614,48 @@ CASES = [
         failed_checks=("wiring.rke2.shim.kata",),
     ),
     Case(
+        # a leftover /etc/containerd/config.toml without a Kata handler on a k3s node:
+        # no standalone containerd is installed, nothing reads it
+        "k3s-kata-handler-stale-containerd-config-not-installed",
+        k3s_or_rke2(
+            {
+                f"{K3S}/config.toml": V3_KATA,
+                "/etc/containerd/config.toml": V3_RUNC,
+            },
+            "/var/lib/rancher/k3s/data/current/bin/containerd-shim-kata-v2",
+        ),
+        0,
+        unjudged=(),
+        extra={"skipped": ("wiring.containerd.config",), "absent": ("wiring.containerd.handlers",)},
+    ),
+    Case(
+        "k3s-kata-handler-and-installed-containerd-without-handler",
+        k3s_or_rke2(
+            {
+                f"{K3S}/config.toml": V3_KATA,
+                "/etc/containerd/config.toml": V3_RUNC,
+            },
+            "/var/lib/rancher/k3s/data/current/bin/containerd-shim-kata-v2",
+            managers=("containerd",),
+        ),
+        1,
+        (WIRE,),
+        unjudged=(),
+        failed_checks=("wiring.containerd.handlers",),
+    ),
+    Case(
+        "stale-containerd-and-crio-files-only-wiring-not-judged",
+        wiring(
+            {
+                "/etc/containerd/config.toml": V3_RUNC,
+                "/etc/crio/crio.conf": "[crio.runtime]\n",
+            },
+            managers=(),
+        ),
+        0,
+        extra={"skipped": ("wiring.containerd.config", "wiring.crio.config")},
+    ),
+    Case(
         "embedded-default-containerd-not-judged",
         embedded_with_containerd,
         0,
@@ -702,6 +760,11 @@ def test_exit_status_capable_line_json_and_junit_agree(cli, fake_host, matrix_ho
         assert data["capable"] is True
     failed = {c["id"] for c in data["checks"] if c["status"] == "fail"}
     assert set(case.failed_checks) <= failed, failed
+    statuses = {c["id"]: c["status"] for c in data["checks"]}
+    for check_id in case.extra.get("skipped", ()):
+        assert statuses[check_id] == "skip", (check_id, statuses.get(check_id))
+    for check_id in case.extra.get("absent", ()):
+        assert check_id not in statuses, check_id
     assert (not failed) is (case.exit == 0)
     for check in data["checks"]:
         if check["status"] == "fail":

@@ -76,7 +76,7 @@ def test_every_unit_reports_only_its_own_checks(fake_host):
     from kata_cli.checks.context import CheckContext
     from kata_cli.checks.registry import CHECKS
 
-    fake_host.intel().installed()
+    fake_host.intel().installed().manager("containerd")
     fake_host.remove("/sys/module/vhost_net")
     ctx = CheckContext(fake_host.host, load(fake_host.host), CheckOptions(strict=True, kvm=False))
     fake_host.file(

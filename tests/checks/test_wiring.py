@@ -30,8 +30,9 @@ def kata_handler(prefix: str = V2, name: str = "kata", extra: str = "") -> str:
 @pytest.fixture
 def kata_host(fake_host):
     """An Intel host with Kata installed: a configuration, its assets, the shim linked
-    into /usr/local/bin, and the overlay file system."""
+    into /usr/local/bin, the overlay file system, containerd and CRI-O installed."""
     fake_host.intel()
+    fake_host.manager("containerd", "crio")
     fake_host.assets()
     fake_host.executable(SHIM)
     fake_host.symlink("/usr/local/bin/containerd-shim-kata-v2", SHIM)
@@ -237,7 +238,7 @@ def test_handler_names_become_safe_ids(kata_host):
 
 
 def test_shim_only_in_opt_kata_is_not_found_by_containerd(fake_host):
-    fake_host.intel()
+    fake_host.intel().manager("containerd")
     fake_host.assets()
     fake_host.executable(SHIM)
     fake_host.file(CTR, "version = 2\n" + kata_handler())
@@ -395,6 +396,75 @@ def test_neither_manager_configured_is_a_skip(kata_host):
     assert list(by_id) == ["wiring.manager"]
     assert by_id["wiring.manager"].status == "skip"
     assert "no container manager configuration" in by_id["wiring.manager"].detail
+
+
+def _not_installed(fake_host, *keep: str):
+    """kata_host without containerd's and CRI-O's programs (but `keep`)."""
+    for program in ("containerd", "crio"):
+        if program not in keep:
+            fake_host.remove(f"/usr/bin/{program}")
+    return fake_host
+
+
+def test_a_file_of_a_manager_that_is_not_installed_is_not_judged(kata_host):
+    _not_installed(kata_host)
+    kata_host.file(CTR, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n')
+    kata_host.file("/etc/crio/crio.conf", "[crio.runtime]\n")
+    by_id = run(kata_host)
+    assert list(by_id) == ["wiring.manager", "wiring.containerd.config", "wiring.crio.config"]
+    assert all(r.status == "skip" for r in by_id.values())
+    assert "not installed" in by_id["wiring.manager"].detail
+    ctr = by_id["wiring.containerd.config"].detail
+    assert ctr.startswith(f"{CTR}: containerd is not installed (no containerd program in ")
+    assert "no containerd.service unit" in ctr and ctr.endswith("not judged")
+    assert by_id["wiring.crio.config"].detail.startswith("/etc/crio/crio.conf: CRI-O is not ")
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "/usr/bin/containerd",
+        "/usr/local/bin/containerd",
+        "/opt/bin/containerd",
+        "/lib/systemd/system/containerd.service",
+        "/usr/lib/systemd/system/containerd.service",
+        "/etc/systemd/system/containerd.service",
+    ],
+)
+def test_a_program_or_unit_makes_containerd_installed(kata_host, evidence):
+    _not_installed(kata_host)
+    kata_host.file(evidence, "")
+    kata_host.file(CTR, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n')
+    by_id = run(kata_host)
+    assert by_id["wiring.manager"].detail == "containerd"
+    assert by_id["wiring.containerd.handlers"].status == "fail"
+
+
+def test_a_masked_unit_or_a_link_out_of_the_root_is_not_an_installation(kata_host, tmp_path):
+    _not_installed(kata_host)
+    kata_host.symlink("/etc/systemd/system/containerd.service", "/dev/null")
+    outside = tmp_path / "outside-containerd"
+    outside.write_text("")
+    kata_host.symlink("/usr/local/bin/containerd", str(outside))  # resolved inside the root
+    kata_host.file(CTR, "version = 2\n")
+    by_id = run(kata_host)
+    assert by_id["wiring.containerd.config"].status == "skip"
+    assert "wiring.containerd.handlers" not in by_id
+
+
+def test_an_installed_manager_is_judged_beside_a_left_over_file(kata_host):
+    _not_installed(kata_host, "crio")
+    kata_host.file(CTR, 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n')
+    kata_host.file(
+        "/etc/crio/crio.conf.d/50-kata.conf",
+        '[crio.runtime.runtimes.kata]\nruntime_type = "vm"\n'
+        'runtime_path = "/usr/local/bin/containerd-shim-kata-v2"\n',
+    )
+    by_id = run(kata_host)
+    assert by_id["wiring.manager"].status == "pass"
+    assert by_id["wiring.manager"].detail == "CRI-O"
+    assert by_id["wiring.containerd.config"].status == "skip"
+    assert by_id["wiring.crio.handlers"].status == "pass"
 
 
 def test_kata_not_installed_is_a_skip(fake_host):

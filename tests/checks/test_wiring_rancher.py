@@ -110,6 +110,7 @@ def test_rke2_has_its_own_ids_and_bin_directory(fake_host):
 
 
 def test_every_manager_is_named_and_containerd_ids_are_unchanged(k3s_host):
+    k3s_host.manager("containerd", "crio")
     k3s_host.executable(f"/usr/local/bin/{SHIM}")
     k3s_host.file(
         "/etc/containerd/config.toml",
@@ -155,6 +156,7 @@ def test_catalogue_ids_name_the_manager():
 
 
 def test_k3s_finds_a_shim_in_its_bin_directory_containerd_does_not(k3s_host):
+    k3s_host.manager("containerd")
     k3s_host.executable(f"{K3S_BIN}/{SHIM}")
     k3s_host.file("/etc/containerd/config.toml", "version = 3\n" + KATA_V3)
     rendered(k3s_host, GO_TEMPLATE, RUNC_V3 + KATA_V3)

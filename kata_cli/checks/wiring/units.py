@@ -21,6 +21,11 @@ judged alike, under their own ids: `wiring.<m>.*` with `<m>` one of `containerd`
 | `wiring.crio.shim.<h>` | `runtime_path` is not an executable Kata shim |
 | `wiring.crio.kata-config.<h>` | `runtime_config_path` is missing or does not load |
 
+A configuration file is judged only when its manager is installed (`installed`: the
+`containerd` / `crio` program in the usual directories, or its systemd unit): a file left
+behind by one that is not (an old /etc/containerd/config.toml on a k3s node) is a SKIP of
+`wiring.containerd.config` / `wiring.crio.config` naming it, never a FAIL.
+
 containerd's search path for shims is systemd's default PATH (SEARCH_PATH): a shim that
 is only in /opt/kata/bin is not found by containerd and FAILs with the link to make. k3s
 and RKE2 put their own binary directories first (`rancher.Distribution.bin_dirs`).
@@ -33,7 +38,7 @@ from collections.abc import Iterator
 
 from kata_cli.checks.context import CheckContext
 from kata_cli.checks.model import NOT_INSTALLED, CheckResult, CheckSpec
-from kata_cli.checks.wiring import containerd, crio, rancher
+from kata_cli.checks.wiring import containerd, crio, installed, rancher
 from kata_cli.checks.wiring.containerd_units import (
     EMBEDDED,
     ContainerdSpecs,
@@ -155,26 +160,57 @@ def wiring_checks(
     if not ctx.installed:
         yield MANAGER.skipped(NOT_INSTALLED)
         return
-    ctr = containerd.load(ctx.host, containerd_config, use_binary=use_binary)
+    left_over: list[CheckResult] = []
+    ctr = None
+    if ctx.host.lexists(containerd_config):
+        if installed.evidence(ctx.host, installed.CONTAINERD):
+            ctr = containerd.load(ctx.host, containerd_config, use_binary=use_binary)
+        else:
+            left_over.append(_left_over(CONTAINERD_CONFIG, containerd_config, installed.CONTAINERD))
     embedded = [e for e in (rancher.load(ctx.host, d) for d in distributions) if e is not None]
-    cri = crio.load(ctx.host, crio_config, crio_dropins)
+    crio_files = crio.paths(ctx.host, crio_config, crio_dropins)
+    cri = None
+    if crio_files:
+        if installed.evidence(ctx.host, installed.CRIO):
+            cri = crio.load(ctx.host, crio_config, crio_dropins)
+        else:
+            shown_files = ", ".join(crio_files[:4]) + (" ..." if len(crio_files) > 4 else "")
+            left_over.append(_left_over(CRIO_CONFIG, shown_files, installed.CRIO))
     if ctr is None and not embedded and cri is None:
         places = [containerd_config, crio_config, f"{crio_dropins}/"]
         places += [f"{d.containerd_dir}/" for d in distributions]
-        yield MANAGER.skipped(
-            f"no container manager configuration ({', '.join(places)}): nothing to check"
-        )
+        if left_over:
+            yield MANAGER.skipped(
+                "no installed container manager is configured: the configuration found "
+                "belongs to one that is not installed"
+            )
+        else:
+            yield MANAGER.skipped(
+                f"no container manager configuration ({', '.join(places)}): nothing to check"
+            )
+        yield from left_over
         return
     names = ["containerd"] if ctr is not None else []
     names += [e.distribution.label for e in embedded]
     names += ["CRI-O"] if cri is not None else []
     yield MANAGER.passed(" and ".join(names) if len(names) < 3 else _listing(names))
+    yield from left_over
     if ctr is not None:
         yield from judge(ctx, ctr, Judging(CONTAINERD))
     for found in embedded:
         yield from judge_embedded(ctx, found)
     if cri is not None:
         yield from _crio(ctx, cri)
+
+
+def _left_over(spec: CheckSpec, files: str, manager: installed.Manager) -> CheckResult:
+    """A configuration of a manager that is not installed: nothing reads it, so it is not
+    judged (SKIP, naming it: it may be left over, or the manager may be installed
+    somewhere kata-cli does not look)."""
+    return spec.skipped(
+        f"{files}: {manager.label} is not installed ({manager.looked_for()}), so nothing "
+        "reads this file; not judged"
+    )
 
 
 def _listing(names: list[str]) -> str:

@@ -572,8 +572,12 @@ class Host:
         finally:
             os.close(fd)
 
-    def write_atomic(self, host_path: str, data: bytes, mode: int = 0o600) -> None:
-        """Write a file atomically (temporary file + rename in the same directory)."""
+    def write_atomic(
+        self, host_path: str, data: bytes, mode: int = 0o600, owner: tuple[int, int] | None = None
+    ) -> None:
+        """Write a file atomically (temporary file + rename in the same directory); `owner`
+        (uid, gid): the file rewritten keeps its owner where we may chown (as `sed -i`:
+        else the group alone, else ours)."""
         import secrets
 
         dir_fd, name, path = self._parent_fd(host_path)
@@ -593,6 +597,8 @@ class Host:
             )
             try:
                 try:
+                    if owner is not None:
+                        _keep_owner(fd, owner)  # before fchmod: a chown clears set-id bits
                     os.fchmod(fd, mode)
                     view = memoryview(data)
                     while view:
@@ -987,3 +993,17 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
         except OSError:
             pass
         raise
+
+
+def _keep_owner(fd: int, owner: tuple[int, int]) -> None:
+    """Give a new file the owner of the file it replaces, as far as we are allowed."""
+    current = os.fstat(fd)
+    if (current.st_uid, current.st_gid) == owner:
+        return
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError:
+        try:
+            os.fchown(fd, -1, owner[1])
+        except PermissionError:
+            pass

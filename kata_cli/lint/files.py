@@ -124,14 +124,17 @@ def read(item: Located) -> SourceFile:
     return load_source(item.display, data, item.role)
 
 
-def write_fixed(item: Located, text: str) -> None:
-    """Write a fixed file atomically, keeping its mode (symlinks: the target is written)."""
+def write_fixed(item: Located, text: str, bom: bool = False) -> None:
+    """Write a fixed file atomically, keeping its mode, owner and byte-order mark (line
+    endings are in `text` as read; symlinks: the target is written, never through the link)."""
     if item.data is not None:
         raise KataError("cannot --fix standard input", "use --diff to see the fixes")
+    data = ("\ufeff" + text if bom else text).encode("utf-8")
     try:
         target = item.fs.resolve(item.path)
-        mode = item.fs.stat(target).st_mode & 0o7777
-        item.fs.write_atomic(target, text.encode("utf-8"), mode=mode)
+        before = item.fs.stat(target)
+        owner = (before.st_uid, before.st_gid)
+        item.fs.write_atomic(target, data, mode=before.st_mode & 0o7777, owner=owner)
     except OSError as exc:
         raise KataError(
             f"cannot write the fixes to {item.display}: {exc.strerror or exc}",

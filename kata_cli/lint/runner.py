@@ -56,12 +56,12 @@ def run_lint(
         result = _lint_unit(unit, options, facts)
         if fix or diff:
             fixes = _fixes(unit, result.edits, unsafe)
-            for item, fixed in fixes:
+            for item, fixed, bom in fixes:
                 outcome.result.fixes.append(fixed)
                 if diff:
                     outcome.diffs.append(unified_diff(fixed.file, fixed.before, fixed.after))
                 else:
-                    files.write_fixed(item, fixed.after)
+                    files.write_fixed(item, fixed.after, bom)
                     outcome.fixed += fixed.applied
             if fix and not diff and fixes:
                 result = _lint_unit(unit, options, facts)
@@ -76,7 +76,8 @@ def _lint_unit(unit: list[files.Located], options: Options, facts: dict[str, Any
 
 def _fixes(
     unit: list[files.Located], edits: list[Edit], unsafe: bool
-) -> list[tuple[files.Located, FileFix]]:
+) -> list[tuple[files.Located, FileFix, bool]]:
+    """Each file's fixes, with whether it starts with a byte-order mark (kept on write)."""
     result = []
     for item in unit:
         mine = [e for e in edits if e.file == item.display and (unsafe or not e.unsafe)]
@@ -85,5 +86,5 @@ def _fixes(
         source = files.read(item)
         after, applied = apply_edits(source.text, mine)
         if applied and after != source.text:
-            result.append((item, FileFix(item.display, source.text, after, applied)))
+            result.append((item, FileFix(item.display, source.text, after, applied), source.bom))
     return result

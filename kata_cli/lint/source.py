@@ -41,6 +41,7 @@ class SourceFile:
     path: str
     role: str  # "main" | "drop-in"
     text: str = ""
+    bom: bool = False  # the file starts with a UTF-8 byte-order mark (not part of `text`)
     data: dict[str, Any] | None = None
     # `text` with whole-line comments blanked: same lines and columns for every key, and
     # quicker to parse and scan
@@ -168,6 +169,7 @@ def load_source(path: str, data: bytes, role: str = "main") -> SourceFile:
         return source
     if source.text.startswith("\ufeff"):
         source.text = source.text[1:]
+        source.bom = True
     plain = fastparse.parse(source.text)
     if plain is not None and _within_limits(plain[0]):
         source.data = plain[0]

@@ -300,7 +300,13 @@ def test_unwritable_fix_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     from kata_cli.host import Host
 
     class RefusingWrites(Host):
-        def write_atomic(self, host_path: str, data: bytes, mode: int = 0o600) -> None:
+        def write_atomic(
+            self,
+            host_path: str,
+            data: bytes,
+            mode: int = 0o600,
+            owner: tuple[int, int] | None = None,
+        ) -> None:
             raise PermissionError(13, "Permission denied")
 
     cli.host_type = RefusingWrites
@@ -362,3 +368,20 @@ def test_standard_input(cli: Cli) -> None:
     refused = lint(cli, "--fix", "-", input="[runtime]\n")  # even with nothing to fix
     assert refused.exit_code == 2  # a usage error
     assert refused.stderr.startswith("cannot --fix standard input")
+
+
+def test_fix_keeps_byte_order_mark_line_endings_and_owner(cli: Cli, tmp_path: Path) -> None:
+    text = CLEAN.replace("default_memory = 4096", "Default_Memory = 4096").replace("\n", "\r\n")
+    path = tmp_path / "configuration.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    os.chmod(path, 0o640)
+    owner = (4321, 8765) if os.geteuid() == 0 else (os.geteuid(), os.getegid())
+    os.chown(path, *owner)
+    result = lint(cli, "--fix", str(path))
+    assert result.exit_code == 0, result.output
+    assert "fixed 1 problem" in result.stdout
+    expected = text.replace("Default_Memory", "default_memory")
+    assert path.read_bytes() == b"\xef\xbb\xbf" + expected.encode()
+    after = os.stat(path)
+    assert stat.S_IMODE(after.st_mode) == 0o640
+    assert (after.st_uid, after.st_gid) == owner

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kata_cli.render.terminal import console, out
+from kata_cli.render.terminal import color_enabled, console, out
 
 Entry = TypeVar("Entry")
 
@@ -43,4 +43,11 @@ def render_listing(
     for entry in entries:
         # host data (peers' answers, persist.json, mount info): escaped, never rich markup
         table.add_row(*(Text(printable(value)) for value in row(entry)))
-    console().print(table)
+    screen = console()
+    if color_enabled():
+        screen.print(table)
+        return
+    # plain output is for scripts and files: no column padding after the last cell
+    with screen.capture() as captured:
+        screen.print(table)
+    out("\n".join(line.rstrip() for line in captured.get().splitlines()))

@@ -329,3 +329,17 @@ def test_confirmations_escape_control_characters(dv, cli):
     assert added.stderr == "added direct volume /v\\x1b]0;x\\x07\n"
     removed = dv("remove", "--volume-path", "/v\x1b]0;x\x07")
     assert removed.stderr == "removed direct volume /v\\x1b]0;x\\x07\n"
+
+
+def test_plain_list_has_no_trailing_whitespace(dv, fake_host):
+    _volume(fake_host)
+    fake_host.file(f"{VOLUMES_ROOT}/L2QvZQ==/mountInfo.json", json.dumps({"device": "/dev/sdb"}))
+    for sandbox in ("a-much-longer-sandbox-id", "sb2"):
+        fake_host.file(f"{VOLUMES_ROOT}/L2QvZQ==/{sandbox}", "")
+    text = dv("list")
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert lines[0].split() == ["VOLUME", "PATH", "TYPE", "DEVICE", "FSTYPE", "SANDBOXES"]
+    assert lines[1].endswith(" sb1") and lines[2].endswith(" a-much-longer-sandbox-id, sb2")
+    assert text.stdout.endswith("sb2\n")

@@ -67,7 +67,9 @@ def report_capable(report: CheckReport) -> bool:
 
 
 def rfc3339(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = datetime.fromtimestamp(epoch, UTC)
+    # %Y is not zero-padded by glibc: year 1 (Go's zero time) would print as "1-01-01"
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(text: str) -> float | None:
@@ -79,6 +81,10 @@ def parse_rfc3339(text: str) -> float | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
+        return None
+    try:  # "0001-01-01T00:00:00+01:00" is in year 0 in UTC: no time we can print
+        parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
         return None
     return parsed.timestamp()
 

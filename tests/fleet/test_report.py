@@ -321,3 +321,19 @@ def test_no_nodes_leaves_the_table_out(cli, tmp_path):
     res = cli("fleet", "report", "--no-nodes", str(nodes))
     assert res.exit_code == 0
     assert "NODE" not in res.stdout and "1 node: module.kvm, KVM modules not loaded" in res.stdout
+
+
+def test_times_before_year_1000_keep_four_digit_years(cli, tmp_path):
+    """Go's zero time (year 1) printed as "1-01-01T00:00:00Z"; a time that is before year 1
+    in UTC ended the report with a ValueError."""
+    docs = [doc(name) for name in ("zero", "early", "year0")]
+    times = ("0001-01-01T00:00:00Z", "0999-05-01T10:00:00Z", "0001-01-01T00:00:00+01:00")
+    for document, when in zip(docs, times, strict=True):
+        document["timestamp"] = when
+    nodes = write_dir(tmp_path / "nodes", docs)
+    res = cli("fleet", "report", str(nodes))
+    assert res.exit_code == 0, res.stderr
+    rows = {line.split()[0]: line.split()[-1] for line in res.stdout.splitlines()[-2:]}
+    assert rows == {"zero": "0001-01-01T00:00:00Z", "early": "0999-05-01T10:00:00Z"}
+    assert "year0.json: `timestamp` is not an RFC 3339 time" in res.stdout
+    assert rfc3339(-62135596800.0) == "0001-01-01T00:00:00Z"

@@ -157,7 +157,29 @@ def module_loaded(host: Host, name: str) -> bool:
     return host.exists(f"/sys/module/{name}")
 
 
+MODULE_PARAM_MAX = 4096  # the kernel shows a parameter in at most one page
+
+
 def module_param(host: Host, module: str, param: str) -> str | None:
-    """A module parameter's value without trailing newlines, or None when unreadable."""
-    value = host.read_text_or(f"/sys/module/{module}/parameters/{param}")
-    return None if value is None else value.rstrip("\r\n")
+    """A module parameter's value without trailing newlines, or None when unreadable or
+    longer than a page (`module_param_problem` says which)."""
+    try:
+        data = host.read_bytes(f"/sys/module/{module}/parameters/{param}", MODULE_PARAM_MAX + 1)
+    except OSError:
+        return None
+    if len(data) > MODULE_PARAM_MAX:
+        return None
+    return data.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def module_param_problem(host: Host, module: str, param: str) -> str:
+    """Why `module_param` gave no value, for a message after the parameter's path."""
+    try:
+        size = len(
+            host.read_bytes(f"/sys/module/{module}/parameters/{param}", MODULE_PARAM_MAX + 1)
+        )
+    except OSError:
+        return "is not readable"
+    if size > MODULE_PARAM_MAX:
+        return f"is too large (more than {MODULE_PARAM_MAX // 1024} KiB; a parameter fits in one)"
+    return "is not readable"

@@ -67,4 +67,4 @@ def _absent(ctx: CheckContext, module: str, param: str) -> str:
         return f"{module} is not loaded"
     if not ctx.host.lexists(path):
         return f"{module} has no {param} parameter (the host kernel lacks that support)"
-    return f"cannot verify: {path} is not readable"
+    return f"cannot verify: {path} {probe.module_param_problem(ctx.host, module, param)}"

@@ -180,8 +180,9 @@ def _params(ctx: CheckContext, module: ModuleRequirement) -> Iterator[CheckResul
             continue
         value = probe.module_param(ctx.host, module.name, param.name)
         if value is None:
+            problem = probe.module_param_problem(ctx.host, module.name, param.name)
             yield spec.warned(
-                f"cannot verify: /sys/module/{module.name}/parameters/{param.name} is not readable"
+                f"cannot verify: /sys/module/{module.name}/parameters/{param.name} {problem}"
             )
             continue
         if _matches(value, param.expected):

@@ -81,6 +81,7 @@ def test_host_root_that_is_a_file(cli, tmp_path):
         ("unloaded", "kvm_intel is not loaded"),
         ("no-param", "kvm_intel has no tdx parameter"),
         ("unreadable", "cannot verify: /sys/module/kvm_intel/parameters/tdx is not readable"),
+        ("huge", "cannot verify: /sys/module/kvm_intel/parameters/tdx is too large (more than"),
         ("off", "tdx=N"),
     ],
 )
@@ -95,6 +96,9 @@ def test_confidential_failure_says_why(cli, fake_host, as_user, setup, expected)
         fake_host.remove("/sys/module/kvm_intel")
     elif setup == "unreadable":
         fake_host.dir("/sys/module/kvm_intel/parameters/tdx")  # exists, cannot be read
+    elif setup == "huge":
+        with fake_host.file("/sys/module/kvm_intel/parameters/tdx").open("r+b") as sparse:
+            sparse.truncate(100 * 1024 * 1024)
     elif setup == "off":
         fake_host.module_param("kvm_intel", "tdx", "N")
     result = check(cli, fake_host, "-n", "--json")

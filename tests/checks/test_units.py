@@ -329,6 +329,28 @@ def test_strict_checks_unrestricted_guest(fake_host):
     assert report.capable is False
 
 
+@pytest.mark.parametrize(
+    ("size", "problem"),
+    [
+        (100 * 1024 * 1024, "is too large (more than 4 KiB; a parameter fits in one)"),
+        (5000, "is too large (more than 4 KiB; a parameter fits in one)"),
+        (None, "is not readable"),
+    ],
+    ids=["100MB", "5000-bytes", "directory"],
+)
+def test_strict_parameter_that_cannot_be_read_says_why(fake_host, size, problem):
+    """A 100 MB parameter file was "not readable"; a 5000-byte one was read as a value."""
+    fake_host.intel().installed()
+    path = "/sys/module/kvm_intel/parameters/unrestricted_guest"
+    if size is None:
+        fake_host.dir(path)
+    else:
+        with fake_host.file(path).open("r+b") as sparse:
+            sparse.truncate(size)
+    _, by_id = results(fake_host, strict=True)
+    assert by_id["module.kvm_intel.unrestricted_guest"].detail == f"cannot verify: {path} {problem}"
+
+
 def test_strict_skips_unrestricted_guest_on_a_vmm(fake_host):
     fake_host.intel().installed()
     fake_host.cpuinfo(flags="fpu vmx lm sse4_1 hypervisor")

@@ -62,6 +62,23 @@ def test_help_command_shows_a_subcommands_help(cli):
     assert cli("help", "version", "extra").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("words", "stderr"),
+    [
+        (["bogus"], "No such command 'bogus'. (see kata-cli --help)\n"),
+        (["check", "bogus"], "No such command 'check bogus'. (see kata-cli check --help)\n"),
+        (["config", "bogus"], "No such command 'bogus'. (see kata-cli config --help)\n"),
+        (["vm", "run", "x"], "No such command 'vm run x'. (see kata-cli vm run --help)\n"),
+    ],
+)
+def test_help_of_an_unknown_command_words_it_as_click_does(cli, words, stderr):
+    """`help bogus` said "no command 'bogus'", `help check bogus` "'check bogus' is not a
+    command"; click's own is "No such command 'bogus'."."""
+    result = cli("help", *words)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", stderr)
+    assert "Error: No such command 'bogus'.\n" in cli("config", "bogus").stderr  # click's
+
+
 def test_help_man_prints_the_shipped_man_page(cli):
     result = cli("help", "--man")
     assert result.exit_code == 0

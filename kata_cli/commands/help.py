@@ -171,12 +171,13 @@ def help_(ctx: click.Context, as_man: bool, command: tuple[str, ...]) -> None:
     root = ctx.find_root()
     current: click.Command = root.command
     current_ctx = root
-    for name in command:
-        if not isinstance(current, click.Group):
-            raise UsageError(f"'{' '.join(command)}' is not a command", "see kata-cli --help")
-        sub = current.get_command(current_ctx, name)
+    for depth, name in enumerate(command):
+        sub = current.get_command(current_ctx, name) if isinstance(current, click.Group) else None
         if sub is None:
-            raise UsageError(f"no command '{name}'", "see kata-cli --help")
+            # click's wording for an unknown command, pointing at the help that lists them
+            known = " ".join(["kata-cli", *command[:depth]])
+            unknown = name if isinstance(current, click.Group) else " ".join(command[: depth + 1])
+            raise UsageError(f"No such command '{unknown}'.", f"see {known} --help")
         current_ctx = click.Context(sub, info_name=name, parent=current_ctx)
         current = sub
     out(current.get_help(current_ctx))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from kata_cli.checks.configload import fatal_error
-from kata_cli.checks.model import CheckOptions, CheckReport
+from kata_cli.checks.model import HARDWARE, CheckOptions, CheckReport, CheckSpec
 from kata_cli.errors import ConfigError, KataError, UsageError
 from kata_cli.record import record
 
@@ -44,18 +44,7 @@ def split_ids(values: Iterable[str]) -> tuple[str, ...]:
 def validate(options: CheckOptions, is_root: bool, native: bool = True) -> None:
     """Refuse what cannot be done before anything runs (usage errors, exit 2; root).
     `native`: the host root is `/` (this machine's own kernel is the one judged)."""
-    from kata_cli.checks.registry import catalogue
-
-    specs = catalogue()
-    known = [spec.id for spec in specs]
-    for pattern in options.ignore:
-        # a typo in --ignore must not silently ignore nothing
-        if not any(fnmatch.fnmatchcase(check_id, pattern) for check_id in known) and not any(
-            spec.owns(pattern) for spec in specs
-        ):
-            raise UsageError(
-                f"--ignore {pattern}: no check has that id", "see `kata-cli check --list`"
-            )
+    validate_ignore(options.ignore)
     if options.load_modules and not is_root:
         raise KataError("--load-modules needs root", "run it with sudo, or load modules yourself")
     if options.load_modules and not native:
@@ -64,6 +53,39 @@ def validate(options: CheckOptions, is_root: bool, native: bool = True) -> None:
         raise UsageError(
             "--load-modules loads modules into this machine's kernel: it needs the host root /",
             "load the modules on that host itself (modprobe), then check again",
+        )
+
+
+def validate_ignore(patterns: Iterable[str]) -> None:
+    """Every --ignore pattern names a check, and they leave a verdict to give (usage
+    errors, exit 2)."""
+    from kata_cli.checks.registry import catalogue
+
+    specs = catalogue()
+    known = [spec.id for spec in specs]
+    given = tuple(patterns)
+    for pattern in given:
+        # a typo in --ignore must not silently ignore nothing
+        if not any(fnmatch.fnmatchcase(check_id, pattern) for check_id in known) and not any(
+            spec.owns(pattern) for spec in specs
+        ):
+            raise UsageError(
+                f"--ignore {pattern}: no check has that id", "see `kata-cli check --list`"
+            )
+    _refuse_verdict_over_nothing(given, specs)
+
+
+def _refuse_verdict_over_nothing(patterns: tuple[str, ...], specs: list[CheckSpec]) -> None:
+    """A verdict needs the hardware and kernel level: patterns that ignore every required
+    check of it (`--ignore '*'`) would have `check` say "capable" about nothing."""
+    required = [s.id for s in specs if s.level == HARDWARE and s.required]
+    if not patterns or not required:
+        return
+    if all(any(fnmatch.fnmatchcase(i, p) for p in patterns) for i in required):
+        raise UsageError(
+            f"--ignore {','.join(patterns)}: every required hardware and kernel check is "
+            "ignored, so there would be no verdict",
+            "ignore single checks (`kata-cli check --list` shows them)",
         )
 
 

@@ -163,7 +163,9 @@ def check(app: AppContext, **options: Any) -> None:
     except that `--json` still prints the object and `--junit FILE` still writes the file.
 
     **Checks** (ids as in `--list`; `--ignore ID[,ID...]` skips some, shell patterns allowed,
-    shown as SKIP):
+    shown as SKIP; a pattern that names no check, or patterns that leave no required
+    hardware and kernel check to run, such as `--ignore '*'`, are a usage error, exit 2:
+    a verdict over nothing is none):
 
     | category | checks | decides the verdict |
     | --- | --- | --- |
@@ -177,7 +179,7 @@ def check(app: AppContext, **options: Any) -> None:
     | `assets` | `assets.hypervisor`, `assets.kernel`, `assets.guest-rootfs` (exactly one of image/initrd), `assets.firmware`: exist under the host root, are non-empty files, executable where needed | yes (installation) |
     | `confidential` | `confidential.tdx`, `confidential.sev-snp` | only when the configuration asks for a confidential guest |
     | `boot` | `boot.vm` with `--boot` (configured kernel and image: installation level) or `--boot-guest` (test guest: hardware level), `--boot-timeout`, `--boot-marker LINE` (the console text that means a Kata image is up, e.g. `Freeing unused kernel image`) | yes, when asked for |
-    | `wiring` | `wiring.manager` (names every manager configured: containerd, k3s, RKE2, CRI-O; SKIP when none is, or Kata is not installed), `wiring.containerd.config` (the file and its imports load), `wiring.containerd.handlers` (a handler with `runtime_type = "io.containerd.kata*.v2"`; the FAIL names the file and the table to add), and per handler `wiring.containerd.shim.<h>`, `wiring.containerd.kata-config.<h>` (`options.ConfigPath` exists and loads), `wiring.containerd.snapshotter.<h>` (devmapper pool, overlay, proxy plugin socket); k3s and RKE2: the same checks as `wiring.k3s.*` / `wiring.rke2.*`, plus `wiring.k3s.template` / `wiring.rke2.template` (optional: WARN when the template is newer than `config.toml`); CRI-O: `wiring.crio.config`, `wiring.crio.handlers`, `wiring.crio.runtime-type.<h>` (`"vm"`), `wiring.crio.shim.<h>`, `wiring.crio.kata-config.<h>` (`runtime_config_path`) | yes (wiring) |
+    | `wiring` | `wiring.manager` (names every manager configured: containerd, k3s, RKE2, CRI-O; SKIP when none is, or Kata is not installed), `wiring.containerd.config` (the file and its imports load; SKIP naming it when containerd is not installed: no `containerd` program in the usual directories nor a `containerd.service` unit, so the file is left over), `wiring.containerd.handlers` (a handler with `runtime_type = "io.containerd.kata*.v2"`; the FAIL names the file and the table to add), and per handler `wiring.containerd.shim.<h>`, `wiring.containerd.kata-config.<h>` (`options.ConfigPath` exists and loads), `wiring.containerd.snapshotter.<h>` (devmapper pool, overlay, proxy plugin socket); k3s and RKE2: the same checks as `wiring.k3s.*` / `wiring.rke2.*`, plus `wiring.k3s.template` / `wiring.rke2.template` (optional: WARN when the template is newer than `config.toml`); CRI-O: `wiring.crio.config` (SKIP likewise when no `crio` program nor `crio.service`), `wiring.crio.handlers`, `wiring.crio.runtime-type.<h>` (`"vm"`), `wiring.crio.shim.<h>`, `wiring.crio.kata-config.<h>` (`runtime_config_path`) | yes (wiring) |
     | `release` | `release.newer` with `--check-release` | never (advisory) |
 
     The CPU and module requirements are data: `share/checks/x86_64.toml`, selected by CPU

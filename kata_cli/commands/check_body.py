@@ -196,6 +196,9 @@ def periodic_check(
         interval = periodic.parse_duration(every)
     except ValueError as exc:
         raise UsageError(f"--every: {exc}") from None
+    from kata_cli.checks.request import validate_ignore
+
+    validate_ignore(ignore)  # before the loop: each run would refuse it alike
     host = app.host
     name = node_name(host, node, dict(app.env.environ))
     state = state_file or periodic.default_state_path(dict(app.env.environ), app.env.euid)

@@ -301,6 +301,65 @@ def test_ignore_unknown_id_is_a_usage_error(cli, fake_host, as_user):
     assert "--ignore cpu.flag.nope: no check has that id" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        ("*",),
+        ("*.*",),
+        ("cpu.*,module.*", "kvm.*,vsock.*,host.*"),  # every required hardware check
+    ],
+)
+@pytest.mark.parametrize("mode", [(), ("--json",), ("--every", "1h", "--count", "1")])
+def test_ignoring_every_hardware_check_is_a_usage_error(
+    cli, fake_host, as_user, tmp_path, patterns, mode
+):
+    """A verdict over nothing is none: `--ignore '*'` does not print "capable"."""
+    upstream_intel(fake_host)
+    args = [a for p in patterns for a in ("--ignore", p)]
+    state = ("--state-file", str(tmp_path / "state")) if "--every" in mode else ()
+    result = check(cli, fake_host, "-n", *mode, *state, *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    joined = ",".join(",".join(patterns).split(","))
+    assert result.stderr.splitlines() == [
+        f"--ignore {joined}: every required hardware and kernel check is ignored, so there "
+        "would be no verdict (ignore single checks (`kata-cli check --list` shows them))"
+    ]
+    assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    ["kvm.usable", "cpu.*,module.*,kvm.*,vsock.*", "wiring.*,assets.*,config.*,storage.*"],
+)
+def test_ignoring_some_checks_still_gives_a_verdict(cli, fake_host, as_user, patterns):
+    upstream_intel(fake_host)
+    result = check(cli, fake_host, "-n", "--json", "--ignore", patterns)
+    assert result.exit_code in (0, 1), result.stderr
+    assert result.json()["capable"] is (result.exit_code == 0)
+
+
+def test_every_refuses_an_unknown_ignore_before_its_first_run(cli, fake_host, as_user, tmp_path):
+    upstream_intel(fake_host)
+    state = tmp_path / "state"
+    result = check(
+        cli,
+        fake_host,
+        "-n",
+        "--every",
+        "1h",
+        "--count",
+        "1",
+        "--state-file",
+        str(state),
+        "--ignore",
+        "cpu.flag.nope",
+    )
+    assert result.exit_code == 2
+    assert "--ignore cpu.flag.nope: no check has that id" in result.stderr
+    assert not state.exists()
+
+
 def test_plain_check_imports_neither_requests_nor_rich(fake_host):
     import json
     import subprocess

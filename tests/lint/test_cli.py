@@ -385,3 +385,19 @@ def test_fix_keeps_byte_order_mark_line_endings_and_owner(cli: Cli, tmp_path: Pa
     after = os.stat(path)
     assert stat.S_IMODE(after.st_mode) == 0o640
     assert (after.st_uid, after.st_gid) == owner
+
+
+def test_fix_of_a_symlinked_configuration_rewrites_the_target_inside_the_root(
+    cli: Cli, fake_host: FakeHost
+) -> None:
+    """The link stays a link; its absolute target is taken under --host-root, never on the
+    machine running kata-cli."""
+    target = "/opt/kata/share/defaults/kata-containers/configuration-qemu.toml"
+    fake_host.config(CLEAN.replace("default_memory", "Default_Memory"), path=target)
+    link = "/etc/kata-containers/configuration.toml"
+    fake_host.symlink(link, target)
+    result = cli("--host-root", str(fake_host.root), "config", "lint", "--ignore", "KATA9", "--fix")
+    assert result.exit_code == 0, result.output
+    assert fake_host.local(link).is_symlink()
+    assert os.readlink(fake_host.local(link)) == target
+    assert fake_host.local(target).read_text() == CLEAN

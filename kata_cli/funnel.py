@@ -149,6 +149,46 @@ class _ClosedStdout:
         return False
 
 
+class _QuietStderr:
+    """The process's standard error for the length of a run: a diagnostic that cannot be
+    written (`2>&-`, a full disk) is lost, not the outcome: the command goes on and keeps
+    its status (a usage error stays 2, a report with a warning is still printed)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> int:
+        try:
+            return int(self._stream.write(text))
+        except (OSError, ValueError):
+            _drain(self._stream)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            _drain(self._stream)
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._stream, name)
+        return _QuietStderr(found) if name == "buffer" else found
+
+
+def _drain(stream: Any) -> None:
+    """Send what `stream` still buffers nowhere, so no later flush fails on it again."""
+    try:
+        from kata_cli.host import devnull_fd
+
+        target = stream.fileno()
+        devnull = devnull_fd(os.O_WRONLY)
+        if devnull != target:
+            os.dup2(devnull, target)
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no descriptor: nothing to drain
+        pass
+
+
 class _Discard:
     """A stream that takes everything and keeps nothing (stderr when the process started
     without one; stdout once it has failed)."""
@@ -172,6 +212,8 @@ def _watch_output() -> tuple[Any, Any] | None:
     original = (sys.stdout, sys.stderr)
     if sys.stderr is None:
         sys.stderr = _Discard()
+    elif sys.stderr is sys.__stderr__:
+        sys.stderr = _QuietStderr(sys.stderr)
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
     elif sys.stdout is sys.__stdout__:

@@ -131,3 +131,26 @@ def test_empty_output_names_are_usage_errors(cli, fake_host, argv, message):
     assert result.exit_code == 2
     assert result.stderr == message
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("redirect", ["2>&-", "2>/dev/full"])
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (["--host-root", "/nonexistent-root", "check"], 2),  # the fast path's usage error
+        (["--host-root", "/nonexistent-root", "config", "show"], 2),  # through click
+        (["check", "--no-such-option"], 2),  # click's own usage error
+        (["env"], 0),  # a warning (no kernel, no image) before the report
+        (["check", "-n"], 1),  # not capable: ERROR lines
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
+)
+def test_an_unwritable_stderr_keeps_the_status_and_the_output(fake_host, redirect, argv, status):
+    # diagnostics that cannot be written are lost, the outcome is not: a usage error stays
+    # 2, a report with a warning is still printed and still 0
+    _installed(fake_host)
+    fake_host.remove("/opt/kata/share/kata-containers/vmlinux.container")  # env warns
+    proc = _shell(f"exec {{cli}} {redirect}", "--host-root", str(fake_host.root), *argv)
+    assert proc.returncode == status
+    if argv == ["env"]:
+        assert proc.stdout.startswith("[Kernel]\n")

@@ -538,6 +538,8 @@ _KUBE_EXEC_ENV = re.compile(r"(?P<key>-\s+name:\s*\S+\s*\n\s+value:[ \t]*)(?P<va
 
 
 def name_value_pairs(text: str, count: Count) -> str:
+    if "-" in text:
+        text = _SPLIT_FLAG.sub(lambda m: _split_flag(m, count), text)
     if "value:" not in text:
         return text
 
@@ -548,3 +550,27 @@ def name_value_pairs(text: str, count: Count) -> str:
         return match.group("key") + MASK
 
     return _KUBE_EXEC_ENV.sub(one, text)
+
+
+# -- a secret flag and its value as two list items: a kubeconfig exec plugin's `args` as
+# `kubectl config view` prints them (`- --token` then `- VALUE`), or a JSON or flow list
+# (`["--token", "VALUE"]`); the command-line pass sees them on separate lines or quoted
+_SPLIT_FLAG = re.compile(
+    r"(?P<key>^(?P<indent>[ \t]*)-[ \t]+(?P<q1>[\"']?)(?P<flag>--?[A-Za-z][\w-]*)(?P=q1)[ \t]*\n"
+    r"(?P=indent)-[ \t]+)(?P<value>[^\s#][^\n]*)"
+    r"|(?P<fkey>(?P<q2>[\"'])(?P<fflag>--?[A-Za-z][\w-]*)(?P=q2)[ \t]*,\s*)"
+    r"(?P<fvalue>\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')",
+    re.M,
+)
+
+
+def _split_flag(match: re.Match[str], count: Count) -> str:
+    flag = match.group("flag") or match.group("fflag")
+    value = match.group("value") if match.group("flag") else match.group("fvalue")
+    bare = value.strip("\"'")
+    if not is_secret_key(flag.lstrip("-")) or not bare or bare.startswith("-") or _MARK in value:
+        return match.group(0)
+    count("command-line-secret", 1)
+    key = match.group("key") if match.group("flag") else match.group("fkey")
+    quote = value[0] if value[:1] in "\"'" and len(value) > 1 else ""
+    return key + quote + MASK + quote

@@ -32,6 +32,17 @@ CASES = [
         "kubeconfig-exec-env",
     ),
     ("shim --password hunter2 -d", "shim --password [REDACTED] -d", "command-line-secret"),
+    (
+        # a kubeconfig exec plugin's args as `kubectl config view` prints them
+        "      args:\n      - --token\n      - execArgTok-1\n      - --region\n      - eu-1",
+        "      args:\n      - --token\n      - [REDACTED]\n      - --region\n      - eu-1",
+        "command-line-secret",
+    ),
+    (
+        'args: ["--client-secret", "execFlow-2", "-v"]',
+        'args: ["--client-secret", "[REDACTED]", "-v"]',
+        "command-line-secret",
+    ),
     ("x --api-key='a b'", "x --api-key='[REDACTED]'", "command-line-secret"),
     (
         "-object secret,id=sec0,data=c2VjcmV0,format=base64",

@@ -9,6 +9,7 @@ from kata_cli.fleet.report import REPORT_SCHEMA, FleetReport
 from kata_cli.render.terminal import out
 
 NAMES_SHOWN = 5
+DETAIL_SHOWN = 200  # characters of a group's example detail in the text view
 
 
 def _clean(text: str) -> str:
@@ -26,7 +27,8 @@ def _duration(seconds: float) -> str:
 
 def text_lines(report: FleetReport, show_nodes: bool = True) -> list[str]:
     totals = report.totals()
-    lines = [f"{totals['nodes']} nodes, {report.capable_percent:.1f}% capable"]
+    nodes = totals["nodes"]
+    lines = [f"{nodes} {'node' if nodes == 1 else 'nodes'}, {report.capable_percent:.1f}% capable"]
     width = len(str(max(totals.values(), default=0)))
     rows = [
         ("capable", totals["capable"], ""),
@@ -46,7 +48,10 @@ def text_lines(report: FleetReport, show_nodes: bool = True) -> list[str]:
             more = f" (+{count - NAMES_SHOWN} more)" if count > NAMES_SHOWN else ""
             lines.append(f"      {shown}{more}")
             if group.detail:
-                lines.append(f"      e.g. {_clean(group.detail)[:200]}")
+                detail = _clean(group.detail)
+                if len(detail) > DETAIL_SHOWN:
+                    detail = detail[: DETAIL_SHOWN - 3] + "..."
+                lines.append(f"      e.g. {detail}")
     if report.bad:
         lines += ["", "Bad documents:"]
         lines += [f"  {_clean(b.source)}: {_clean(b.problem)}" for b in report.bad]

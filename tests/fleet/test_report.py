@@ -84,6 +84,16 @@ def test_text_view_shares_the_diagnosis(cli, tmp_path):
     assert len(table) == 9
 
 
+def test_text_view_one_node_and_a_cut_detail_say_so(cli, tmp_path):
+    long = "x" * 150 + " the end of a long detail " + "y" * 100
+    res = cli(
+        "fleet", "report", str(write_dir(tmp_path / "n", [doc("a", "cpu.flag.vmx", detail=long)]))
+    )
+    assert res.stdout.startswith("1 node, 0.0% capable\n")
+    example = next(line for line in res.stdout.splitlines() if "e.g." in line)
+    assert example.endswith("...") and len(example.split("e.g. ", 1)[1]) == 200
+
+
 def test_kubectl_logs_stream_newest_document_wins(cli):
     old = doc("worker-1", "module.kvm", age=600)
     new = doc("worker-1")

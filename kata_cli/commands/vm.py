@@ -283,7 +283,7 @@ def run_cmd(
     from kata_cli.vm.disks import check_disk
 
     for disk in disks:  # before the configuration is even read, let alone a VM booted
-        check_disk(disk)
+        check_disk(disk, "--disk")
     prepared = _prepare(app, **options)
     render_notices(prepared.notices + prepared.plan.notes)
     run_options = runner.RunOptions(

@@ -26,19 +26,25 @@ def _root_ports(record: st.VmRecord) -> list[str]:
     ]
 
 
-def check_disk(path: str) -> Path:
-    """The resolved disk file or block device; a one-line error when it is neither."""
+def check_disk(path: str, option: str = "") -> Path:
+    """The resolved disk file or block device; a one-line error when it is neither.
+
+    With `option` (`--disk`), the path came with that option before anything started:
+    a bad one is a usage error naming the option (exit 2, as a missing `--share` is).
+    """
     if not path.strip():  # abspath("") is the working directory
         raise UsageError("--disk: the file name is empty", "name a disk image file or block device")
+    error = UsageError if option else KataError
+    shown = f"{option} {path}" if option else path
     this_host = local_host()  # a disk named on the command line is on this machine
     try:
         resolved = this_host.resolve(os.path.abspath(path))
     except FileNotFoundError:
-        raise KataError(f"{path}: no such file or block device") from None
+        raise error(f"{shown}: no such file or block device") from None
     except (OSError, ValueError) as exc:  # ELOOP, ENAMETOOLONG and friends
-        raise KataError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise error(f"{shown}: {getattr(exc, 'strerror', None) or exc}") from None
     if this_host.kind(resolved) not in ("file", "block"):
-        raise KataError(f"{path}: no such file or block device")
+        raise error(f"{shown}: no such file or block device")
     return Path(resolved)
 
 

@@ -246,7 +246,7 @@ def run(
 
     plan = prepared.plan
     for disk in options.disks:  # before the boot, not after it
-        check_disk(disk)
+        check_disk(disk, "--disk")
     sandbox = sandbox_endpoint(host, plan) if options.sandbox else None
     directory: Path | None = None
     ready = False

@@ -385,6 +385,13 @@ def _shares(
             )
         if not local_host().is_dir(source):
             problem = "not a directory" if local_host().lexists(source) else "does not exist"
+            head, colon, suffix = source.rpartition(":")
+            if colon and head.strip() and local_host().is_dir(head):
+                # `--share /srv:nfs`: a mistyped mode, not a missing directory
+                raise UsageError(
+                    f"--share {source}: {problem}",
+                    f"the mode suffix is :9p or :virtio-fs, not :{suffix}",
+                )
             raise UsageError(f"--share {source}: {problem}")
     daemon = _virtiofsd(host, config)
     shares: list[Share] = []

@@ -92,8 +92,10 @@ def test_prune_with_nothing_to_do(cli: Cli, vm_run_dir: Path) -> None:
 
 def test_a_missing_disk_fails_before_anything_boots(cli: Cli, vm_run_dir: Path) -> None:
     result = cli("vm", "run", "--detach", "--name", "nodisk", "--disk", "/nonexistent/disk.img")
-    assert result.exit_code == 1
-    assert result.stderr.strip() == "/nonexistent/disk.img: no such file or block device"
+    # a bad value given before anything starts: a usage error naming the option, as
+    # a missing --share is (was: exit 1, the bare path)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "--disk /nonexistent/disk.img: no such file or block device"
     assert not (vm_run_dir / "vms" / "nodisk").exists()
 
 
@@ -106,6 +108,20 @@ def test_a_bad_name_is_the_only_line_on_stderr(cli: Cli, fake_host: FakeHost) ->
             f"invalid VM name {bad!r} (use letters, digits, '_', '.', '-' (at most 63, "
             "starting with a letter or digit))"
         ]
+
+
+def test_a_mistyped_share_mode_says_which_suffixes_exist(
+    cli: Cli, fake_host: FakeHost, tmp_path: Path
+) -> None:
+    """`--share DIR:nfs` used to say only that `DIR:nfs` does not exist."""
+    host = _host(fake_host)
+    result = cli("--host-root", str(host.root), "vm", "plan", "--share", f"{tmp_path}:nfs")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"--share {tmp_path}:nfs: does not exist (the mode suffix is :9p or :virtio-fs, not :nfs)"
+    )
+    missing = cli("--host-root", str(host.root), "vm", "plan", "--share", f"{tmp_path}/none")
+    assert missing.stderr.splitlines()[-1] == f"--share {tmp_path}/none: does not exist"
 
 
 def test_sandbox_needs_the_run_dir_under_the_host_root(

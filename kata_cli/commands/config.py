@@ -200,7 +200,8 @@ def lint(
     """Lint configuration files: every problem, with file, line, column, code and fix.
 
     With no PATH, the configuration the runtime would use (and its config.d drop-ins)
-    is linted as one merged configuration; `-` reads standard input. Exit status: 0 no error-severity finding,
+    is linted as one merged configuration; `-` reads standard input. A PATH names a file
+    on this machine, not under --host-root. Exit status: 0 no error-severity finding,
     1 errors (or warnings with --strict), 2 usage error. Suppress a finding on its line
     with `# kata-lint: disable=KATA101`.
     """

@@ -27,6 +27,9 @@ class Located:
     path: str  # path for `fs`
     role: str
     data: bytes | None = None  # standard input, read once
+    # a missing path that exists under a --host-root: said in the message (a newcomer
+    # types the node's path; PATH names a file on this machine, as --config does)
+    under_root: str = ""
 
 
 def discovered(host: Host, explicit: str | None) -> tuple[list[Located], dict[str, Any]]:
@@ -65,9 +68,10 @@ def _facts(fs: Host, requested: str, resolved: str, dropins: list[str]) -> dict[
 STDIN = "<stdin>"
 
 
-def named(this_host: Host, paths: tuple[str, ...]) -> list[list[Located]]:
+def named(this_host: Host, paths: tuple[str, ...], host: Host | None = None) -> list[list[Located]]:
     """One unit per file named on the command line (read through `this_host`, the
-    machine we run on); directories expand to their *.toml; `-` is standard input."""
+    machine we run on); directories expand to their *.toml; `-` is standard input.
+    `host` (the --host-root) is only looked at to explain a path missing here."""
     units: list[list[Located]] = []
     for name in paths:
         if name == "-":
@@ -86,7 +90,11 @@ def named(this_host: Host, paths: tuple[str, ...]) -> list[list[Located]]:
                 display = os.path.join(name, entry)
                 units.append([Located(display, this_host, os.path.join(absolute, entry), "main")])
         else:
-            units.append([Located(name, this_host, absolute, "main")])
+            missing_here = host is not None and not this_host.lexists(absolute)
+            under = ""
+            if missing_here and host is not None and not host.is_native and host.lexists(absolute):
+                under = str(host.path(absolute))
+            units.append([Located(name, this_host, absolute, "main", under_root=under)])
     return units
 
 
@@ -118,6 +126,11 @@ def read(item: Located) -> SourceFile:
         reason = getattr(exc, "strerror", None) or str(exc)
         if isinstance(exc, IsADirectoryError):
             reason = "it is a directory"
+        elif item.under_root:
+            reason += (
+                f" on this machine (a PATH is not taken under --host-root: "
+                f"lint {item.under_root} instead)"
+            )
         source = SourceFile(item.display, item.role)
         source.problem = ParseProblem("KATA003", 1, 1, f"cannot read file: {reason}")
         return source

@@ -46,7 +46,7 @@ def run_lint(
 ) -> Outcome:
     if paths:
         units: list[tuple[list[files.Located], dict[str, Any]]] = [
-            (unit, {}) for unit in files.named(app.host.this_machine(), paths)
+            (unit, {}) for unit in files.named(app.host.this_machine(), paths, app.host)
         ]
     else:
         units = [files.discovered(app.host, app.config_path)]

@@ -401,3 +401,22 @@ def test_fix_of_a_symlinked_configuration_rewrites_the_target_inside_the_root(
     assert fake_host.local(link).is_symlink()
     assert os.readlink(fake_host.local(link)) == target
     assert fake_host.local(target).read_text() == CLEAN
+
+
+def test_a_path_missing_here_but_present_under_the_host_root_says_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A newcomer types the node's path after --host-root; PATH names a file on this
+    machine (as --config does), so the message says where the file really is."""
+    root = tmp_path / "node"
+    (root / "etc/kata-rs").mkdir(parents=True)
+    (root / "etc/kata-rs/configuration.toml").write_text(CLEAN)
+    result = cli("--host-root", str(root), *("config", "lint", "/etc/kata-rs/configuration.toml"))
+    assert result.exit_code == 1
+    assert (
+        "KATA003 [error] cannot read file: No such file or directory on this machine "
+        f"(a PATH is not taken under --host-root: lint {root}/etc/kata-rs/configuration.toml "
+        "instead)"
+    ) in result.stdout
+    elsewhere = cli("--host-root", str(root), "config", "lint", "/etc/kata-rs/other.toml")
+    assert "cannot read file: No such file or directory (fix:" in elsewhere.stdout

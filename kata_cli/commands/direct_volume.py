@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from kata_cli.shim.volumes import MountInfo
 
 _path_option = click.option(
-    "--volume-path", default="", metavar="PATH", help="Volume path, as the pod spec names it."
+    "--volume-path",
+    required=True,  # left out, it used to be '' and read as "must not be empty"
+    metavar="PATH",
+    help="Volume path, as the pod spec names it.",
 )
 
 

@@ -54,6 +54,18 @@ def test_empty_path_is_a_usage_error(dv, fake_host):
     assert fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json").exists()
 
 
+@pytest.mark.parametrize("command", ["add", "remove", "stats", "resize"])
+def test_a_left_out_volume_path_is_named_as_missing(dv, fake_host, command):
+    """It used to default to '' and be refused as 'the volume path must not be empty'."""
+    _volume(fake_host)
+    extra = {"add": ["--mount-info", "{}"], "resize": ["--size", "1"]}.get(command, [])
+    result = dv(command, *extra)
+    assert result.exit_code == 2
+    assert "Missing option '--volume-path'" in result.stderr
+    assert "must not be empty" not in result.stderr
+    assert fake_host.local(f"{VOLUMES_ROOT}/L2EvYi9j/mountInfo.json").exists()
+
+
 def test_stats_go_dialect_case_15(dv, fake_host, shim):
     _volume(fake_host)
     server = shim("sb1", "go").reply("/direct-volume/stats", '{"usage":[{"total":10}]}')

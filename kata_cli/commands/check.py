@@ -144,7 +144,8 @@ def check(app: AppContext, **options: Any) -> None:
     uses: `wiring.<k3s|rke2>.template` WARNs, and the template is judged when it is plain
     TOML; a Go template (`{{ ... }}`) or a file that does not parse cannot be judged (WARN
     naming it; `config.toml`, what runs now, is judged instead). A Kata handler written into
-    `config.toml` itself with no template is lost at the next start (WARN). Shims are looked
+    `config.toml` itself with no template, or that the plain TOML template it was rendered
+    from lacks (added after the render), is lost at the next start (WARN). Shims are looked
     up in k3s's `/var/lib/rancher/k3s/data/current/bin` (without `current`, every
     `data/*/bin`) or RKE2's `/var/lib/rancher/rke2/bin`, then the `PATH` above (then k3s's
     `bin/aux`). CRI-O: `/etc/crio/crio.conf`, then every file of `/etc/crio/crio.conf.d/`

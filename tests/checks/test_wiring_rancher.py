@@ -216,6 +216,26 @@ def test_a_hand_edit_of_config_toml_without_template_is_lost_at_the_next_start(k
     assert "k3s rewrites it at every start" in by_id["wiring.k3s.config"].detail
 
 
+@pytest.mark.parametrize("name", ["config-v3.toml.tmpl", "config.toml.tmpl"])
+def test_a_hand_edit_after_the_last_render_from_a_toml_template_is_lost(k3s_host, name):
+    """A plain TOML template renders as itself: a Kata handler added to config.toml after
+    k3s rendered it (config.toml is newer) is not in the template, so the next start drops
+    it. It was a PASS saying config.toml had been rendered from the template."""
+    k3s_host.executable(f"{K3S_BIN}/{SHIM}")
+    rendered(k3s_host, RUNC_V3, RUNC_V3 + KATA_V3, name)
+    handlers = run(k3s_host)["wiring.k3s.handlers"]
+    assert handlers.status == "warn"
+    assert f"renders {K3S}/config.toml from {K3S}/{name} at every start" in handlers.detail
+    assert "does not have kata" in handlers.detail and "lost at its next start" in handlers.detail
+    assert handlers.remedy.startswith(f"add the handler to {K3S}/{name}")
+    # the template has the handler too: it survives
+    rendered(k3s_host, RUNC_V3 + KATA_V3, RUNC_V3 + KATA_V3, name)
+    assert run(k3s_host)["wiring.k3s.handlers"].status == "pass"
+    # a Go template cannot be compared: nothing is claimed
+    rendered(k3s_host, GO_TEMPLATE.replace("kata", "other"), RUNC_V3 + KATA_V3, name)
+    assert run(k3s_host)["wiring.k3s.handlers"].status == "pass"
+
+
 def test_a_handler_in_an_imported_drop_in_survives_the_restart(k3s_host):
     """Recent k3s releases import config-v3.toml.d/*.toml from the file they write."""
     k3s_host.executable(f"{K3S_BIN}/{SHIM}")

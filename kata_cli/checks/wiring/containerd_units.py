@@ -102,6 +102,7 @@ class Judging:
     note: str = ""  # after the source in the config detail
     lost_at_restart: tuple[str, ...] = ()  # Kata handlers the next start drops
     unjudged: str = ""  # a newer template that was not judged (it may add a handler)
+    rendered_from: str = ""  # the template the next start renders the file from, if any
 
 
 def _source(config: containerd.ContainerdConfig) -> str:
@@ -157,6 +158,14 @@ def judge(
             f"with a later file's, and then loses {', '.join(shown(n) for n in lost[:4])}",
             "with containerd 1.x, define the Kata handlers in the last file that writes "
             'the plugins."io.containerd.grpc.v1.cri" table',
+        )
+    elif how.lost_at_restart and how.rendered_from:
+        names = ", ".join(shown(n) for n in how.lost_at_restart[:4])
+        yield specs.handlers.warned(
+            f"{listed}; {_source(config)}; but {how.manager} renders {config.path} from "
+            f"{how.rendered_from} at every start, and that template does not have {names} "
+            "(added to config.toml after it was rendered): lost at its next start",
+            f"add the handler to {how.rendered_from}, or move it into a file {config.path} imports",
         )
     elif how.lost_at_restart:
         yield specs.handlers.warned(
@@ -215,6 +224,9 @@ def judge_embedded(ctx: CheckContext, found: rancher.Embedded) -> Iterator[Check
         note=note,
         lost_at_restart=tuple(found.lost_at_restart()),
         unjudged=template.path if template is not None and template.problem else "",
+        rendered_from=template.path
+        if template is not None and template.state == rancher.RENDERED
+        else "",
     )
     yield from judge(ctx, config, how)
 

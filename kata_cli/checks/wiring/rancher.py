@@ -106,19 +106,30 @@ class Embedded:
     # what is judged: the pending template when it can be, else config.toml; None when
     # neither can be (only a template that cannot be judged)
     config: containerd.ContainerdConfig | None
+    # the Kata handlers of the plain TOML template config.toml was rendered from (None:
+    # no such template, or one that cannot be read as TOML)
+    rendered_handlers: tuple[str, ...] | None = None
 
     @property
     def judges_template(self) -> bool:
         return self.template is not None and self.template.judged
 
     def lost_at_restart(self) -> list[str]:
-        """Kata handlers written into config.toml itself with no template to render them
-        again: the next start rewrites the file without them."""
-        if self.template is not None or self.config is None:
+        """Kata handlers written into config.toml itself that no template renders again:
+        with no template, or one rendered before the edit that does not have them (a plain
+        TOML template renders as itself), the next start rewrites the file without them."""
+        if self.config is None:
             return []
+        if self.template is not None and self.rendered_handlers is None:
+            return []
+        kept = self.rendered_handlers or ()
         own = self.distribution.config
         files = self.config.handler_files
-        return [h.name for h in self.config.handlers() if files.get(h.name) == [own]]
+        return [
+            h.name
+            for h in self.config.handlers()
+            if files.get(h.name) == [own] and h.name not in kept
+        ]
 
 
 def load(host: Host, distribution: Distribution) -> Embedded | None:
@@ -136,7 +147,12 @@ def load(host: Host, distribution: Distribution) -> Embedded | None:
         judged = containerd.read_files(host, config_path)
     else:
         judged = None
-    return Embedded(distribution, config_exists, template, judged)
+    rendered_handlers = None
+    if template is not None and template.state == RENDERED and not _problem(host, template.path):
+        source = containerd.read_files(host, template.path)
+        if not source.errors:
+            rendered_handlers = tuple(h.name for h in source.handlers())
+    return Embedded(distribution, config_exists, template, judged, rendered_handlers)
 
 
 def _template(host: Host, present: list[str], config_path: str) -> Template:

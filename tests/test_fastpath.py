@@ -7,6 +7,7 @@ give the same output and exit status as click for the ones it takes.
 from __future__ import annotations
 
 import inspect
+import random
 import subprocess
 import sys
 
@@ -336,3 +337,92 @@ def test_the_fast_path_imports_neither_click_nor_dataclasses(fake_host, argv):
     modules = set(proc.stderr.rsplit("MODULES ", 1)[1].split())
     assert "kata_cli.fastpath" in modules
     assert sorted(modules & {"click", "dataclasses", "inspect", "kata_cli.cli"}) == []
+
+
+# -- random spellings and environments: the same outcome both ways ----------------------------
+
+FUZZ_GLOBALS = [
+    ["--config", "c.toml"],
+    ["--kata-config=/etc/kata-containers/configuration.toml"],
+    ["--log", "run.log"],
+    ["--log=run2.log"],
+    ["--log-format", "json"],
+    ["--log-format=text"],
+    ["--log-format", "JSON"],
+    ["--config", ""],
+    ["--log="],
+    ["--config", "-"],
+    ["--config=x\udcff"],  # a name that is not UTF-8, as Python hands it over
+]
+FUZZ_OPTIONS = [
+    "-v",
+    "--verbose",
+    "-s",
+    "--strict",
+    "-n",
+    "--no-network-checks",
+    "--json",
+    ["--flavour", "go"],
+    ["--flavour", "rs"],
+    "--flavour=rs",
+    "--flavour=",
+    "--flavour=RS",
+    ["--flavour", "-"],
+    "-vs",
+    "--json=x",
+    "--",
+    "x",
+    ["--flavour", "go", "--flavour", "rs"],
+]
+FUZZ_COMMANDS = ["check", "kata-check", "env", "kata-env", "Check", "env\udcff"]
+FUZZ_ENVIRON = {
+    "KATA_HOST_ROOT": ["ROOT", "", "/nonexistent"],
+    "KATA_CLI_LOG_FORMAT": ["json", "", "yaml", "Text", "\udcff"],
+    "KATA_CLI_LOG": ["", "env.log"],
+    "NODE_NAME": ["", "n1", "n\x1b[2J"],
+    "KATA_CONF_FILE": ["", "/nope.toml"],
+    "KATA_CHECK_NO_NETWORK": ["", "1"],
+    "NO_COLOR": ["", "1"],
+    "_KATA_CLI_COMPLETE": [""],  # empty: no completion, for click too
+    "TERM": ["dumb"],
+}
+
+
+def _fuzz_case(rng: random.Random, root: str) -> tuple[list[str], dict[str, str | None]]:
+    args: list[str] = []
+    for _ in range(rng.randint(0, 2)):
+        args += rng.choice(FUZZ_GLOBALS)
+    args.append(rng.choice(FUZZ_COMMANDS))
+    for _ in range(rng.randint(0, 3)):
+        option = rng.choice(FUZZ_OPTIONS)
+        args += option if isinstance(option, list) else [option]
+    env = dict(PINNED_ENV)
+    for variable, values in FUZZ_ENVIRON.items():
+        if rng.random() < 0.3:
+            env[variable] = rng.choice(values)
+    if env.get("KATA_HOST_ROOT") == "ROOT":
+        env["KATA_HOST_ROOT"] = root
+        if rng.random() < 0.5:
+            return args, env  # the root from the environment only
+    return ["--host-root", root, *args], env
+
+
+@pytest.mark.parametrize("kind", ["installed", "broken-config"])
+@pytest.mark.parametrize("seed", range(3))
+def test_random_spellings_give_the_same_outcome_both_ways(
+    fake_host, tmp_path, monkeypatch, kind, seed
+):
+    _hosts(fake_host, kind)
+    monkeypatch.chdir(tmp_path)  # where relative --log / --config names land
+    rng = random.Random(f"{kind}-{seed}")
+    different, fast_taken = [], 0
+    for _ in range(60):
+        args, env = _fuzz_case(rng, str(fake_host.root))
+        environ = {k: v for k, v in env.items() if v is not None}
+        fast_taken += parsed(*args, environ=environ) is not None
+        fast = Cli(env)(*args)
+        slow = Cli(env, click_only=True)(*args)
+        if (fast.exit_code, fast.stdout, fast.stderr) != (slow.exit_code, slow.stdout, slow.stderr):
+            different.append((args, env, fast, slow))
+    assert different == []
+    assert fast_taken >= 5  # the comparison covered the fast path, not only click

@@ -174,8 +174,11 @@ def test_environment_click_must_judge(environ):
 
 
 def _click_values(command: click.Command, args: list[str]) -> dict[str, object]:
-    """The keyword arguments click hands the command's function for `args`."""
-    with command.make_context(command.name or "", list(args)) as ctx:
+    """The keyword arguments click hands the command's function for `args`. The help
+    option names are the root's: click keeps the help option a command first made, and
+    `-h` would be missing from `env`'s help afterwards (`help --man` then differed)."""
+    names = ["-h", "--help"]
+    with command.make_context(command.name or "", list(args), help_option_names=names) as ctx:
         return dict(ctx.params)
 
 

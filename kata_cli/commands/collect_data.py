@@ -249,7 +249,7 @@ def collect_data(
             "--chroot needs root and a --host-root other than /",
             hint="without --chroot commands run on this machine and only files are read from the host root",
         )
-    if sandbox:
+    if sandbox is not None:  # `--sandbox ''` (an unset variable) must not drop the focus silently
         from kata_cli.shim.layout import validate_id
 
         try:

@@ -215,11 +215,14 @@ def test_sandbox_focus(cli, seeded, stubs):
     assert MARK not in json.dumps(report)
 
 
-def test_bad_sandbox_id_is_a_usage_error(cli, seeded, stubs):
+@pytest.mark.parametrize("bad", ["../etc", ""])
+def test_bad_sandbox_id_is_a_usage_error(cli, seeded, stubs, bad):
+    """`--sandbox ''` (an unset variable) used to give a report without the focus, exit 0."""
     quick_docker(stubs)
-    result = run(cli, seeded, stubs, "--sandbox", "../etc")
+    result = run(cli, seeded, stubs, "--sandbox", bad)
     assert result.exit_code == 2
     assert "--sandbox" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
 
 
 def test_nothing_installed_still_reports(cli, fake_host, tmp_path):

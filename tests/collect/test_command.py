@@ -215,6 +215,22 @@ def test_sandbox_focus(cli, seeded, stubs):
     assert MARK not in json.dumps(report)
 
 
+def test_kernel_log_keeps_kvm_lines_not_allocator_frames(cli, seeded, stubs):
+    """`__kvmalloc_node` in an unrelated stack trace used to pass the kvm filter."""
+    quick_docker(stubs)
+    stub(
+        stubs,
+        "dmesg",
+        'echo "[    1.0] kvm: Nested Virtualization enabled"\n'
+        'echo "[  609.5]  __kvmalloc_node_noprof+0x25a/0x820"\n'
+        'echo "[  609.6]  kvmemdup+0x1/0x2"\n',
+    )
+    result = run(cli, seeded, stubs, "--json")
+    kernel = items(result.json(), "kernel-log")[0]
+    assert kernel["text"] == "[    1.0] kvm: Nested Virtualization enabled\n"
+    assert kernel["detail"].endswith("; 1 matching lines")
+
+
 @pytest.mark.parametrize("bad", ["../etc", ""])
 def test_bad_sandbox_id_is_a_usage_error(cli, seeded, stubs, bad):
     """`--sandbox ''` (an unset variable) used to give a report without the focus, exit 0."""

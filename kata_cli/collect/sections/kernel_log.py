@@ -9,7 +9,8 @@ from kata_cli.collect.context import Context
 from kata_cli.collect.model import TIMED_OUT, Item
 from kata_cli.collect.section import Command, Section
 
-KERNEL_LOG_PATTERN = re.compile(r"kvm|vhost|virtio|vsock|vfio|iommu|kata", re.I)
+# `kvmalloc`, `kvmemdup`: the kernel's allocator (stack frames of any oops), not KVM
+KERNEL_LOG_PATTERN = re.compile(r"kvm(?!alloc|emdup)|vhost|virtio|vsock|vfio|iommu|kata", re.I)
 DMESG = Command(("dmesg",), title="dmesg (kvm, vhost, virtio, vsock, vfio lines)")
 # the journal's copy of the kernel log, when dmesg is not allowed (dmesg_restrict)
 KERNEL_JOURNAL = Command(

@@ -115,6 +115,9 @@ def render_list(listing: VmList, as_json: bool) -> None:
     if as_json:
         out(dumps(listing), end="")
         return
+    if not listing.vms:  # as `sandbox list` and `direct-volume list` say it, not a bare header
+        _say(f"no VMs in {listing.run_dir} (kata-cli vm run starts one)")
+        return
     rows = [["NAME", "STATE", "QMP", "PID", "VCPUS", "MEMORY", "UPTIME", "ACCEL"]]
     for vm in listing.vms:
         rows.append(
@@ -162,6 +165,9 @@ def render_inspect(info: VmInspect, as_json: bool) -> None:
 def render_stops(results: list[StopResult], as_json: bool) -> None:
     if as_json:
         out(dumps(results), end="")
+        return
+    if not results:  # vm prune with nothing to do: say so rather than print nothing
+        _say("nothing to prune: no orphaned or dead VMs")
         return
     for result in results:
         _say(f"{result.name}: stopped ({result.method}) in {result.seconds:.2f}s")

@@ -40,6 +40,12 @@ def test_list_table(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+def test_an_empty_list_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """It used to print the header row alone."""
+    render_list(VmList(LIST_SCHEMA, "/run/kata-cli/vms", []), as_json=False)
+    assert capsys.readouterr().out == "no VMs in /run/kata-cli/vms (kata-cli vm run starts one)\n"
+
+
 def test_inspect_text(capsys: pytest.CaptureFixture[str]) -> None:
     info = VmInspect(
         INSPECT_SCHEMA,

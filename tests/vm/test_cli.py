@@ -88,6 +88,9 @@ def test_prune_with_nothing_to_do(cli: Cli, vm_run_dir: Path) -> None:
     result = cli("vm", "prune", "--json")
     assert result.exit_code == 0
     assert result.json() == []
+    text = cli("vm", "prune")  # used to print nothing at all
+    assert text.exit_code == 0
+    assert text.stdout == "nothing to prune: no orphaned or dead VMs\n"
 
 
 def test_a_missing_disk_fails_before_anything_boots(cli: Cli, vm_run_dir: Path) -> None:

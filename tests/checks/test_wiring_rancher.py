@@ -358,6 +358,28 @@ def test_a_template_that_is_no_file_is_a_warning_not_a_hang(k3s_host, kind):
     assert template.detail.startswith(f"{K3S}/config-v3.toml.tmpl: {expected}"), template.detail
 
 
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_template_that_is_no_file_warns_even_when_config_toml_is_newer(k3s_host, kind):
+    """k3s reads the template at every start whatever the times: a FIFO (blocks it) or a
+    directory is a warning even with a newer config.toml (was a PASS saying config.toml
+    had been rendered from it)."""
+    local = k3s_host.local(f"{K3S}/config-v3.toml.tmpl")
+    k3s_host.dir(K3S)
+    if kind == "fifo":
+        os.mkfifo(local)
+    else:
+        local.mkdir()
+    age(k3s_host, f"{K3S}/config-v3.toml.tmpl", 3600)
+    k3s_host.file(f"{K3S}/config.toml", RUNC_V3 + KATA_V3)  # newer
+    by_id = run(k3s_host)
+    template = by_id["wiring.k3s.template"]
+    assert template.status == "warn", template.detail
+    assert template.detail.startswith(f"{K3S}/config-v3.toml.tmpl: ")
+    assert "the next start reads it whatever its modification time" in template.detail
+    assert "it is newer than" not in template.detail
+    assert by_id["wiring.k3s.config"].status == "pass"  # what runs now is still judged
+
+
 def test_garbage_config_toml_is_a_config_failure(k3s_host):
     k3s_host.file(f"{K3S}/config.toml", b"version = 3\n\xff\n")
     by_id = run(k3s_host)

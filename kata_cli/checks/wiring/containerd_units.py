@@ -257,7 +257,7 @@ def _template(spec: CheckSpec, found: rancher.Embedded, template: rancher.Templa
             f"{template.path}{also}: {dist.config} is newer, so {dist.label} rendered it "
             "from this template at its last start"
         )
-    why = (
+    why = template.why or (
         f"it is newer than {dist.config}"
         if found.config_exists
         else f"{dist.config} does not exist"

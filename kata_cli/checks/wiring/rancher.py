@@ -90,6 +90,7 @@ class Template:
     state: str  # RENDERED | PENDING
     problem: str = ""  # why a pending template cannot be judged ("" when it can)
     others: tuple[str, ...] = ()  # further templates present, not used by this release
+    why: str = ""  # why it is pending when not by its time
 
     @property
     def judged(self) -> bool:
@@ -157,6 +158,11 @@ def load(host: Host, distribution: Distribution) -> Embedded | None:
 
 def _template(host: Host, present: list[str], config_path: str) -> Template:
     path, others = present[0], tuple(present[1:])
+    if host.kind(path) not in ("file", "missing"):
+        # a FIFO, a directory: the next start reads it whatever its time, and cannot
+        # render it (a FIFO blocks it)
+        why = "the next start reads it whatever its modification time"
+        return Template(path, PENDING, problem=_problem(host, path), others=others, why=why)
     if config_path and _newer_or_same(host, config_path, path):
         return Template(path, RENDERED, others=others)
     return Template(path, PENDING, problem=_problem(host, path), others=others)

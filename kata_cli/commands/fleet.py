@@ -37,6 +37,9 @@ def probe(app: AppContext, state_file: str | None, max_age: str | None) -> None:
     from kata_cli.fleet import periodic
     from kata_cli.render.terminal import out
 
+    if state_file is not None and not state_file.strip():
+        # an unset variable in the probe's command: it used to probe the default file
+        raise UsageError(f"--state-file {state_file!r}: name a file")
     path = state_file or periodic.default_state_path(dict(app.env.environ), app.env.euid)
     limit = None
     if max_age is not None:

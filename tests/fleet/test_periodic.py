@@ -253,6 +253,13 @@ def test_fleet_probe_command(cli, tmp_path):
     assert res.exit_code == 1 and "the last run was" in res.stderr
 
 
+def test_fleet_probe_refuses_an_empty_state_file_name(cli):
+    """`--state-file ''` used to probe the default state file instead."""
+    res = cli("fleet", "probe", "--state-file", "")
+    assert res.exit_code == 2
+    assert res.stderr == "--state-file '': name a file\n"
+
+
 def test_state_file_fits_its_schema(tmp_path):
     from tests.jsonschemas import validate
 

@@ -18,19 +18,19 @@ ACCELS = click.Choice(["auto", "kvm", "tcg"])
 
 def _plan_options(func: Any) -> Any:
     options = [
-        click.option("--name", default="", help="VM name (default: kata-cli-<pid>)."),
+        click.option("--name", default=None, help="VM name (default: kata-cli-<pid>)."),
         click.option(
             "--accel", type=ACCELS, default="auto", show_default=True, help="Accelerator."
         ),
         click.option(
             "--memory-limit",
-            default="",
+            default=None,
             metavar="QUANTITY",
             help="Container memory limit added to default_memory (e.g. 512Mi).",
         ),
         click.option(
             "--cpus",
-            default="",
+            default=None,
             metavar="N",
             help="Container CPU constraint added to default_vcpus, rounded up (e.g. 1.5).",
         ),
@@ -65,8 +65,21 @@ def _plan_options(func: Any) -> Any:
 
 
 def _prepare(app: AppContext, flavour: str | None, **request: Any) -> Prepared:
+    from kata_cli.vm import sizing
+    from kata_cli.vm import state as st
     from kata_cli.vm.runner import NoTestGuest, PlanRequest, prepare
 
+    # given but empty (an unset shell variable) is refused as any bad value is; left
+    # out, the default applies (`--name ''` used to boot a VM called kata-cli-<pid>)
+    for key, check in (
+        ("name", st.check_name),
+        ("memory_limit", sizing.parse_memory),
+        ("cpus", sizing.parse_cpus),
+    ):
+        if request.get(key) is None:
+            request[key] = ""
+        elif not request[key]:
+            check("")
     config = app.load_config(flavour=flavour)
     try:
         return prepare(app.host, config, PlanRequest(**request))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from kata_cli.environment import Environment
 from kata_cli.vm import state as st
 from tests.conftest import MINIMAL_QEMU_CONFIG, Cli, FakeHost
@@ -125,6 +127,35 @@ def test_a_mistyped_share_mode_says_which_suffixes_exist(
     )
     missing = cli("--host-root", str(host.root), "vm", "plan", "--share", f"{tmp_path}/none")
     assert missing.stderr.splitlines()[-1] == f"--share {tmp_path}/none: does not exist"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--name", "invalid VM name ''"),
+        ("--memory-limit", "invalid memory limit ''"),
+        ("--cpus", "invalid CPU constraint ''"),
+    ],
+)
+@pytest.mark.parametrize("command", ["plan", "run"])
+def test_an_empty_value_is_refused_not_defaulted(
+    cli: Cli, fake_host: FakeHost, vm_run_dir: Path, command: str, option: str, message: str
+) -> None:
+    """`vm run --name "$UNSET"` used to boot a VM called kata-cli-<pid>."""
+    host = _host(fake_host)
+    result = cli(
+        "--host-root",
+        str(host.root),
+        "vm",
+        command,
+        "-d" if command == "run" else "--test-guest",
+        option,
+        "",
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.splitlines()) == 1
+    assert not (vm_run_dir / "vms").exists() or not any((vm_run_dir / "vms").iterdir())
 
 
 def test_sandbox_needs_the_run_dir_under_the_host_root(

@@ -26,6 +26,7 @@ from kata_cli.errors import (
 
 def guarded(body: Callable[[], int]) -> int:
     """Run `body` with SIGTERM raised as `Terminated`; every error becomes a status."""
+    _guard_standard_fds()
     streams = _watch_output()
     previous = _terminate_as_interrupt()
     try:
@@ -204,6 +205,22 @@ class _Discard:
 
     def isatty(self) -> bool:
         return False
+
+
+def _guard_standard_fds() -> None:
+    """Put /dev/null on descriptors 0-2 the process started without (`>&-`): else the
+    first file or socket a command opens lands there and is taken for a standard stream
+    (the `--log` file written as stdout, a child's output sent into a socket)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            from kata_cli.host import devnull_fd
+
+            null = devnull_fd()
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 def _watch_output() -> tuple[Any, Any] | None:

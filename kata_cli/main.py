@@ -26,14 +26,23 @@ VERSION_ARGS = (["--version"], ["-v"])
 
 def main() -> None:
     args = sys.argv[1:]
-    reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None and getattr(sys.stdout, "errors", "") == "strict":
-        # a text no renderer escaped (a file name that is not UTF-8) prints as \udcff
-        # rather than ending the run with UnicodeEncodeError
-        reconfigure(errors="backslashreplace")
-    if args in VERSION_ARGS and _print_version():
-        sys.exit(0)
-    _exit(dispatch(args))
+    try:
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None and getattr(sys.stdout, "errors", "") == "strict":
+            # a text no renderer escaped (a file name that is not UTF-8) prints as \udcff
+            # rather than ending the run with UnicodeEncodeError
+            reconfigure(errors="backslashreplace")
+        if args in VERSION_ARGS and _print_version():
+            sys.exit(0)
+        code = dispatch(args)
+    except KeyboardInterrupt:  # Ctrl-C before a command runs (while importing)
+        import os
+
+        if sys.stderr is not None:
+            sys.stderr.write("\ninterrupted\n")
+            sys.stderr.flush()
+        os._exit(130)
+    _exit(code)
 
 
 def dispatch(

@@ -154,3 +154,52 @@ def test_an_unwritable_stderr_keeps_the_status_and_the_output(fake_host, redirec
     assert proc.returncode == status
     if argv == ["env"]:
         assert proc.stdout.startswith("[Kernel]\n")
+
+
+FIRST_FILE = """
+import os, sys
+from kata_cli.funnel import guarded
+# the first file a command opens must not become a standard stream
+sys.exit(guarded(lambda: 0 if os.open(os.devnull, os.O_RDONLY) > 2 else 9))
+"""
+
+
+@pytest.mark.parametrize("redirection", ["<&-", ">&-", "2>&-", "<&- >&- 2>&-"])
+def test_closed_standard_descriptors_are_not_handed_to_the_next_file(redirection):
+    command = f'exec {sys.executable} -c "$PROBE" {redirection}'
+    proc = subprocess.run(
+        ["sh", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**_env(), "PROBE": FIRST_FILE},
+    )
+    assert proc.returncode == 0
+
+
+INTERRUPTED_IMPORT = """
+import sys
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == "kata_cli.fastpath":
+            raise KeyboardInterrupt  # Ctrl-C while the command's modules load
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["kata-cli", "env"]
+from kata_cli.main import main
+main()
+"""
+
+
+def test_ctrl_c_before_the_command_runs_is_exit_130_without_a_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_IMPORT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert proc.returncode == 130
+    assert proc.stderr == "\ninterrupted\n"

@@ -85,7 +85,7 @@ def _refuse_verdict_over_nothing(patterns: tuple[str, ...], specs: list[CheckSpe
         raise UsageError(
             f"--ignore {','.join(patterns)}: every required hardware and kernel check is "
             "ignored, so there would be no verdict",
-            "ignore single checks (`kata-cli check --list` shows them)",
+            "ignore single checks: `kata-cli check --list` shows them",
         )
 
 

@@ -323,7 +323,7 @@ def test_ignoring_every_hardware_check_is_a_usage_error(
     joined = ",".join(",".join(patterns).split(","))
     assert result.stderr.splitlines() == [
         f"--ignore {joined}: every required hardware and kernel check is ignored, so there "
-        "would be no verdict (ignore single checks (`kata-cli check --list` shows them))"
+        "would be no verdict (ignore single checks: `kata-cli check --list` shows them)"
     ]
     assert not (tmp_path / "state").exists()
 

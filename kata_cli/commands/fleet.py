@@ -205,7 +205,7 @@ def manifest(
     if interval < 10:
         raise UsageError("--every: a DaemonSet checks at most every 10s")
     options = build.ManifestOptions(
-        image=image or f"kata-cli:{__version__}",
+        image=f"kata-cli:{__version__}" if image is None else image,  # `--image ""`: refused below
         namespace=namespace,
         every=every,
         nfd=nfd,

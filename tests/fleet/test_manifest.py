@@ -127,6 +127,7 @@ def test_the_daemonset_command_line_runs(cli, fake_host, tmp_path):
     [
         ["--namespace", "Bad_NS"],
         ["--image", "has space"],
+        ["--image", ""],  # used to fall back to the default image
         ["--every", "1s"],
         ["--every", "soon"],
         ["--nfd", "--nfd-dir", "relative/dir"],

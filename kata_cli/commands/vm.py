@@ -266,7 +266,7 @@ def plan_cmd(app: AppContext, as_json: bool, **options: Any) -> None:
     show_default=True,
     help="Seconds to wait for the ready marker; the VM is stopped when it does not come.",
 )
-@click.option("--ready-marker", default="", help="Console line that means ready.")
+@click.option("--ready-marker", default=None, help="Console line that means ready.")
 @click.option(
     "--sandbox",
     is_flag=True,
@@ -281,7 +281,7 @@ def run_cmd(
     sandbox: bool,
     disks: tuple[str, ...],
     ready_timeout: float,
-    ready_marker: str,
+    ready_marker: str | None,
     as_json: bool,
     **options: Any,
 ) -> int:
@@ -297,13 +297,21 @@ def run_cmd(
 
     for disk in disks:  # before the configuration is even read, let alone a VM booted
         check_disk(disk, "--disk")
+    from kata_cli.errors import UsageError
+
+    if ready_marker is not None and not ready_marker.strip():
+        # an unset variable: it used to mean the default marker, silently
+        raise UsageError(
+            f"--ready-marker {ready_marker!r}: name the console line that means ready",
+            "or leave the option out for KATA-CLI-GUEST-READY",
+        )
     prepared = _prepare(app, **options)
     render_notices(prepared.notices + prepared.plan.notes)
     run_options = runner.RunOptions(
         detach=detach,
         disks=disks,
         ready_timeout=ready_timeout,
-        ready_marker=ready_marker,
+        ready_marker=ready_marker or "",
         sandbox=sandbox,
         accel_auto=options["accel"] == "auto",
     )

@@ -158,6 +158,17 @@ def test_an_empty_value_is_refused_not_defaulted(
     assert not (vm_run_dir / "vms").exists() or not any((vm_run_dir / "vms").iterdir())
 
 
+def test_an_empty_ready_marker_is_refused(cli: Cli, fake_host: FakeHost, vm_run_dir: Path) -> None:
+    """`--ready-marker ''` used to mean the default marker (and boot)."""
+    host = _host(fake_host)
+    result = cli("--host-root", str(host.root), "vm", "run", "-d", "--ready-marker", "")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "--ready-marker '': name the console line that means ready "
+        "(or leave the option out for KATA-CLI-GUEST-READY)"
+    ]
+
+
 def test_sandbox_needs_the_run_dir_under_the_host_root(
     cli: Cli, fake_host: FakeHost, vm_run_dir: Path
 ) -> None:

@@ -249,6 +249,10 @@ def collect_data(
             "--chroot needs root and a --host-root other than /",
             hint="without --chroot commands run on this machine and only files are read from the host root",
         )
+    if not since.strip():  # journalctl --since= fails: every journal item would say so
+        raise UsageError(
+            f"--since {since!r}: name a period", "a duration (30min, 24h, 2d) or a timestamp"
+        )
     if sandbox is not None:  # `--sandbox ''` (an unset variable) must not drop the focus silently
         from kata_cli.shim.layout import validate_id
 

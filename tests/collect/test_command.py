@@ -231,6 +231,14 @@ def test_kernel_log_keeps_kvm_lines_not_allocator_frames(cli, seeded, stubs):
     assert kernel["detail"].endswith("; 1 matching lines")
 
 
+def test_an_empty_since_is_a_usage_error(cli, seeded, stubs):
+    """`--since ''` used to reach journalctl and fail every journal item of the report."""
+    result = run(cli, seeded, stubs, "--since", "")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--since '': name a period")
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize("bad", ["../etc", ""])
 def test_bad_sandbox_id_is_a_usage_error(cli, seeded, stubs, bad):
     """`--sandbox ''` (an unset variable) used to give a report without the focus, exit 0."""

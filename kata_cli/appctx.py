@@ -41,6 +41,8 @@ class AppContext:
     ) -> AppContext:
         """`env` and `host_type` stand in for the process's environment and for `Host`
         (tests hand in a fake environment, or a Host subclass that injects a fault)."""
+        if config_path == "":  # an unset shell variable: never fall back to the search list
+            raise UsageError("--config '': name a file", "or leave --config out to search")
         if not is_local_dir(host_root):
             raise UsageError(f"--host-root {host_root}: not a directory")
         app = cls(host_type(host_root, env), config_path, log_path, log_format, notify)

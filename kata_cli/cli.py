@@ -39,7 +39,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "direct_volume",
         "Directly assign volumes to Kata sandboxes.",
     ),
-    "sandbox": ("kata_cli.commands.sandbox", "sandbox", "List and inspect running sandboxes."),
+    "sandbox": (
+        "kata_cli.commands.sandbox",
+        "sandbox",
+        "List running sandboxes (Go and runtime-rs).",
+    ),
     "metrics": ("kata_cli.commands.metrics", "metrics", "Print a sandbox's Prometheus metrics."),
     "iptables": (
         "kata_cli.commands.iptables",

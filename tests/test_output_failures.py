@@ -123,6 +123,11 @@ def test_text_no_renderer_escaped_prints_escaped_not_a_crash():
         (["env", "--file="], "--file '': name a file (or - for standard output)\n"),
         (["check", "--junit", ""], "--junit '': name a file\n"),
         (["check", "--state-file", "", "--every", "1m"], "--state-file '': name a file\n"),
+        (["--config", "", "env"], "--config '': name a file (or leave --config out to search)\n"),
+        (
+            ["--config=", "config", "show"],
+            "--config '': name a file (or leave --config out to search)\n",
+        ),
     ],
 )
 def test_empty_output_names_are_usage_errors(cli, fake_host, argv, message):

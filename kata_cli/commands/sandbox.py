@@ -11,7 +11,7 @@ from kata_cli.commands.options import pass_app
 @click.group(invoke_without_command=True)
 @click.pass_context
 def sandbox(ctx: click.Context) -> None:
-    """List and inspect running sandboxes.
+    """List running sandboxes (Go and runtime-rs).
 
     \f
     ```

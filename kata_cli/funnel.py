@@ -97,32 +97,45 @@ class StdoutFailed(OSError):
     process started (`kata-cli ... >&-`). Not a broken pipe: that is the reader's choice."""
 
 
-class _WatchedStdout:
-    """The process's standard output for the length of a run: writes and flushes that fail
-    raise `StdoutFailed`, so the funnel can name the real culprit (not "internal error")."""
+class _Watched:
+    """A standard stream for the length of a run: a write or flush that fails goes to
+    `failed(stream, exc)`, which raises what the funnel reports or drops the text."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, failed: Callable[[Any, Exception], None]) -> None:
         self._stream = stream
+        self._failed = failed
 
     def write(self, text: Any) -> int:
         try:
             return int(self._stream.write(text))
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise StdoutFailed(exc.errno, exc.strerror) from None
+        except (OSError, ValueError) as exc:
+            self._failed(self._stream, exc)
+            return len(text)
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise StdoutFailed(exc.errno, exc.strerror) from None
+        except (OSError, ValueError) as exc:
+            self._failed(self._stream, exc)
 
     def __getattr__(self, name: str) -> Any:
         found = getattr(self._stream, name)
-        return _WatchedStdout(found) if name == "buffer" else found
+        return _Watched(found, self._failed) if name == "buffer" else found
+
+
+def _stdout_failed(_stream: Any, exc: Exception) -> None:
+    """Standard output: a failed write ends the command as `StdoutFailed`, so the funnel
+    names the real culprit (not "internal error"); a broken pipe stays what it is."""
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        raise StdoutFailed(exc.errno, exc.strerror) from None
+    raise exc
+
+
+def _stderr_failed(stream: Any, _exc: Exception) -> None:
+    """Standard error: a diagnostic that cannot be written (`2>&-`, a full disk) is lost,
+    not the outcome: the command goes on and keeps its status (a usage error stays 2, a
+    report with a warning is still printed)."""
+    _null_onto(stream)
 
 
 def stdout_closed() -> bool:
@@ -150,43 +163,18 @@ class _ClosedStdout:
         return False
 
 
-class _QuietStderr:
-    """The process's standard error for the length of a run: a diagnostic that cannot be
-    written (`2>&-`, a full disk) is lost, not the outcome: the command goes on and keeps
-    its status (a usage error stays 2, a report with a warning is still printed)."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def write(self, text: Any) -> int:
-        try:
-            return int(self._stream.write(text))
-        except (OSError, ValueError):
-            _drain(self._stream)
-            return len(text)
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except (OSError, ValueError):
-            _drain(self._stream)
-
-    def __getattr__(self, name: str) -> Any:
-        found = getattr(self._stream, name)
-        return _QuietStderr(found) if name == "buffer" else found
-
-
-def _drain(stream: Any) -> None:
-    """Send what `stream` still buffers nowhere, so no later flush fails on it again."""
+def _null_onto(target: Any) -> None:
+    """Put /dev/null on descriptor `target` (or the stream's), so what is still buffered
+    for it goes nowhere and no later flush fails on it again."""
     try:
         from kata_cli.host import devnull_fd
 
-        target = stream.fileno()
-        devnull = devnull_fd(os.O_WRONLY)
-        if devnull != target:
-            os.dup2(devnull, target)
+        fd = target if isinstance(target, int) else target.fileno()
+        devnull = devnull_fd()
+        if devnull != fd:
+            os.dup2(devnull, fd)
             os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no descriptor: nothing to drain
+    except (OSError, ValueError, AttributeError):  # no descriptor: nothing to redirect
         pass
 
 
@@ -210,17 +198,12 @@ class _Discard:
 def _guard_standard_fds() -> None:
     """Put /dev/null on descriptors 0-2 the process started without (`>&-`): else the
     first file or socket a command opens lands there and is taken for a standard stream
-    (the `--log` file written as stdout, a child's output sent into a socket)."""
+    (the `--log` file written as stdout, `exec`'s guest socket read as its own stdin)."""
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
         except OSError:
-            from kata_cli.host import devnull_fd
-
-            null = devnull_fd()
-            if null != fd:
-                os.dup2(null, fd)
-                os.close(null)
+            _null_onto(fd)
 
 
 def _watch_output() -> tuple[Any, Any] | None:
@@ -230,11 +213,11 @@ def _watch_output() -> tuple[Any, Any] | None:
     if sys.stderr is None:
         sys.stderr = _Discard()
     elif sys.stderr is sys.__stderr__:
-        sys.stderr = _QuietStderr(sys.stderr)
+        sys.stderr = _Watched(sys.stderr, _stderr_failed)
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
     elif sys.stdout is sys.__stdout__:
-        sys.stdout = _WatchedStdout(sys.stdout)
+        sys.stdout = _Watched(sys.stdout, _stdout_failed)
     else:
         return None if sys.stderr is original[1] else original
     return original
@@ -263,10 +246,4 @@ def output_failed(exc: OSError, code: int) -> int:
 
 def silence_stdout() -> None:
     """After a closed pipe: send what is still buffered for stdout nowhere."""
-    try:
-        from kata_cli.host import devnull_fd
-
-        devnull = devnull_fd(os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no descriptor: nothing to silence
-        pass
+    _null_onto(sys.stdout)

@@ -24,7 +24,6 @@ ALLOWED: dict[str, str] = {
     "config/discovery.py": "finds the package's own data directory (share/, _share/)",
     "checks/tables.py": "reads the package's own check tables from share/",
     "console/vsock.py": "AF_VSOCK connects to a (cid, port), not to a path",
-    "console/session.py": "relays the user's terminal: tty ioctls and /dev/null for closed fds",
     "vm/guest_build.py": "builds the test guest: downloads, unpacks, writes its cache",
     "vm/lifecycle.py": "starts, stops and cleans up QEMU and virtiofsd in its run directory",
     "vm/qmp.py": "talks QMP on the VM's own control socket",

@@ -130,7 +130,7 @@ def exec_(
     import sys
     import time
 
-    from kata_cli.console.session import ESCAPE_HELP, guard_standard_fds, interactive_session
+    from kata_cli.console.session import ESCAPE_HELP, interactive_session
     from kata_cli.errors import VerdictFailure
     from kata_cli.funnel import stdout_closed
     from kata_cli.render.terminal import err, note, stdin_is_tty
@@ -138,7 +138,7 @@ def exec_(
     from kata_cli.shim.debugconsole import agent_url_for, dial_debug_console
     from kata_cli.shim.sandboxes import locate_sandbox
 
-    guard_standard_fds()  # before any socket exists: none may land on fds 0-2
+    # closed descriptors 0-2 already hold /dev/null (funnel.guarded): no socket lands there
     host = app.host
     ref = locate_sandbox(host, sandbox_id)
     if ref.container:

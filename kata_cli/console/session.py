@@ -72,22 +72,6 @@ def _fd_usable(fd: int, sock: socket.socket) -> bool:
     return True
 
 
-def guard_standard_fds() -> None:
-    """Put /dev/null on closed descriptors 0-2 before any socket is opened.
-
-    Otherwise a socket would land on them and the session would read its own socket as
-    stdin or write guest output back to the guest.
-    """
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            null = os.open(os.devnull, os.O_RDWR)
-            if null != fd:
-                os.dup2(null, fd)
-                os.close(null)
-
-
 # -- pipes -------------------------------------------------------------------------------
 # poll(), not epoll: stdin may be a regular file or /dev/null, which epoll refuses.
 def _pipe_session(sock: socket.socket, stdin_fd: int, stdout_fd: int) -> int:

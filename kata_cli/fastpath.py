@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from kata_cli.record import record
+
 if TYPE_CHECKING:
     from kata_cli.environment import Environment
     from kata_cli.host import Host
@@ -48,22 +50,15 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+@record(frozen=True, eq=False)
 class Command:
     """One command the fast path runs: its names, flags and valued options."""
 
-    def __init__(
-        self,
-        names: tuple[str, ...],
-        flags: dict[str, str],
-        values: dict[str, str],
-        environment: dict[str, str],
-        function: Callable[[], Callable[..., None]],
-    ) -> None:
-        self.names = names
-        self.flags = flags  # spelling -> parameter set to True
-        self.values = values  # spelling -> parameter taking the next word
-        self.environment = environment  # parameter -> environment variable (click's envvar=)
-        self.function = function  # imports and returns the body
+    names: tuple[str, ...]
+    flags: dict[str, str]  # spelling -> parameter set to True
+    values: dict[str, str]  # spelling -> parameter taking the next word
+    environment: dict[str, str]  # parameter -> environment variable (click's envvar=)
+    function: Callable[[], Callable[..., None]]  # imports and returns the body
 
 
 def _check() -> Callable[..., None]:
@@ -104,13 +99,13 @@ COMMANDS = (
 )
 
 
+@record(frozen=True, eq=False)
 class Invocation:
     """What `parse` understood: the global options and the command's keyword arguments."""
 
-    def __init__(self, command: Command, globals_: dict[str, Any], options: dict[str, Any]):
-        self.command = command
-        self.globals = globals_
-        self.options = options
+    command: Command
+    globals: dict[str, Any]
+    options: dict[str, Any]
 
 
 def parse(args: list[str], environ: Mapping[str, str]) -> Invocation | None:
@@ -141,8 +136,7 @@ def parse(args: list[str], environ: Mapping[str, str]) -> Invocation | None:
 
 
 GLOBAL_OPTIONS_BY_SPELLING = {spelling: name for spelling, (name, _) in GLOBAL_OPTIONS.items()}
-_GLOBAL_PARAMETERS = {name: variable for name, variable in GLOBAL_OPTIONS.values() if variable}
-_GLOBAL_PARAMETERS.update({name: "" for name in GLOBAL_DEFAULTS if name not in _GLOBAL_PARAMETERS})
+_GLOBAL_PARAMETERS = dict(GLOBAL_OPTIONS.values())  # parameter -> environment variable or ""
 _UNSET = object()  # a value click would refuse
 
 
